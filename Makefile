@@ -21,7 +21,7 @@ $(UV):
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 .venv/.synced: $(UV) uv.lock pyproject.toml sandbox/pyproject.toml source-tomorro/pyproject.toml destination-tomorro/pyproject.toml sync/pyproject.toml
-	$(UV) sync --frozen
+	$(UV) sync --frozen --inexact  # inexact: keep the bench group if `make bench` added it
 	@touch $@
 
 bootstrap: .venv/.synced  ## create .venv with every workspace package and test tool

@@ -1,0 +1,107 @@
+"""tomorro-sync: the command line for the main job.
+
+    tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh]
+    tomorro-sync push (--csv FILE | --table NAME [--db FILE]) --object counterparty|contract [--dry-run]
+    tomorro-sync demo [--db FILE]
+
+Without --config, each command starts a seeded sandbox on a free port and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import pyairbyte, report
+from .errors import SyncError
+
+DEFAULT_DB = Path("tomorro.duckdb")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    pyairbyte.configure(args.db.resolve().parent / "logs")
+    try:
+        return args.run(args)
+    except SyncError as err:
+        report.console.print(f"[bold red]error:[/] {err}")
+        return err.exit_code
+    except KeyboardInterrupt:
+        report.console.print("[bold red]interrupted[/]")
+        return 130
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from .pull import pull, show
+    from .target import open_target
+
+    with open_target(args.config, sandbox_port=args.sandbox_port) as target:
+        where = "the bundled sandbox at " + target.base_url if target.sandbox else target.base_url
+        report.step(f"Pulling from {where} into {args.db}")
+        streams = args.streams.split(",") if args.streams else None
+        show(pull(target, args.db, streams=streams, full_refresh=args.full_refresh), "pull")
+    return 0
+
+
+def _push(args: argparse.Namespace) -> int:
+    from .push import push, show
+    from .rows import from_csv, from_duckdb
+    from .target import open_target
+
+    if bool(args.csv) == bool(args.table):
+        raise SyncError("give exactly one of --csv FILE or --table NAME", exit_code=2)
+    rows = from_csv(args.csv) if args.csv else from_duckdb(args.db, args.table)
+    stream = args.stream or (args.csv.stem if args.csv else args.table.split(".")[-1])
+    with open_target(args.config, sandbox_port=args.sandbox_port) as target:
+        report.step(f"Pushing {stream} into {'the bundled sandbox' if target.sandbox else target.base_url}"
+                    f" as {args.object}s{' (dry run)' if args.dry_run else ''}")
+        summary = push(target, rows, stream=stream, object_name=args.object, dry_run=args.dry_run,
+                       work_dir=args.db.resolve().parent, max_rejected_ratio=args.max_rejected_ratio)
+        show(summary, object_name=args.object, dry_run=args.dry_run)
+    if summary.failure:
+        raise SyncError(f"push failed: {summary.failure}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.db, sandbox_port=args.sandbox_port)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tomorro-sync", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run, help_text: str, *, real_api: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(run=run, config=None)
+        if real_api:
+            sub.add_argument("--config", type=Path, help="tomorro-sync config JSON (api_key, base_url, ...);"
+                             " without it a bundled sandbox is started")
+        sub.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
+        sub.add_argument("--sandbox-port", type=int, default=0, help="port for the bundled sandbox (default: free)")
+        return sub
+
+    pull = command("pull", _pull, "sync Tomorro into DuckDB (incremental after the first run)")
+    pull.add_argument("--streams", help="comma-separated streams (default: all)")
+    pull.add_argument("--full-refresh", action="store_true", help="ignore saved state and re-read everything")
+
+    push = command("push", _push, "write CRM rows into Tomorro as counterparties or contracts")
+    push.add_argument("--csv", type=Path, help="rows from this CSV file")
+    push.add_argument("--table", help="rows from this DuckDB table (in --db)")
+    push.add_argument("--object", required=True, choices=["counterparty", "contract"])
+    push.add_argument("--stream", help="stream name (default: the CSV file's or table's name)")
+    push.add_argument("--dry-run", action="store_true", help="classify every row, write nothing")
+    push.add_argument("--max-rejected-ratio", type=float, help="succeed if at most this share of rows is rejected")
+
+    demo = command("demo", _demo, "the round trip on a sandbox: pull, change, pull again, push CRM rows, pull",
+                   real_api=False)
+    demo.set_defaults(db=Path("demo/tomorro.duckdb"))
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
