@@ -1,0 +1,223 @@
+"""DestinationTomorro: spec, check and write orchestration (the rest lives in the other modules)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airbyte_cdk.destinations import Destination
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteLogMessage,
+    AirbyteMessage,
+    AirbyteStateStats,
+    AirbyteStateType,
+    ConfiguredAirbyteCatalog,
+    ConnectorSpecification,
+    DestinationSyncMode,
+    FailureType,
+    Level,
+    Status,
+    Type,
+)
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .client import TomorroClient
+from .config import DestinationTomorroConfig, connection_specification
+from .errors import TomorroError, to_traced_exception
+from .mapping import CONTRACT, COUNTERPARTY, RowMapper, TomorroSchema, normalise
+from .writer import CounterpartyIndex, Route, TomorroWriter
+
+OBJECT_NAMES = {"counterparty": COUNTERPARTY, "counterparties": COUNTERPARTY, "contract": CONTRACT, "contracts": CONTRACT}
+SUPPORTED_MODES = {DestinationSyncMode.append: "append", DestinationSyncMode.append_dedup: "append_dedup"}
+DOCS_URL = "https://docs.airbyte.com/integrations/destinations/tomorro"
+
+
+def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorroConfig) -> dict[tuple[str | None, str], Route]:
+    """Route every configured stream to a Tomorro object, or fail naming every stream that cannot be.
+
+    Order: the catalog's `destination_object_name`, then the stream name itself
+    (counterparties/counterparty, contracts/contract), then the config's `object_mapping`.
+    Runs before any request is sent.
+    """
+    routes: dict[tuple[str | None, str], Route] = {}
+    problems: list[str] = []
+    for configured in catalog.streams:
+        name, namespace = configured.stream.name, configured.stream.namespace
+        target = getattr(configured, "destination_object_name", None)
+        if target:
+            obj = OBJECT_NAMES.get(target.strip().lower())
+            if obj is None:
+                problems.append(f"stream '{name}': destination_object_name '{target}' is not a Tomorro object "
+                                "(counterparty or contract)")
+                continue
+        else:
+            obj = OBJECT_NAMES.get(name.lower()) or config.object_mapping.get(name)
+            if obj is None:
+                problems.append(f"stream '{name}' cannot be routed to a Tomorro object: set its destination_object_name, "
+                                f"or add it to object_mapping (e.g. {{\"{name}\": \"contract\"}})")
+                continue
+        mode = SUPPORTED_MODES.get(configured.destination_sync_mode)
+        if mode is None:
+            sync_mode = getattr(configured.destination_sync_mode, "value", configured.destination_sync_mode)
+            reason = ("destination-tomorro never deletes contracts or counterparties"
+                      if sync_mode == "overwrite" else "it is not supported")
+            problems.append(f"stream '{name}': destination sync mode '{sync_mode}' is refused because {reason}; "
+                            "use append (create only) or append_dedup (upsert)")
+            continue
+        routes[(namespace, name)] = Route(stream=name, namespace=namespace, object=obj, mode=mode)
+    if problems:
+        message = "Cannot write: " + "; ".join(problems)
+        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+    return routes
+
+
+def build_client(config: DestinationTomorroConfig, *, max_retries: int | None = None) -> TomorroClient:
+    return TomorroClient(
+        config.base_url, config.api_key, timeout=config.request_timeout_seconds,
+        max_retries=config.max_retries if max_retries is None else max_retries,
+        max_concurrency=config.max_concurrency, requests_per_minute=config.requests_per_minute,
+    )
+
+
+def _log(message: str, level: Level = Level.INFO) -> AirbyteMessage:
+    return AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=message))
+
+
+class DestinationTomorro(Destination):
+    def spec(self, logger: logging.Logger) -> ConnectorSpecification:
+        return ConnectorSpecification(
+            documentationUrl=DOCS_URL,
+            connectionSpecification=connection_specification(),
+            supportsIncremental=True,
+            supported_destination_sync_modes=[DestinationSyncMode.append, DestinationSyncMode.append_dedup],
+        )
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        """One cheap read (members, limit=1), then the configured template / contract type / match
+        field, when set. Never writes."""
+        try:
+            cfg = DestinationTomorroConfig.parse(config)
+            client = build_client(cfg, max_retries=min(cfg.max_retries, 1))
+            try:
+                client.list_members(limit=1)
+                schema = TomorroSchema(client, cfg.integration_type)
+                problems = []
+                contract_type = None
+                if cfg.default_contract_type:
+                    contract_type = schema.find_contract_type(cfg.default_contract_type)
+                    if contract_type is None:
+                        problems.append(f"default_contract_type: '{cfg.default_contract_type}' is not a contract type id or name")
+                if cfg.default_template and schema.find_template(cfg.default_template, contract_type) is None:
+                    problems.append(f"default_template: '{cfg.default_template}' is not a template"
+                                    + (" of that contract type" if contract_type else "") + " (id or name)")
+                if normalise(cfg.counterparty_match_field) != "name" and schema.find_field(
+                        COUNTERPARTY, cfg.counterparty_match_field) is None:
+                    problems.append(f"counterparty_match_field: '{cfg.counterparty_match_field}' is not a counterparty smart field")
+            finally:
+                client.close()
+            if problems:
+                return AirbyteConnectionStatus(status=Status.FAILED, message="; ".join(problems))
+            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        except AirbyteTracedException as exc:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=exc.message)
+        except TomorroError as exc:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=to_traced_exception(exc).message)
+
+    def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
+              input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
+        cfg = DestinationTomorroConfig.parse(config)
+        routes = resolve_routes(configured_catalog, cfg)  # before anything is sent
+        by_name = {name: key for key, name in ((k, k[1]) for k in routes)}
+        client = build_client(cfg)
+        try:
+            schema = TomorroSchema(client, cfg.integration_type)
+            match_mapper = None
+            for route in routes.values():
+                route.mapper = RowMapper(
+                    route.object, schema, default_template=cfg.default_template,
+                    default_contract_type=cfg.default_contract_type, integration_type=cfg.integration_type,
+                    integration_entity=cfg.integration_entity, match_field=cfg.counterparty_match_field)
+                match_mapper = match_mapper or (route.mapper if route.object == COUNTERPARTY else None)
+            match_field = match_mapper.match_field if match_mapper else None
+            if match_field is None and normalise(cfg.counterparty_match_field) != "name" and match_mapper is None:
+                match_field = RowMapper(COUNTERPARTY, schema, match_field=cfg.counterparty_match_field).match_field
+            writer = TomorroWriter(
+                client, routes, counterparties=CounterpartyIndex(client, match_field, cfg.dry_run),
+                batch_size=cfg.batch_size, max_concurrency=cfg.max_concurrency, dry_run=cfg.dry_run,
+                max_retries=cfg.max_retries, rejected_rows_path=cfg.rejected_rows_path)
+            since_state: Counter[tuple[str | None, str]] = Counter()
+            for message in input_messages:
+                if message.type == Type.STATE and message.state is not None:
+                    # Emitting a state message indicates that all records which came before it have been
+                    # written to the destination. So we flush the queue to ensure writes happen, then
+                    # output the state message to indicate it's safe to checkpoint state.
+                    writer.flush_all()
+                    message.state.destinationStats = AirbyteStateStats(recordCount=float(_pop_count(message, since_state)))
+                    yield message
+                elif message.type == Type.RECORD and message.record is not None:
+                    record = message.record
+                    key = (record.namespace, record.stream)
+                    if key not in routes:
+                        key = by_name.get(record.stream) if record.namespace is None else None
+                    if key is None:
+                        writer.reject_unrouted(record.stream, dict(record.data or {}))
+                        continue
+                    since_state[key] += 1
+                    if writer.queue(key, dict(record.data or {})):
+                        writer.flush(key)
+            writer.flush_all()
+            yield from self._summary(cfg, writer, routes)
+        except TomorroError as exc:
+            raise to_traced_exception(exc) from None
+        finally:
+            client.close()
+        self._fail_on_rejections(cfg, writer)
+
+    @staticmethod
+    def _summary(cfg: DestinationTomorroConfig, writer: TomorroWriter, routes: dict) -> Iterable[AirbyteMessage]:
+        prefix = "DRY RUN (nothing written): " if cfg.dry_run else ""
+        for route in routes.values():
+            stats = writer.stats[route.label].as_dict()
+            verb = "would be " if cfg.dry_run else ""
+            yield _log(f"{prefix}stream '{route.label}' -> {route.object} ({route.mode}): " + ", ".join(
+                f"{verb}{k} {v}" if k in ("created", "updated") else f"{k} {v}" for k, v in stats.items()))
+            if route.mapper and route.mapper.unknown_columns:
+                yield _log(f"stream '{route.label}': columns matching no {route.object} attribute or smart field were "
+                           f"not sent: {', '.join(sorted(route.mapper.unknown_columns))}", Level.WARN)
+            if cfg.dry_run:
+                for outcome, keys in writer.samples.get(route.label, {}).items():
+                    yield _log(f"{prefix}stream '{route.label}' {outcome} e.g. {'; '.join(keys)}")
+        for label in set(writer.stats) - {r.label for r in routes.values()}:
+            yield _log(f"stream '{label}' is not in the configured catalog: {writer.stats[label].rejected} rows rejected",
+                       Level.WARN)
+        if cfg.dry_run and writer.counterparties.would_create:
+            names = sorted(writer.counterparties.would_create)
+            yield _log(f"{prefix}contract rows would create {len(names)} counterparties: {', '.join(names[:10])}")
+
+    @staticmethod
+    def _fail_on_rejections(cfg: DestinationTomorroConfig, writer: TomorroWriter) -> None:
+        received, rejected = writer.totals()
+        if not rejected or (received and rejected / received <= cfg.max_rejected_ratio and cfg.max_rejected_ratio > 0):
+            return
+        first = "; ".join(f"{r.stream} key {r.key!r}: {r.reason}" for r in writer.rejections[:3])
+        where = f" Every rejected row is in {cfg.rejected_rows_path}." if cfg.rejected_rows_path else ""
+        message = (f"{rejected} of {received} rows were rejected (max_rejected_ratio={cfg.max_rejected_ratio}); "
+                   f"the other rows were written. First reasons: {first}.{where}")
+        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
+def _pop_count(message: AirbyteMessage, since_state: Counter) -> int:
+    """Records received since the previous state covering the same stream(s)."""
+    state = message.state
+    if state.type == AirbyteStateType.STREAM and state.stream is not None:
+        descriptor = state.stream.stream_descriptor
+        key = (descriptor.namespace, descriptor.name)
+        if key not in since_state:
+            key = next((k for k in since_state if k[1] == descriptor.name), key)
+        return since_state.pop(key, 0)
+    total = sum(since_state.values())
+    since_state.clear()
+    return total
