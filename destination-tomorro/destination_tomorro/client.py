@@ -40,16 +40,21 @@ MAX_PAGE = 50
 logger = logging.getLogger("airbyte")
 
 
+def _sleep(seconds: float) -> None:
+    """Every wait of the client goes through here (tests replace it)."""
+    time.sleep(seconds)
+
+
 class TokenBucket:
     """Thread-safe token bucket: `rate_per_minute` tokens a minute, bursts up to `burst`."""
 
     def __init__(self, rate_per_minute: int, burst: int | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] | None = None):
         self.rate = rate_per_minute / 60.0
         self.capacity = float(burst if burst is not None else max(1, min(rate_per_minute, 10)))
         self.tokens = self.capacity
         self.clock = clock
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         self.updated = clock()
         self.lock = threading.Lock()
 
@@ -81,15 +86,15 @@ class TomorroClient:
         requests_per_minute: int = 600,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.sleep = sleep
-        self.budget = TokenBucket(requests_per_minute, sleep=sleep)
+        self.sleep = sleep or (lambda seconds: _sleep(seconds))
+        self.budget = TokenBucket(requests_per_minute)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=max_concurrency, pool_maxsize=max_concurrency, max_retries=0)
         self.session.mount("https://", adapter)

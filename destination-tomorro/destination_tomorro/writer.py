@@ -25,13 +25,13 @@ import datetime as dt
 import json
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import client as client_module
 from .client import TomorroClient
 from .errors import AmbiguousWriteError, RowRejected, TomorroAuthError, TomorroClientError, TomorroError
 from .mapping import (
@@ -235,7 +235,7 @@ class TomorroWriter:
     def __init__(self, client: TomorroClient, routes: dict[tuple[str | None, str], Route], *,
                  counterparties: CounterpartyIndex, batch_size: int = 200, max_concurrency: int = 4,
                  dry_run: bool = False, max_retries: int = 5, backoff_base: float = 0.5,
-                 rejected_rows_path: str | None = None, sleep: Callable[[float], None] = time.sleep):
+                 rejected_rows_path: str | None = None, sleep: Callable[[float], None] | None = None):
         self.client = client
         self.routes = routes
         self.batch_size = batch_size
@@ -243,7 +243,7 @@ class TomorroWriter:
         self.dry_run = dry_run
         self.max_retries = max_retries
         self.backoff_base = backoff_base
-        self.sleep = sleep
+        self.sleep = sleep or (lambda seconds: client_module._sleep(seconds))
         self.buffers: dict[tuple[str | None, str], list[dict[str, Any]]] = {k: [] for k in routes}
         self.stats: dict[str, StreamStats] = {r.label: StreamStats() for r in routes.values()}
         self.rejections: list[Rejection] = []

@@ -1,0 +1,209 @@
+"""A small in-memory Tomorro behind requests-mock, for writer-level unit tests.
+
+It serves only what the destination calls, with the sandbox README's bodies and envelopes; the
+sandbox itself is exercised by integration_tests/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from typing import Any
+
+import pytest
+import requests_mock as rm
+
+BASE = "https://api.tomorro.test/v2"
+KEY = "unit-test-key-123456"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class FakeTomorro:
+    def __init__(self, mocker: rm.Mocker):
+        self.ids = (f"00000000-0000-4000-8000-{i:012d}" for i in itertools.count(1))
+        self.contracts: dict[str, dict[str, Any]] = {}
+        self.counterparties: dict[str, dict[str, Any]] = {}
+        self.fields = {
+            "contract": [
+                {"id": "f-value", "name": "Contract value", "type": "number"},
+                {"id": "f-renewal", "name": "Renewal date", "type": "date"},
+                {"id": "f-industry", "name": "Industry", "type": "select"},
+                {"id": "f-products", "name": "Products", "type": "multiselect"},
+                {"id": "f-notes", "name": "Special conditions", "type": "richtext"},
+                {"id": "f-notice", "name": "Notice period", "type": "duration"},
+                {"id": "f-code", "name": "Project code", "type": "text"},
+            ],
+            "external_party": [
+                {"id": "cf-siren", "name": "SIREN", "type": "text"},
+                {"id": "cf-region", "name": "Region", "type": "select"},
+            ],
+        }
+        opt = lambda gb, fr: {"id": gb, "translations": [{"language": "gb", "value": gb}, {"language": "fr", "value": fr}],  # noqa: E731
+                              "integrationMappings": [{"type": "hubspot", "value": "hs_" + gb.lower()}]}
+        self.options = {
+            "f-industry": [opt("Technology", "Technologie"), opt("Finance", "Finance")],
+            "f-products": [opt("Widgets", "Widgets FR"), opt("Gadgets", "Gadgets FR")],
+            "cf-region": [opt("Europe", "Europe"), opt("North America", "Amérique du Nord")],
+        }
+        self.contract_types = [
+            {"id": "ct-nda", "name": "Non-Disclosure Agreement", "isPublished": True,
+             "templates": [{"id": "tpl-mutual", "name": "Mutual NDA"}, {"id": "tpl-oneway", "name": "One-way NDA"}]},
+            {"id": "ct-sales", "name": "Sales Contract", "isPublished": True,
+             "templates": [{"id": "tpl-order", "name": "Enterprise Order Form"}]},
+        ]
+        self.fail_next: list[Any] = []  # per-request injected outcomes: int status or "exc"/"landed-exc"
+        m = mocker
+        m.get(f"{BASE}/members", json=self._members)
+        m.get(f"{BASE}/contract-types", json=lambda r, c: {"contractTypes": self.contract_types, "hasNext": False,
+                                                            "hasPrevious": False, "nextCursor": None})
+        m.get(f"{BASE}/smart-fields", json=lambda r, c: self._data(self.fields[r.qs["object"][0]]))
+        m.get(re.compile(rf"{BASE}/smart-fields/([^/]+)/options.*"), json=self._options)
+        m.get(re.compile(rf"{BASE}/contracts(\?.*)?$"), json=self._list_contracts)
+        m.post(f"{BASE}/contracts", json=self._create_contract)
+        m.patch(re.compile(rf"{BASE}/contracts/[^/?]+$"), json=self._patch_contract)
+        m.get(re.compile(rf"{BASE}/counterparties(\?.*)?$"), json=self._list_counterparties)
+        m.post(f"{BASE}/counterparties", json=self._create_counterparty)
+        m.patch(re.compile(rf"{BASE}/counterparties/[^/?]+$"), json=self._patch_counterparty)
+        self.mocker = m
+
+    # helpers
+    def _data(self, items):
+        return {"data": items, "pagination": {"limit": 50, "next_cursor": None, "prev_cursor": None,
+                                              "has_next": False, "has_previous": False}, "links": {}}
+
+    def _members(self, request, context):
+        if request.headers.get("x-api-key") != KEY:
+            context.status_code = 401
+            return {"statusCode": 401, "message": "Unauthorized"}
+        return self._data([{"id": "m1", "role": "ADMIN"}])
+
+    def _options(self, request, context):
+        fid = request.path.split("/")[-2]
+        return self._data(self.options.get(fid, []))
+
+    def calls(self, method: str, path_prefix: str) -> int:
+        return sum(1 for r in self.mocker.request_history
+                   if r.method == method and r.path.removeprefix("/v2").startswith(path_prefix))
+
+    def writes(self) -> int:
+        return sum(1 for r in self.mocker.request_history if r.method in ("POST", "PATCH"))
+
+    def _injected(self, context, commit):
+        if not self.fail_next:
+            return None
+        outcome = self.fail_next.pop(0)
+        if outcome == "landed-exc":
+            commit()
+            raise __import__("requests").ConnectionError("connection reset after commit")
+        if outcome == "exc":
+            raise __import__("requests").ConnectionError("connection reset")
+        context.status_code = outcome
+        return {"statusCode": outcome, "message": "injected"}
+
+    def _list_contracts(self, request, context):
+        items = sorted(self.contracts.values(), key=lambda c: c["createdAt"])
+        created = request.qs.get("createdat")
+        if created:
+            since = created[0].split(":", 1)[1].upper()
+            items = [c for c in items if c["createdAt"] >= since]
+        return {"contracts": items, "hasNext": False, "hasPrevious": False, "nextCursor": None}
+
+    def _create_contract(self, request, context):
+        body = request.json()
+        holder: dict[str, Any] = {}
+
+        def commit():
+            cp = self.counterparties.get(body["counterparty"].get("id"))
+            if "counterparty" in body and "name" in body["counterparty"]:
+                cp = self._new_cp({"name": body["counterparty"]["name"]})
+            cid = next(self.ids)
+            ct = next(t for t in self.contract_types for tp in t["templates"] if tp["id"] == body["templateId"])
+            holder["obj"] = self.contracts[cid] = {
+                "id": cid, "name": body.get("name", "Untitled"), "status": "draft",
+                "counterparty": {"id": cp["id"], "name": cp["name"]}, "contractType": {"id": ct["id"], "name": ct["name"]},
+                "templateId": body["templateId"],
+                "fields": [{"attributeDefinitionId": f["fieldId"], "value": f["value"]} for f in body.get("fields", [])],
+                "integration": body.get("integration"), "createdAt": _now(), "updatedAt": _now()}
+
+        injected = self._injected(context, commit)
+        if injected is not None:
+            return injected
+        if body.get("fields") and any(f["fieldId"] == "f-value" and f["value"] == 666 for f in body["fields"]):
+            context.status_code = 400
+            return {"statusCode": 400, "message": ["fields[0].value: 666 is forbidden"], "error": "Bad Request"}
+        commit()
+        context.status_code = 201
+        return holder["obj"]
+
+    def _patch_contract(self, request, context):
+        cid = request.path.split("/")[-1]
+        body = request.json()
+        c = self.contracts[cid]
+        if "status" in body:
+            if body["status"] == "signed" or c["status"] in ("signed", "canceled"):
+                context.status_code = 422
+                return {"statusCode": 422, "message": f"status: cannot move from {c['status']} to {body['status']}"}
+            c["status"] = body["status"]
+        if "name" in body:
+            c["name"] = body["name"]
+        for f in body.get("fields", []):
+            c["fields"] = [x for x in c["fields"] if x["attributeDefinitionId"] != f["fieldId"]]
+            c["fields"].append({"attributeDefinitionId": f["fieldId"], "value": f["value"]})
+        c["updatedAt"] = _now()
+        return c
+
+    def _new_cp(self, body):
+        cid = next(self.ids)
+        cp = {"id": cid, "name": body["name"], "status": body.get("status", "active"), "logoUrl": None,
+              "fields": {a["attributeDefinitionId"]: a["value"] for a in body.get("attributes", [])},
+              "createdAt": _now(), "updatedAt": _now()}
+        self.counterparties[cid] = cp
+        return cp
+
+    def _list_counterparties(self, request, context):
+        items = sorted(self.counterparties.values(), key=lambda c: c["createdAt"])
+        # requests-mock lower-cases query strings: compare lower-cased
+        name = request.qs.get("name")
+        if name:
+            items = [c for c in items if name[0].lower() in c["name"].lower()]
+        return self._data(items)
+
+    def _create_counterparty(self, request, context):
+        body = request.json()
+        holder = {}
+        injected = self._injected(context, lambda: holder.setdefault("cp", self._new_cp(body)))
+        if injected is not None:
+            return injected
+        context.status_code = 201
+        return self._new_cp(body)
+
+    def _patch_counterparty(self, request, context):
+        cp = self.counterparties[request.path.split("/")[-1]]
+        body = request.json()
+        for k in ("name", "status"):
+            if k in body:
+                cp[k] = body[k]
+        for a in body.get("attributes", []):
+            cp["fields"][a["attributeDefinitionId"]] = a["value"]
+        return cp
+
+
+@pytest.fixture
+def fake():
+    with rm.Mocker() as m:
+        yield FakeTomorro(m)
+
+
+@pytest.fixture
+def config(tmp_path):
+    return {"api_key": KEY, "base_url": BASE, "integration_type": "hubspot", "integration_entity": "deal",
+            "default_template": "Mutual NDA", "max_retries": 2, "rejected_rows_path": str(tmp_path / "rejected.jsonl")}
+
+
+def dump(obj) -> str:
+    return json.dumps(obj)
