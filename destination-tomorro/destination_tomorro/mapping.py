@@ -307,6 +307,21 @@ class RowMapper:
                         self.unknown_columns.add(column)
             return self._columns[column]
 
+    def raw_key(self, row: dict[str, Any]) -> str | None:
+        """Best-effort matching key of a row that could not be mapped (for reports and grouping)."""
+        wanted = "external_id" if self.obj == CONTRACT else "name"
+        if self.match_field is not None:
+            candidates = {self.match_field.id, normalise(self.match_field.name)}
+            for column, value in row.items():
+                if value is not None and (column in candidates or normalise(column) in candidates):
+                    return str(value).strip().lower()
+            return None
+        for column, value in row.items():
+            if value is not None and RESERVED[self.obj].get(normalise(column)) == wanted and not is_meta_column(column):
+                text = str(value).strip()
+                return (text.lower() if self.obj == COUNTERPARTY else text) or None
+        return None
+
     def map(self, row: dict[str, Any]) -> MappedRow:
         reserved: dict[str, Any] = {}
         fields: dict[str, Any] = {}

@@ -287,7 +287,9 @@ class TomorroWriter:
                 mapped: MappedRow | RowRejected = route.mapper.map(data)
                 key = (mapped.key,) if mapped.key else ("row", index)
             except RowRejected as exc:
-                mapped, key = exc, ("row", index)
+                raw = route.mapper.raw_key(data)
+                exc.key = raw
+                mapped, key = exc, ((raw,) if raw else ("row", index))
             groups.setdefault(key, []).append((data, mapped))
         if route.object == COUNTERPARTY:
             self.counterparties.prepare(len(groups))
@@ -298,7 +300,7 @@ class TomorroWriter:
         tasks = []
         for group in groups.values():
             for _data, mapped in group[:-1]:
-                key = mapped.key if isinstance(mapped, MappedRow) else None
+                key = mapped.key if isinstance(mapped, MappedRow) else getattr(mapped, "key", None)
                 self._count(route.label, Classified("superseded", key, "a later row in the batch has the same key"))
             tasks.append(group[-1])
         errors: list[BaseException] = []
@@ -313,7 +315,7 @@ class TomorroWriter:
 
     # -- one row ---------------------------------------------------------------------------------
     def _process(self, route: Route, data: dict[str, Any], mapped: MappedRow | RowRejected) -> None:
-        key = mapped.key if isinstance(mapped, MappedRow) else None
+        key = mapped.key if isinstance(mapped, MappedRow) else getattr(mapped, "key", None)
         try:
             if isinstance(mapped, RowRejected):
                 raise mapped

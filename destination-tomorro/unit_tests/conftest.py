@@ -202,8 +202,53 @@ def fake():
 @pytest.fixture
 def config(tmp_path):
     return {"api_key": KEY, "base_url": BASE, "integration_type": "hubspot", "integration_entity": "deal",
-            "default_template": "Mutual NDA", "max_retries": 2, "rejected_rows_path": str(tmp_path / "rejected.jsonl")}
+            "default_template": "Mutual NDA", "max_retries": 2, "requests_per_minute": 6000, "rejected_rows_path": str(tmp_path / "rejected.jsonl")}
 
 
 def dump(obj) -> str:
     return json.dumps(obj)
+
+
+class Messages:
+    """Builders for catalogs and AirbyteMessages (shared by the writer tests)."""
+
+    @staticmethod
+    def catalog(*streams):
+        """streams: (name, destination_sync_mode[, destination_object_name])."""
+        from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
+
+        return ConfiguredAirbyteCatalogSerializer.load({"streams": [
+            {"stream": {"name": s[0], "json_schema": {"type": "object"}, "supported_sync_modes": ["full_refresh", "incremental"]},
+             "sync_mode": "incremental", "destination_sync_mode": s[1],
+             **({"destination_object_name": s[2]} if len(s) > 2 else {})}
+            for s in streams]})
+
+    @staticmethod
+    def record(stream, data):
+        from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
+
+        return AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage(stream=stream, data=data, emitted_at=0))
+
+    @staticmethod
+    def state(stream=None, value=1):
+        from airbyte_cdk.models import AirbyteMessage, AirbyteStateMessageSerializer, Type
+
+        if stream:
+            body = {"type": "STREAM", "stream": {"stream_descriptor": {"name": stream}, "stream_state": {"v": value}}}
+        else:
+            body = {"type": "GLOBAL", "global": {"shared_state": {"v": value}, "stream_states": []}}
+        return AirbyteMessage(type=Type.STATE, state=AirbyteStateMessageSerializer.load(body))
+
+
+@pytest.fixture
+def ab():
+    return Messages()
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    from destination_tomorro import client as client_module
+
+    waits = []
+    monkeypatch.setattr(client_module, "_sleep", waits.append)
+    return waits

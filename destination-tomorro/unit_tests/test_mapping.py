@@ -8,7 +8,6 @@ from destination_tomorro.mapping import (
     CONTRACT,
     COUNTERPARTY,
     RowMapper,
-    SmartField,
     TomorroSchema,
     coerce,
     diff_contract,
