@@ -1,0 +1,158 @@
+"""The admin API under /_sandbox/ (no API key, never faulted, not counted in stats)."""
+
+import random
+
+from .errors import ApiError, BadRequest, NotFound
+from .models import create_contract
+from .routes import Router
+from .seed import SeedOptions
+from .wire import Request, Response, ok
+
+_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _body(req: Request) -> dict:
+    if not req.raw_body:
+        return {}
+    body = req.json()
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    return body
+
+
+def health(app, req):
+    return ok({"status": "ok"})
+
+
+def stats(app, req):
+    return ok(app.stats.to_dict())
+
+
+def stats_reset(app, req):
+    app.stats.reset()
+    return ok(app.stats.to_dict())
+
+
+def get_faults(app, req):
+    return ok(app.faults.settings.to_dict())
+
+
+def post_faults(app, req):
+    try:
+        return ok(app.faults.update(**_body(req)))
+    except (ValueError, TypeError) as e:
+        raise BadRequest(str(e)) from None
+
+
+def mutate(app, req):
+    body = _body(req)
+    st = app.store
+    with st.lock:
+        app.mutations += 1
+        rng = random.Random(f"{st.opts.seed}-{app.mutations}")
+        now = st.clock.now_iso()  # one shared instant: ties on updatedAt on purpose
+        out = {"contracts": {"updated": [], "created": []}, "counterparties": {"updated": [], "created": []},
+               "updatedAt": now}
+        for name, coll in (("contracts", st.contracts), ("counterparties", st.counterparties)):
+            k = min(int(body.get(name, 0)), len(coll))
+            for rid in rng.sample(sorted(coll.records), k):
+                coll.put({**coll.records[rid], "updatedAt": now})
+                out[name]["updated"].append(rid)
+        for _ in range(int(body.get("create_counterparties", 0))):
+            cp = _new_counterparty(app, rng, now)
+            out["counterparties"]["created"].append(cp["id"])
+        for _ in range(int(body.get("create", 0))):
+            out["contracts"]["created"].append(_new_contract(app, rng, now)["id"])
+    return ok(out)
+
+
+def _new_counterparty(app, rng, now: str) -> dict:
+    from .models_counterparty import create_counterparty
+
+    rec = create_counterparty(app.store, {"name": f"Mutated Partner {rng.randrange(10**6)}"})
+    rec = {**rec, "createdAt": now, "updatedAt": now}
+    app.store.counterparties.put(rec)
+    return rec
+
+
+def _new_contract(app, rng, now: str) -> dict:
+    st = app.store
+    tid = rng.choice(sorted(st.d.template_type))
+    cps = st.counterparties.records
+    ref = {"id": rng.choice(sorted(cps))} if cps else {"name": "Mutated Partner"}
+    rec = create_contract(st, {"templateId": tid, "counterparty": ref}, dedup=False)
+    rec = {**rec, "createdAt": now, "updatedAt": now}
+    st.contracts.put(rec)
+    return rec
+
+
+def reset(app, req):
+    body = _body(req)
+    base = app.config.seed
+    try:
+        opts = SeedOptions(**{**base.__dict__, **body})
+    except TypeError as e:
+        raise BadRequest(str(e)) from None
+    app.store.load(opts)
+    app.faults.reset_rng(opts.seed)
+    app.mutations = 0
+    return ok({"status": "ok", "options": opts.__dict__,
+               "counts": {"contracts": len(app.store.contracts), "counterparties": len(app.store.counterparties),
+                          "members": len(app.store.members), "smart-fields": len(app.store.d.smart_fields)}})
+
+
+def records(app, req, collection: str):
+    from .ground_truth import COLLECTIONS
+
+    fn = COLLECTIONS.get(collection)
+    if fn is None:
+        raise NotFound(f"unknown collection '{collection}' (known: {', '.join(COLLECTIONS)})")
+    with app.store.lock:
+        return ok(fn(app.store))
+
+
+def delete(app, req):
+    body = _body(req)
+    out = {}
+    with app.store.lock:
+        for name, coll in (("contracts", app.store.contracts), ("counterparties", app.store.counterparties)):
+            ids = body.get(name, [])
+            out[name] = {"deleted": [i for i in ids if coll.delete(i)]}
+    return ok(out)
+
+
+def clock(app, req):
+    body = _body(req)
+    if req.method == "POST":
+        try:
+            app.store.clock.offset = float(body.get("offset_seconds", 0))
+        except (TypeError, ValueError):
+            raise BadRequest("offset_seconds must be a number") from None
+    return ok({"offset_seconds": app.store.clock.offset, "now": app.store.clock.now_iso()})
+
+
+def signed_file(app, req, id: str):
+    try:
+        expires = int(req.query.get("expires", "0"))
+    except ValueError:
+        expires = 0
+    if expires < app.store.clock.now() * 1000:
+        raise ApiError(403, "Request has expired")  # what an expired pre-signed S3 URL answers
+    return Response(200, _PDF, {"Content-Disposition": "attachment"}, "application/pdf")
+
+
+ADMIN = Router([
+    ("GET", "/health", health),
+    ("GET", "/stats", stats),
+    ("POST", "/stats/reset", stats_reset),
+    ("GET", "/faults", get_faults),
+    ("POST", "/faults", post_faults),
+    ("POST", "/mutate", mutate),
+    ("POST", "/reset", reset),
+    ("GET", "/records/{collection}", records),
+    ("POST", "/delete", delete),
+    ("GET", "/clock", clock),
+    ("POST", "/clock", clock),
+    ("GET", "/files/{id}", signed_file),
+], "/_sandbox")

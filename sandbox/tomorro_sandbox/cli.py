@@ -1,0 +1,74 @@
+"""`tomorro-sandbox serve ...`: prints the base URL as the first stdout line once it accepts
+connections; a taken port is a one-line error and exit code 2."""
+
+import argparse
+import signal
+import sys
+
+from .app import App
+from .faults import parse_rate
+from .server import SandboxHTTPServer, build_config
+
+
+def _rate(value: str) -> str:
+    try:
+        parse_rate(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return value
+
+
+def _fraction(value: str) -> float:
+    v = float(value)
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return v
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tomorro-sandbox", description="A local emulator of the Tomorro API v2.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the sandbox over HTTP")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    s.add_argument("--api-key", default="sandbox-key")
+    s.add_argument("--seed", type=int, default=42)
+    s.add_argument("--contracts", type=int, default=500)
+    s.add_argument("--counterparties", type=int, default=120)
+    s.add_argument("--fields", type=int, default=60)
+    s.add_argument("--members", type=int, default=15)
+    s.add_argument("--dedup-external-id", action="store_true",
+                   help="409 on a second create with the same integration.externalId")
+    s.add_argument("--latency-ms", type=float, default=0)
+    s.add_argument("--jitter-ms", type=float, default=0)
+    s.add_argument("--rate-limit", type=_rate, default=None, metavar="N/SECONDS")
+    for name in ("error-rate", "reset-rate", "slow-body-rate", "malformed-rate"):
+        s.add_argument(f"--{name}", type=_fraction, default=0)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    opts = {k: v for k, v in vars(args).items() if k not in ("command", "host", "port")}
+    config = build_config(**opts)
+    app = App(config)
+    try:
+        httpd = SandboxHTTPServer((args.host, args.port), app)
+    except OSError as e:
+        print(f"tomorro-sandbox: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    host, port = httpd.server_address[:2]
+    # the socket listens from here on: connections queue until serve_forever picks them up
+    print(f"http://{host}:{port}/v2", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

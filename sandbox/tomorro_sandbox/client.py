@@ -1,0 +1,62 @@
+"""AdminClient: the /_sandbox/ helpers shared by SandboxServer and SandboxProcess (plain urllib,
+so the sandbox needs no HTTP client dependency)."""
+
+import urllib.error
+import urllib.request
+
+import orjson
+
+
+class AdminError(RuntimeError):
+    pass
+
+
+class AdminClient:
+    root_url: str  # set by the subclass once the server listens
+    api_key: str
+
+    @property
+    def url(self) -> str:
+        return self.root_url + "/v2"
+
+    def _admin(self, method: str, path: str, body: dict | None = None):
+        data = orjson.dumps(body) if body is not None else None
+        req = urllib.request.Request(self.root_url + "/_sandbox" + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                return orjson.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            raise AdminError(f"{method} /_sandbox{path} -> {e.code}: {e.read().decode(errors='replace')}") from None
+
+    def health(self) -> dict:
+        return self._admin("GET", "/health")
+
+    def stats(self) -> dict:
+        return self._admin("GET", "/stats")
+
+    def reset_stats(self) -> dict:
+        return self._admin("POST", "/stats/reset", {})
+
+    def faults(self) -> dict:
+        return self._admin("GET", "/faults")
+
+    def set_faults(self, **settings) -> dict:
+        return self._admin("POST", "/faults", settings)
+
+    def mutate(self, contracts: int = 0, counterparties: int = 0, create: int = 0,
+               create_counterparties: int = 0) -> dict:
+        return self._admin("POST", "/mutate", {"contracts": contracts, "counterparties": counterparties,
+                                               "create": create, "create_counterparties": create_counterparties})
+
+    def reset(self, **seed_options) -> dict:
+        return self._admin("POST", "/reset", seed_options)
+
+    def records(self, collection: str) -> list:
+        return self._admin("GET", f"/records/{collection}")
+
+    def delete(self, contracts=(), counterparties=()) -> dict:
+        return self._admin("POST", "/delete", {"contracts": list(contracts), "counterparties": list(counterparties)})
+
+    def set_clock(self, offset_seconds: float) -> dict:
+        return self._admin("POST", "/clock", {"offset_seconds": offset_seconds})

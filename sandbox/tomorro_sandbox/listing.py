@@ -1,0 +1,112 @@
+"""Every list route declared once: its filters, sort fields, default sort, extra parameters and
+envelope. `run_list` validates the query against the declaration (unknown parameter -> 400,
+NestJS forbidNonWhitelisted [ASSUMED]) and paginates."""
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from . import assumptions as A
+from .errors import BadRequest
+from .filters import FilterDef, field_getter, nested_id, parse_filters, parse_sort
+from .pagination import camel_envelope, data_envelope, paginate, parse_limit
+from .store import Collection
+from .wire import Request, Response, raw
+
+_PAGING = ("limit", "after", "before", "sort")
+_IDS = ("eq", "in", "ne")
+_DATES = ("eq", "gte", "lte")
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    path: str  # for links, as the documentation shows them (without /v2)
+    filters: dict
+    sorts: tuple
+    default_sort: str
+    envelope: str = "data"  # "data" or the camel envelope's items key
+    extra: tuple = field(default=())  # accepted parameters that are not filters (lang)
+
+
+CONTRACTS = ListSpec(
+    "/contracts",
+    {
+        "status": FilterDef("eq", field_getter("status"), A.CONTRACT_STATUSES),
+        "authorId": FilterDef("eq", nested_id("author")),
+        "counterpartyId": FilterDef("eq", nested_id("counterparty")),
+        "contractTypeId": FilterDef("eq", nested_id("contractType")),
+        "referentId": FilterDef("eq", nested_id("referent")),
+        "supervisorId": FilterDef("eq", nested_id("supervisor")),
+        "folderId": FilterDef("eq", field_getter("folderId")),
+        "startAt": FilterDef("date", field_getter("startAt"), ops=_DATES),
+        "endAt": FilterDef("date", field_getter("endAt"), ops=_DATES),
+        "createdAt": FilterDef("date", field_getter("createdAt"), ops=_DATES),
+        "updatedAt": FilterDef("date", field_getter("updatedAt"), ops=_DATES),  # [ASSUMED]
+    },
+    ("id", "name", "status", "createdAt", "updatedAt", "startAt", "endAt"),  # [ASSUMED]
+    "-createdAt",
+    A.CONTRACTS_ITEMS_KEY,
+)
+COUNTERPARTIES = ListSpec(
+    "/counterparties",
+    {"status": FilterDef("eq", field_getter("status"), A.COUNTERPARTY_STATUSES),
+     "name": FilterDef("partial", field_getter("name"), ops=("eq",))},
+    ("id", "name", "status", "createdAt", "updatedAt"),
+    "-createdAt",
+)
+MEMBERS = ListSpec(
+    "/members",
+    {"status": FilterDef("eq", field_getter("status"), A.MEMBER_STATUSES),
+     "role": FilterDef("eq", field_getter("role"), A.MEMBER_ROLES)},
+    ("id", "role", "status", "createdAt", "updatedAt"),
+    "-createdAt",
+)
+CONTRACT_TYPES = ListSpec(
+    "/contract-types",
+    {"isPublished": FilterDef("bool", field_getter("isPublished"), ops=("eq",))},
+    ("id", "name"),
+    "name",
+    A.CONTRACT_TYPES_ITEMS_KEY,
+)
+SMART_FIELDS = ListSpec(
+    "/smart-fields",
+    {"object": FilterDef("eq", field_getter("object"), A.FIELD_OBJECTS, ops=("eq", "in"))},
+    ("id", "name", "type"),
+    "name",
+    extra=("lang",),
+)
+OPTIONS = ListSpec(
+    "/smart-fields/{id}/options",
+    {"term": FilterDef("partial", lambda o: "|".join(t["value"].lower() for t in o["translations"]),
+                       ops=("eq",))},
+    ("id",),
+    "id",
+)
+
+
+def check_params(query: dict, allowed) -> None:
+    unknown = [k for k in query if k not in allowed]
+    if unknown:
+        raise BadRequest([f"property {k} should not exist" for k in unknown])
+
+
+def run_list(req: Request, spec: ListSpec, coll: Collection, path: str | None = None,
+             project=None) -> Response:
+    """Validate the query, paginate `coll`, wrap in the route's envelope.
+
+    `project` turns a record into its wire dict when the stored shape is not the wire shape
+    (smart fields carry `object`); otherwise the cached bytes are joined as they are.
+    """
+    q = req.query
+    check_params(q, (*_PAGING, *spec.filters, *spec.extra))
+    limit = parse_limit(q)
+    sort = parse_sort(q.get("sort"), spec.sorts, spec.default_sort)
+    preds = parse_filters(q, spec.filters)
+    page = paginate(coll, sort, preds, limit, q)
+    if project is None:
+        items = [coll.raw(i) for i in page.ids]
+    else:
+        items = [orjson.dumps(project(coll.records[i])) for i in page.ids]
+    if spec.envelope == "data":
+        return raw(data_envelope(page, items, path or spec.path, q, limit))
+    return raw(camel_envelope(spec.envelope, page, items))

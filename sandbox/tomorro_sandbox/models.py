@@ -1,0 +1,263 @@
+"""Domain rules for writes: body validation, status transitions, updatedAt stamping.
+
+Handlers stay thin; everything a real server would refuse is refused here, with NestJS-style
+messages that name the offending field. Records are rebuilt, never mutated (see store.py).
+"""
+
+import random
+
+from . import assumptions as A
+from .errors import BadRequest, Conflict, Unprocessable, not_found
+from .fieldvalues import check_fields
+from .filters import is_uuid, parse_instant
+from .seed import new_id
+from .seed_contracts import member_ref
+
+_CREATE_KEYS = {"templateId", "counterparty", "name", "signatories", "fields", "contractMembers",
+                "contractMembersIds", "contractTypeId", "folderId", "referentId", "supervisorId", "integration"}
+_PATCH_KEYS = {"name", "status", "folderId", "counterparty", "signatureDate", "signatories", "fields",
+               "contractMembersIds", "integration"}
+_CP_KEYS = {"name", "status", "attributes"}
+_ids = random.Random()  # ids of records created at runtime: unique, not part of the seed
+
+
+def _object_body(body) -> dict:
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    return body
+
+
+def _unknown_keys(body: dict, allowed: set, errors: list) -> None:
+    # NestJS ValidationPipe with forbidNonWhitelisted [ASSUMED]
+    errors.extend(f"property {k} should not exist" for k in body if k not in allowed)
+
+
+def _member(store, mid, path: str, errors: list):
+    m = store.members.get(mid) if isinstance(mid, str) else None
+    if m is None:
+        errors.append(f"{path}: member '{mid}' not found")
+    return m
+
+
+def _str(body: dict, key: str, errors: list, required: bool = False):
+    v = body.get(key)
+    if v is None:
+        if required:
+            errors.append(f"{key} should not be empty")
+        return None
+    if not isinstance(v, str) or (required and not v.strip()):
+        errors.append(f"{key} must be a non-empty string")
+        return None
+    return v
+
+
+def _folder(body: dict, errors: list):
+    v = body.get("folderId")
+    if v is not None and not is_uuid(v):
+        errors.append(f"folderId must be a UUID, got '{v}'")
+    return v
+
+
+# --- counterparty reference inside a contract body -----------------------------------------
+
+
+def _counterparty_ref(store, ref, errors: list, now: str):
+    if not isinstance(ref, dict) or not (ref.get("id") or ref.get("name")):
+        errors.append("counterparty must be an object with id or name")
+        return None
+    if ref.get("id"):
+        cp = store.counterparties.get(ref["id"])
+        if cp is None:
+            errors.append(f"counterparty.id: counterparty '{ref['id']}' not found")
+        return cp
+    if not isinstance(ref["name"], str):
+        errors.append("counterparty.name must be a string")
+        return None
+    # {name} creates a new counterparty, as documented, even when the name exists already
+    return {"id": new_id(_ids), "name": ref["name"], "status": "active", "logoUrl": None, "fields": {},
+            "createdAt": now, "updatedAt": now}
+
+
+def _signatories(store, raw, errors: list) -> list | None:
+    if raw is None:
+        return None
+    # the documented object form, or the alpha example's list of such objects (a doc bug)
+    parts = raw if isinstance(raw, list) else [raw]
+    out = []
+    for part in parts:
+        if not isinstance(part, dict):
+            errors.append("signatories must be an object {internalSignatoryMemberIds, externalSignatoryEmailList}")
+            return None
+        low = {k[:1].lower() + k[1:]: v for k, v in part.items()}
+        for i, mid in enumerate(low.get("internalSignatoryMemberIds") or []):
+            m = _member(store, mid, f"signatories.internalSignatoryMemberIds[{i}]", errors)
+            if m:
+                u = m["user"]
+                out.append({"id": new_id(_ids), "name": f"{u['firstname']} {u['lastname']}",
+                            "email": u["email"], "type": "member"})
+        for i, email in enumerate(low.get("externalSignatoryEmailList") or []):
+            if not isinstance(email, str) or "@" not in email:
+                errors.append(f"signatories.externalSignatoryEmailList[{i}] must be an email")
+                continue
+            out.append({"id": new_id(_ids), "name": email.split("@")[0], "email": email, "type": "external"})
+    return out
+
+
+def _integration(raw, errors: list, dedup_store=None):
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or raw.get("type") not in A.INTEGRATION_TYPES:
+        errors.append(f"integration.type must be one of the following values: {', '.join(A.INTEGRATION_TYPES)}")
+        return None
+    if not isinstance(raw.get("externalId"), str) or not raw["externalId"]:
+        errors.append("integration.externalId must be a non-empty string")
+        return None
+    return {"type": raw["type"], "externalId": raw["externalId"],
+            "externalEntity": raw.get("externalEntity"), "externalUrl": raw.get("externalUrl")}
+
+
+def _merge_fields(current: list, changes: dict, store) -> list:
+    by_id = {f["attributeDefinitionId"]: f for f in current}
+    for fid, value in changes.items():
+        if value is None:
+            by_id.pop(fid, None)
+        else:
+            by_id[fid] = {"attributeDefinitionId": fid, "name": store.d.smart_fields[fid]["names"]["gb"],
+                          "value": value}
+    return list(by_id.values())
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+
+def create_contract(store, body, dedup: bool) -> dict:
+    body, errors = _object_body(body), []
+    now = store.clock.now_iso()
+    _unknown_keys(body, _CREATE_KEYS, errors)
+    tid = _str(body, "templateId", errors, required=True)
+    ct, tpl = store.template(tid) if tid else (None, None)
+    if tid and tpl is None:
+        errors.append(f"templateId: template '{tid}' not found")
+    ctid = body.get("contractTypeId")
+    if ctid is not None and ctid not in store.d.contract_types:
+        errors.append(f"contractTypeId: contract type '{ctid}' not found")
+    elif ctid is not None and ct is not None and ct["id"] != ctid:
+        errors.append(f"templateId: template '{tid}' does not belong to contract type '{ctid}'")
+    if "counterparty" not in body:
+        errors.append("counterparty should not be empty")
+    cp = _counterparty_ref(store, body["counterparty"], errors, now) if "counterparty" in body else None
+    name = _str(body, "name", errors)
+    integration = _integration(body.get("integration"), errors)
+    fields = check_fields(store, body.get("fields", []), "fields", "contract", "fieldId",
+                          integration and integration["type"], errors)
+    signatories = _signatories(store, body.get("signatories"), errors) or []
+    members = _contract_members(store, body, errors)
+    refs = {k: _member(store, body[k], k, errors) if body.get(k) is not None else None
+            for k in ("referentId", "supervisorId")}
+    folder = _folder(body, errors)
+    if errors:
+        raise BadRequest(errors)
+    if dedup and integration and (integration["type"], integration["externalId"]) in store.external_ids:
+        existing = store.external_ids[(integration["type"], integration["externalId"])]
+        raise Conflict(f"A contract with integration.externalId '{integration['externalId']}' "
+                       f"already exists: {existing}")
+    if cp["id"] not in store.counterparties.records:
+        store.counterparties.put(cp)
+    author = next(m for m in store.members.records.values() if m["role"] == "ADMIN")  # the key's owner [ASSUMED]
+    rec = {
+        "id": new_id(_ids), "name": name or tpl["name"], "status": "draft",
+        "counterparty": {"id": cp["id"], "name": cp["name"]},
+        "contractType": {"id": ct["id"], "name": ct["name"]},
+        "template": {"id": tpl["id"], "name": tpl["name"]}, "templateId": tpl["id"],
+        "author": member_ref(author),
+        "referent": member_ref(refs["referentId"]) if refs["referentId"] else None,
+        "supervisor": member_ref(refs["supervisorId"]) if refs["supervisorId"] else None,
+        "folderId": folder, "startAt": None, "endAt": None, "signatureDate": None,
+        "fields": _merge_fields([], fields, store), "signatories": signatories,
+        "contractMembers": members or [], "integration": integration,
+        "createdAt": now, "updatedAt": now,
+    }
+    store.contracts.put(rec)
+    if integration:
+        store.external_ids.setdefault((integration["type"], integration["externalId"]), rec["id"])
+    return rec
+
+
+def _contract_members(store, body: dict, errors: list) -> list | None:
+    if "contractMembers" in body:
+        raw = body["contractMembers"]
+        ids = [e.get("memberId") if isinstance(e, dict) else None for e in raw] if isinstance(raw, list) else None
+        path = "contractMembers"
+    elif "contractMembersIds" in body:
+        ids, path = body["contractMembersIds"], "contractMembersIds"
+    else:
+        return None
+    if not isinstance(ids, list):
+        errors.append(f"{path} must be an array")
+        return None
+    found = [_member(store, mid, f"{path}[{i}]", errors) for i, mid in enumerate(ids)]
+    return [member_ref(m) for m in found if m]
+
+
+def _status(current: str, target, errors: list) -> None:
+    if target not in A.CONTRACT_STATUSES:
+        errors.append(f"status must be one of the following values: {', '.join(A.CONTRACT_STATUSES)}")
+        return
+    if target == current:
+        return
+    if current in A.FINAL_STATUSES:
+        raise Unprocessable(f"status: a {current} contract cannot move to {target}")
+    if target not in A.PATCHABLE_TARGET_STATUSES:
+        raise Unprocessable(f"status: a contract becomes {target} only through the signature process")
+
+
+def patch_contract(store, cid: str, body) -> dict:
+    old = store.contracts.get(cid)
+    if old is None:
+        raise not_found("Contract", cid)
+    body, errors = _object_body(body), []
+    now = store.clock.now_iso()
+    _unknown_keys(body, _PATCH_KEYS, errors)
+    new = dict(old)
+    if "status" in body:
+        _status(old["status"], body["status"], errors)
+        new["status"] = body["status"]
+    if "name" in body:
+        new["name"] = _str(body, "name", errors, required=True) or old["name"]
+    if "folderId" in body:
+        new["folderId"] = _folder(body, errors)
+    cp = _counterparty_ref(store, body["counterparty"], errors, now) if "counterparty" in body else None
+    if "signatureDate" in body:
+        new["signatureDate"] = _instant(body["signatureDate"], "signatureDate", errors)
+    if "signatories" in body:
+        new["signatories"] = _signatories(store, body["signatories"], errors) or []
+    members = _contract_members(store, body, errors)
+    if members is not None:
+        new["contractMembers"] = members
+    itype = body.get("integration", {}).get("type") if isinstance(body.get("integration"), dict) else None
+    if "integration" in body and itype not in A.INTEGRATION_TYPES:
+        errors.append(f"integration.type must be one of the following values: {', '.join(A.INTEGRATION_TYPES)}")
+    if "fields" in body:
+        changes = check_fields(store, body["fields"], "fields", "contract", "fieldId", itype, errors)
+        new["fields"] = _merge_fields(old["fields"], changes, store)
+    if errors:
+        raise BadRequest(errors)
+    if cp is not None:
+        if cp["id"] not in store.counterparties.records:
+            store.counterparties.put(cp)
+        new["counterparty"] = {"id": cp["id"], "name": cp["name"]}
+    new["updatedAt"] = now
+    store.contracts.put(new)
+    return new
+
+
+def _instant(value, path: str, errors: list):
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise BadRequest("")
+        return parse_instant(value, path)[0]
+    except BadRequest:
+        errors.append(f"{path} must be an ISO-8601 date-time, got {value!r}")
+        return None

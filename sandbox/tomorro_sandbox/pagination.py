@@ -1,0 +1,166 @@
+"""Keyset pagination and the two envelope shapes, declared once for every list route.
+
+A cursor is base64url(JSON) of the boundary record's sort-key values and id, plus the sort and a
+signature of the filters it was made under (a cursor reused with other ones -> 400). Because the
+position is found by key, not by offset, a record that did not change between two pages is never
+skipped, however many others were updated or created meanwhile.
+"""
+
+import base64
+import binascii
+import hashlib
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import orjson
+
+from . import assumptions as A
+from .errors import BadRequest
+from .filters import Predicate, SortSpec, is_uuid, key_component, sort_string
+from .store import Collection
+
+_AFTER_ALL = (9,)  # greater than any key component, all of which start with flag 0 or 1
+
+
+@dataclass
+class Page:
+    ids: list
+    has_next: bool
+    has_previous: bool
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def parse_limit(query: dict) -> int:
+    raw = query.get("limit")
+    if raw is None:
+        return A.LIMIT_DEFAULT
+    try:
+        n = int(raw)
+    except ValueError:
+        raise BadRequest("limit must be an integer number") from None
+    if n < 1:
+        raise BadRequest("limit must not be less than 1")
+    if n > A.LIMIT_MAX:
+        raise BadRequest(f"limit must not be greater than {A.LIMIT_MAX}")
+    return n
+
+
+def filter_signature(preds: list[Predicate]) -> str:
+    text = "&".join(sorted(f"{p.param}={p.op}:{','.join(map(str, p.values))}" for p in preds))
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def encode_cursor(values: list, rid: str, spec: SortSpec, fsig: str) -> str:
+    payload = {"v": values, "id": rid, "s": sort_string(spec), "f": fsig}
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def decode_cursor(raw: str, param: str, spec: SortSpec, fsig: str) -> tuple:
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        values, rid = data["v"], data["id"]
+        ok = (isinstance(values, list) and len(values) == len(spec) - 1 and is_uuid(rid)
+              and all(v is None or isinstance(v, str | bool) for v in values))
+        key = tuple(key_component(f, d, v) for (f, d), v in zip(spec, [*values, rid], strict=True)) if ok else None
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        ok = False
+    if not ok:
+        raise BadRequest(f"{param} is not a valid cursor")
+    if data.get("s") != sort_string(spec) or data.get("f") != fsig:
+        raise BadRequest(f"{param} cursor was issued for a different sort or filter")
+    return key
+
+
+def _bounds(spec: SortSpec, preds: list[Predicate], keys: list) -> tuple[int, int]:
+    """Narrow the scan to the key range that a gte/lte filter on the first sort key allows."""
+    lo, hi = 0, len(keys)
+    field, desc = spec[0]
+    for p in preds:
+        if p.param != field or p.op not in ("gte", "lte", "eq"):
+            continue
+        c = key_component(field, desc, p.values[0])
+        if p.op == "eq" or (p.op == "gte") != desc:  # comp >= c
+            lo = max(lo, bisect_left(keys, (c,)))
+        if p.op == "eq" or (p.op == "lte") != desc:  # comp <= c
+            hi = min(hi, bisect_right(keys, (c, _AFTER_ALL)))
+    return lo, hi
+
+
+def paginate(coll: Collection, spec: SortSpec, preds: list, limit: int, query: dict) -> Page:
+    fsig = filter_signature(preds)
+    idx = coll.index(spec)
+    keys, ids, recs = idx.keys, idx.ids, coll.records
+    lo, hi = _bounds(spec, preds, keys)
+
+    def match(i: int) -> bool:
+        rec = recs[ids[i]]
+        return all(p.test(rec) for p in preds)
+
+    def scan(start: int, stop: int, step: int, want: int) -> list:
+        out = []
+        for i in range(start, stop, step):
+            if match(i):
+                out.append(i)
+                if len(out) == want:
+                    break
+        return out
+
+    if "before" in query and "after" in query:
+        raise BadRequest("after and before cannot be used together")
+    if "before" in query:
+        pos = max(lo, min(hi, bisect_left(keys, decode_cursor(query["before"], "before", spec, fsig))))
+        found = scan(pos - 1, lo - 1, -1, limit + 1)
+        has_prev, found = len(found) > limit, found[:limit][::-1]
+        has_next = bool(scan(pos, hi, 1, 1))
+    else:
+        pos = lo
+        if "after" in query:
+            pos = max(lo, min(hi, bisect_right(keys, decode_cursor(query["after"], "after", spec, fsig))))
+        found = scan(pos, hi, 1, limit + 1)
+        has_next, found = len(found) > limit, found[:limit]
+        has_prev = bool(scan(pos - 1, lo - 1, -1, 1))
+    page_ids = [ids[i] for i in found]
+    getters = [coll.getters.get(f) for f, _ in spec[:-1]]
+
+    def cursor(rid: str) -> str:
+        rec = recs[rid]
+        values = [g(rec) if g else rec.get(f) for g, (f, _) in zip(getters, spec[:-1], strict=True)]
+        return encode_cursor(values, rid, spec, fsig)
+
+    return Page(page_ids, has_next, has_prev,
+                cursor(page_ids[-1]) if has_next and page_ids else None,
+                cursor(page_ids[0]) if has_prev and page_ids else None)
+
+
+# --- envelopes --------------------------------------------------------------------------
+
+
+def _join(items: list[bytes]) -> bytes:
+    return b"[" + b",".join(items) + b"]"
+
+
+def data_envelope(page: Page, items: list[bytes], path: str, query: dict, limit: int) -> bytes:
+    """`{data, pagination, links}`: counterparties, members, smart fields, options."""
+    base = {k: v for k, v in query.items() if k not in ("after", "before", "limit")}
+
+    def link(extra: dict) -> str:
+        return f"{path}?{urlencode({'limit': limit, **base, **extra})}"
+
+    cursor_q = {k: query[k] for k in ("after", "before") if k in query}
+    meta = orjson.dumps({
+        "pagination": {"limit": limit, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor,
+                       "has_next": page.has_next, "has_previous": page.has_previous},
+        "links": {"self": link(cursor_q),
+                  "next": link({"after": page.next_cursor}) if page.next_cursor else None,
+                  "prev": link({"before": page.prev_cursor}) if page.prev_cursor else None},
+    })
+    return b'{"data":' + _join(items) + b"," + meta[1:]
+
+
+def camel_envelope(items_key: str, page: Page, items: list[bytes]) -> bytes:
+    """`{contracts|contractTypes, hasNext, hasPrevious, nextCursor, previousCursor}` [ASSUMED keys]."""
+    meta = orjson.dumps({"hasNext": page.has_next, "hasPrevious": page.has_previous,
+                         A.CAMEL_NEXT_CURSOR_KEY: page.next_cursor, A.CAMEL_PREV_CURSOR_KEY: page.prev_cursor})
+    return b'{"' + items_key.encode() + b'":' + _join(items) + b"," + meta[1:]
