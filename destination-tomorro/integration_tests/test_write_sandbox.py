@@ -300,7 +300,7 @@ def test_console_script_spec_check_write(sb, base_config, h, tmp_path):
 
 
 def test_console_script_failure_never_prints_the_key(sb, base_config, h, tmp_path):
-    secret = "sk-live-THIS-IS-SECRET-123"
+    secret = "sk-live-THIS-IS-SECRET-123"  # noqa: S105 - a fake key the output must never show
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps({**base_config, "api_key": secret}))
     catalog_path = tmp_path / "catalog.json"
