@@ -1,0 +1,1 @@
+"""Local launcher for the manifest-only source-tomorro connector (see run.py)."""

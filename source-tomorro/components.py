@@ -1,0 +1,250 @@
+"""Custom components of source-tomorro: only what the declarative manifest cannot express."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping, MutableMapping, Optional
+from urllib.parse import urlparse
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
+from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+# --- custom smart fields ---------------------------------------------------------------------------
+
+SMART_FIELDS_PAGE_SIZE = 50
+# Tomorro field type -> JSON schema of its column. Every type the API can return is listed; a type
+# missing here gets no typed column (its value stays in the raw `fields`) rather than a wrong one.
+FIELD_TYPE_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
+    "text": {"type": ["null", "string"]},
+    "number": {"type": ["null", "number"]},
+    "date": {"type": ["null", "string"], "format": "date"},
+    "select": {"type": ["null", "string"]},
+    "multiselect": {"type": ["null", "array"], "items": {"type": "string"}},
+    "richtext": {"type": ["null", "array"], "items": {"type": "object", "additionalProperties": True}},
+    "duration": {
+        "type": ["null", "object"],
+        "additionalProperties": True,
+        "properties": {"value": {"type": ["null", "number"]}, "unit": {"type": ["null", "string"]}},
+    },
+}
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(name: str, max_length: int = 40) -> str:
+    slug = _NON_ALNUM.sub("_", (name or "").lower()).strip("_")[:max_length].strip("_")
+    return slug or "field"
+
+
+def custom_field_columns(definitions: list[Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
+    """smart field id -> (column name, field type), by the documented rule
+    `cf_<slug(name)>_<first 8 hex digits of the id>`: readable, and keyed on the immutable id so a rename
+    or two fields sharing a name never put one field's values in another field's column. Should two ids
+    share their first 8 hex digits, those fields use all 32."""
+    hex_ids = {d["id"]: re.sub(r"[^0-9a-f]", "", str(d["id"]).lower()) or str(d["id"]) for d in definitions}
+    prefixes: dict[str, int] = {}
+    for hex_id in hex_ids.values():
+        prefixes[hex_id[:8]] = prefixes.get(hex_id[:8], 0) + 1
+    columns = {}
+    for d in definitions:
+        hex_id = hex_ids[d["id"]]
+        suffix = hex_id[:8] if prefixes[hex_id[:8]] == 1 else hex_id
+        columns[d["id"]] = (f"cf_{slugify(d.get('name', ''))}_{suffix}", d.get("type") or "")
+    return columns
+
+
+def fetch_smart_fields(requester: HttpRequester, object_kind: str) -> list[Mapping[str, Any]]:
+    """Every smart field of one object kind, following `pagination.next_cursor` to the last page."""
+    definitions: list[Mapping[str, Any]] = []
+    params: dict[str, Any] = {"object": object_kind, "limit": SMART_FIELDS_PAGE_SIZE}
+    while True:
+        response = requester.send_request(request_params=params)
+        if response is None:  # the error handler chose IGNORE
+            return definitions
+        body = response.json()
+        definitions.extend(d for d in body.get("data") or [] if isinstance(d, Mapping) and d.get("id"))
+        pagination = body.get("pagination") or {}
+        if not pagination.get("has_next") or not pagination.get("next_cursor"):
+            return definitions
+        params = {**params, "after": pagination["next_cursor"]}
+
+
+@dataclass
+class CustomFieldsSchemaLoader(SchemaLoader):
+    """YAML cannot page the smart-field list into one schema because DynamicSchemaLoader reads only the
+    first record of the first page (`next(read_records())`), and `/smart-fields` returns at most 50 per page.
+
+    Returns one typed column per smart field of `object_kind` (see `custom_field_columns`); it is merged
+    with the stream's static schema by the manifest's schema-loader list."""
+
+    requester: HttpRequester
+    object_kind: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._schema: Optional[Mapping[str, Any]] = None
+        self._lock = threading.Lock()
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        with self._lock:
+            if self._schema is None:
+                columns = custom_field_columns(fetch_smart_fields(self.requester, self.object_kind))
+                self._schema = {
+                    "$schema": "http://json-schema.org/draft-07/schema#",
+                    "type": "object",
+                    "additionalProperties": True,
+                    "properties": {
+                        column: dict(FIELD_TYPE_SCHEMAS[field_type])
+                        for column, field_type in columns.values()
+                        if field_type in FIELD_TYPE_SCHEMAS
+                    },
+                }
+            return self._schema
+
+
+@dataclass
+class FlattenCustomFields(RecordTransformation):
+    """YAML cannot turn custom-field values into columns because the column names come from another
+    endpoint (counterparty records key values by smart-field id only), and AddFields would need one
+    template per field, evaluated per record.
+
+    In one pass per record: each value of the raw `fields` (contract list or counterparty map, kept as
+    is) is copied to its typed column, and contracts get the join keys `counterpartyId`,
+    `contractTypeId` and `templateId` (`templateId`, else `template.id`). The definitions are fetched
+    once per sync, on the first record."""
+
+    requester: HttpRequester
+    object_kind: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._columns: Optional[dict[str, str]] = None
+        self._lock = threading.Lock()
+
+    def _load_columns(self) -> dict[str, str]:
+        with self._lock:
+            if self._columns is None:
+                columns = custom_field_columns(fetch_smart_fields(self.requester, self.object_kind))
+                self._columns = {
+                    field_id: column
+                    for field_id, (column, field_type) in columns.items()
+                    if field_type in FIELD_TYPE_SCHEMAS
+                }
+            return self._columns
+
+    def transform(self, record: MutableMapping[str, Any], config: Any = None, stream_state: Any = None,
+                  stream_slice: Any = None) -> None:
+        columns = self._columns if self._columns is not None else self._load_columns()
+        values = record.get("fields")
+        if isinstance(values, list):  # contracts: [{attributeDefinitionId, name, value}]
+            for item in values:
+                column = columns.get(item.get("attributeDefinitionId")) if isinstance(item, Mapping) else None
+                if column:
+                    record[column] = item.get("value")
+        elif isinstance(values, Mapping):  # counterparties: {smartFieldId: value}
+            for field_id, value in values.items():
+                column = columns.get(field_id)
+                if column:
+                    record[column] = value
+        if self.object_kind == "contract":
+            record["counterpartyId"] = _nested_id(record.get("counterparty"))
+            record["contractTypeId"] = _nested_id(record.get("contractType"))
+            record["templateId"] = record.get("templateId") or _nested_id(record.get("template"))
+
+
+def _nested_id(value: Any) -> Any:
+    return value.get("id") if isinstance(value, Mapping) else None
+
+
+# --- incremental state -----------------------------------------------------------------------------
+
+STATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # + milliseconds + "Z", the manifest's datetime_format
+
+
+def format_state_datetime(value: datetime) -> str:
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class ClampFutureState(StateMigration):
+    """YAML cannot clamp an incoming cursor to the sync start because DatetimeBasedCursor trusts the state
+    as given: a state in the future (hand-edited, or written on a skewed clock) would make every sync
+    read nothing until that instant. Such a state is replaced by the sync start time."""
+
+    cursor_field: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    def _cursor(self, stream_state: Mapping[str, Any]) -> Optional[datetime]:
+        value = stream_state.get(self.cursor_field) if isinstance(stream_state, Mapping) else None
+        if not isinstance(value, str):
+            return None
+        try:
+            return ab_datetime_parse(value)
+        except ValueError:
+            return None
+
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        cursor = self._cursor(stream_state)
+        return cursor is not None and cursor > datetime.now(timezone.utc)
+
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**stream_state, self.cursor_field: format_state_datetime(datetime.now(timezone.utc))}
+
+
+# --- config validation -----------------------------------------------------------------------------
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass
+class ConfigFieldValidator(ValidationStrategy):
+    """YAML cannot name the offending field in a config error because ValidateAdheresToSchema and the
+    CDK's spec check report only the JSON-schema message ("99 is greater than the maximum of 50").
+
+    `kind`: `datetime` (ISO-8601 date or datetime), `https_url` (https, or http on localhost), or
+    `integer` within [minimum, maximum]. Raises a config error that starts with the field name."""
+
+    field: str
+    kind: str
+    minimum: Optional[int] = None
+    maximum: Optional[int] = None
+
+    def _fail(self, problem: str) -> None:
+        message = f"Invalid config field `{self.field}`: {problem}"
+        raise AirbyteTracedException(message=message, internal_message=message,
+                                     failure_type=FailureType.config_error)
+
+    def validate(self, value: Any) -> None:
+        if value is None or value == "":
+            return  # optional fields; required ones are enforced by the spec
+        if self.kind == "datetime":
+            if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$", value):
+                self._fail(f"{value!r} is not an ISO-8601 date or datetime (e.g. 2024-01-01T00:00:00Z).")
+            try:
+                ab_datetime_parse(value)
+            except (ValueError, TypeError):
+                self._fail(f"{value!r} is not an ISO-8601 date or datetime (e.g. 2024-01-01T00:00:00Z).")
+        elif self.kind == "https_url":
+            parsed = urlparse(str(value))
+            if not parsed.hostname or parsed.scheme not in ("https", "http"):
+                self._fail(f"{value!r} is not an absolute URL.")
+            if parsed.scheme != "https" and parsed.hostname not in LOCAL_HOSTS:
+                self._fail(f"{value!r} must use https (http is allowed only for localhost / 127.0.0.1).")
+        elif self.kind == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                self._fail(f"{value!r} is not an integer.")
+            if (self.minimum is not None and value < self.minimum) or (
+                self.maximum is not None and value > self.maximum
+            ):
+                self._fail(f"{value} is outside the allowed range {self.minimum}..{self.maximum}.")
+        else:
+            raise ValueError(f"unknown validation kind {self.kind!r}")

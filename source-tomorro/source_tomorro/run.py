@@ -1,0 +1,59 @@
+"""`source-tomorro` console script: runs the connector's manifest.yaml (+ components.py) in-process.
+
+The connector itself is manifest-only; this launcher exists so humans and PyAirbyte
+(`local_executable="source-tomorro"`) can run spec/check/discover/read without Docker, with state
+honoured (CDK 7 takes state, config and catalog at construction, not at `read`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+CONNECTOR_DIR = Path(__file__).resolve().parent.parent
+MANIFEST_PATH = CONNECTOR_DIR / "manifest.yaml"
+COMPONENTS_PATH = CONNECTOR_DIR / "components.py"
+COMPONENTS_MODULE = "source_declarative_manifest.components"  # the module path inside the SDM image
+
+
+def register_components() -> ModuleType:
+    """Make `source_declarative_manifest.components.*` (as the manifest names them) importable."""
+    module = sys.modules.get(COMPONENTS_MODULE)
+    if module is not None and getattr(module, "__file__", None) == str(COMPONENTS_PATH):
+        return module
+    spec = importlib.util.spec_from_file_location(COMPONENTS_MODULE, COMPONENTS_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[COMPONENTS_MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def create_source(config=None, catalog=None, state=None, config_path=None):
+    from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
+
+    register_components()
+    return YamlDeclarativeSource(
+        path_to_yaml=str(MANIFEST_PATH), config=config, catalog=catalog, state=state, config_path=config_path
+    )
+
+
+def run(args: list[str] | None = None) -> None:
+    from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+    from airbyte_cdk.sources.source import Source
+
+    args = sys.argv[1:] if args is None else args
+    parsed = AirbyteEntrypoint.parse_args(args)
+    config_path = getattr(parsed, "config", None)
+    catalog_path = getattr(parsed, "catalog", None)
+    state_path = getattr(parsed, "state", None)
+    config = Source.read_config(config_path) if config_path else None
+    catalog = Source.read_catalog(catalog_path) if catalog_path else None
+    state = Source.read_state(state_path) if state_path else None
+    source = create_source(config=config, catalog=catalog, state=state, config_path=config_path)
+    launch(source, args)
+
+
+if __name__ == "__main__":
+    run()
