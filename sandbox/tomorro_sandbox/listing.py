@@ -84,6 +84,10 @@ OPTIONS = ListSpec(
 )
 
 
+def default_sort(spec: ListSpec):
+    return parse_sort(None, spec.sorts, spec.default_sort)
+
+
 def check_params(query: dict, allowed) -> None:
     unknown = [k for k in query if k not in allowed]
     if unknown:

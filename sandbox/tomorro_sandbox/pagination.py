@@ -17,10 +17,10 @@ import orjson
 
 from . import assumptions as A
 from .errors import BadRequest
-from .filters import Predicate, SortSpec, is_uuid, key_component, sort_string
+from .filters import Predicate, SortSpec, is_uuid, key_component, make_key, sort_string
 from .store import Collection
 
-_AFTER_ALL = (9,)  # greater than any key component, all of which start with flag 0 or 1
+_AFTER_ALL = (9,)  # greater than any flag (0 or 1): c + _AFTER_ALL follows every key starting with c
 
 
 @dataclass
@@ -63,7 +63,7 @@ def decode_cursor(raw: str, param: str, spec: SortSpec, fsig: str) -> tuple:
         values, rid = data["v"], data["id"]
         ok = (isinstance(values, list) and len(values) == len(spec) - 1 and is_uuid(rid)
               and all(v is None or isinstance(v, str | bool) for v in values))
-        key = tuple(key_component(f, d, v) for (f, d), v in zip(spec, [*values, rid], strict=True)) if ok else None
+        key = make_key(spec, [*values, rid]) if ok else None
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, IndexError):
         ok = False
     if not ok:
@@ -82,9 +82,9 @@ def _bounds(spec: SortSpec, preds: list[Predicate], keys: list) -> tuple[int, in
             continue
         c = key_component(field, desc, p.values[0])
         if p.op == "eq" or (p.op == "gte") != desc:  # comp >= c
-            lo = max(lo, bisect_left(keys, (c,)))
+            lo = max(lo, bisect_left(keys, c))
         if p.op == "eq" or (p.op == "lte") != desc:  # comp <= c
-            hi = min(hi, bisect_right(keys, (c, _AFTER_ALL)))
+            hi = min(hi, bisect_right(keys, c + _AFTER_ALL))
     return lo, hi
 
 

@@ -132,12 +132,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", f"req_{next(_request_ids):08d}")
         for k, v in resp.headers.items():
             self.send_header(k, v)
-        self.end_headers()
+        # headers and body in one write: two small writes cost a second syscall and packet
+        self._headers_buffer.append(b"\r\n")
+        head = b"".join(self._headers_buffer)
+        self._headers_buffer = []
         if self.command == "HEAD":
+            self.wfile.write(head)
             return
         if not draw.slow:
-            self.wfile.write(body)
+            self.wfile.write(head + body)
             return
+        self.wfile.write(head)
         step = max(1, -(-len(body) // _SLOW_CHUNKS))
         for i in range(0, len(body), step):
             self.wfile.write(body[i:i + step])

@@ -23,9 +23,11 @@ class SortIndex:
     def __init__(self, spec: SortSpec, getters: dict, records: dict):
         self.spec = spec
         self.key = make_key_fn(spec, getters)
-        pairs = sorted((self.key(r), r["id"]) for r in records.values())
-        self.keys = [k for k, _ in pairs]
-        self.ids = [i for _, i in pairs]
+        recs = list(records.values())
+        keys = [self.key(r) for r in recs]
+        order = sorted(range(len(recs)), key=keys.__getitem__)
+        self.keys = [keys[i] for i in order]
+        self.ids = [recs[i]["id"] for i in order]
 
     def remove(self, rec: dict) -> None:
         i = bisect_left(self.keys, self.key(rec))
@@ -119,6 +121,12 @@ class Store:
             self.contracts = Collection(d.contracts)
             self.custom_records: dict = {}  # (custom object id, contract id) -> [record]
             self.external_ids: dict = {}  # (integration type, externalId) -> contract id (dedup mode)
+            # build the default list orders now, so the first page is not the slow one
+            from .listing import CONTRACTS, COUNTERPARTIES, MEMBERS, default_sort
+
+            for coll, spec in ((self.contracts, CONTRACTS), (self.counterparties, COUNTERPARTIES),
+                               (self.members, MEMBERS)):
+                coll.index(default_sort(spec))
             for c in d.contracts.values():
                 if c["integration"]:
                     self.external_ids[(c["integration"]["type"], c["integration"]["externalId"])] = c["id"]
