@@ -14,6 +14,8 @@ Endpoint pages: https://alpha.developer.tomorro.com/api-reference/2025-01-29-alp
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import logging
 import random
 import threading
@@ -105,6 +107,23 @@ class TomorroClient:
         )
         self.request_count = 0
         self._count_lock = threading.Lock()
+        self.clock_offset = 0.0  # server clock - local clock, in seconds, from the last `Date` header
+
+    def server_now(self) -> dt.datetime:
+        """The server's current time as far as we know (its `Date` headers): ambiguous-create
+        lookups filter on the server's `createdAt`, so a skewed local clock must not matter."""
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.clock_offset)
+
+    def _observe_clock(self, response: requests.Response) -> None:
+        value = response.headers.get("Date")
+        if not value:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return
+        if server.tzinfo is not None:
+            self.clock_offset = (server - dt.datetime.now(dt.UTC)).total_seconds()
 
     def close(self) -> None:
         self.session.close()
@@ -135,6 +154,7 @@ class TomorroClient:
                 attempt += 1
                 continue
 
+            self._observe_clock(response)
             status = response.status_code
             if status < 400:
                 if status == 204 or not response.content:

@@ -82,6 +82,21 @@ def build_client(config: DestinationTomorroConfig, *, max_retries: int | None = 
     )
 
 
+def _build_mappers(routes: dict[tuple[str | None, str], Route], schema: TomorroSchema,
+                   cfg: DestinationTomorroConfig):
+    """One RowMapper per route; returns the counterparty match field (None: match on name).
+
+    Raises ValueError when counterparty_match_field names no counterparty smart field."""
+    for route in routes.values():
+        route.mapper = RowMapper(
+            route.object, schema, default_template=cfg.default_template,
+            default_contract_type=cfg.default_contract_type, integration_type=cfg.integration_type,
+            integration_entity=cfg.integration_entity, match_field=cfg.counterparty_match_field)
+    if normalise(cfg.counterparty_match_field) == "name":
+        return None
+    return RowMapper(COUNTERPARTY, schema, match_field=cfg.counterparty_match_field).match_field
+
+
 def _log(message: str, level: Level = Level.INFO) -> AirbyteMessage:
     return AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=message))
 
@@ -130,20 +145,16 @@ class DestinationTomorro(Destination):
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
         cfg = DestinationTomorroConfig.parse(config)
         routes = resolve_routes(configured_catalog, cfg)  # before anything is sent
-        by_name = {name: key for key, name in ((k, k[1]) for k in routes)}
+        names = Counter(name for _, name in routes)
+        by_name = {name: key for key in routes for name in [key[1]] if names[name] == 1}
         client = build_client(cfg)
         try:
             schema = TomorroSchema(client, cfg.integration_type)
-            match_mapper = None
-            for route in routes.values():
-                route.mapper = RowMapper(
-                    route.object, schema, default_template=cfg.default_template,
-                    default_contract_type=cfg.default_contract_type, integration_type=cfg.integration_type,
-                    integration_entity=cfg.integration_entity, match_field=cfg.counterparty_match_field)
-                match_mapper = match_mapper or (route.mapper if route.object == COUNTERPARTY else None)
-            match_field = match_mapper.match_field if match_mapper else None
-            if match_field is None and normalise(cfg.counterparty_match_field) != "name" and match_mapper is None:
-                match_field = RowMapper(COUNTERPARTY, schema, match_field=cfg.counterparty_match_field).match_field
+            try:
+                match_field = _build_mappers(routes, schema, cfg)
+            except ValueError as exc:
+                raise AirbyteTracedException(message=str(exc), internal_message=str(exc),
+                                             failure_type=FailureType.config_error) from None
             writer = TomorroWriter(
                 client, routes, counterparties=CounterpartyIndex(client, match_field, cfg.dry_run),
                 batch_size=cfg.batch_size, max_concurrency=cfg.max_concurrency, dry_run=cfg.dry_run,
@@ -161,7 +172,7 @@ class DestinationTomorro(Destination):
                     record = message.record
                     key = (record.namespace, record.stream)
                     if key not in routes:
-                        key = by_name.get(record.stream) if record.namespace is None else None
+                        key = by_name.get(record.stream)  # namespaces that differ: match on the unique name
                     if key is None:
                         writer.reject_unrouted(record.stream, dict(record.data or {}))
                         continue

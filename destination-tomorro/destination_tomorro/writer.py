@@ -406,9 +406,17 @@ class TomorroWriter:
         """POST once; after an ambiguous failure look the object up before trying again."""
         attempt = 0
         while True:
-            since = dt.datetime.now(dt.UTC) - CREATE_LOOKBACK
+            since = self.client.server_now() - CREATE_LOOKBACK
             try:
                 return create()
+            except TomorroClientError as exc:
+                if exc.status_code != 409:
+                    raise
+                # a server that deduplicates creates says the object exists: find it
+                landed = find_landed(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+                if landed is None:
+                    raise
+                return landed
             except AmbiguousWriteError as exc:
                 landed = find_landed(since)
                 if landed is not None:

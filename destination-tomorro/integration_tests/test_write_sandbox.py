@@ -315,3 +315,19 @@ def test_console_script_failure_never_prints_the_key(sb, base_config, h, tmp_pat
 
 def test_writer_buffers_are_per_instance():
     assert "buffers" not in vars(TomorroWriter)
+
+
+def test_lost_create_is_found_even_when_the_server_clock_is_skewed(sb, base_config, h):
+    """The lookup filters on the server's createdAt: it must use the server's clock (Date header)."""
+    sb.set_clock(offset_seconds=-7200)
+    try:
+        with DropAfterCommitProxy(sb.url, drops=2) as proxy:
+            out, error = run({**base_config, "base_url": proxy.url, "max_concurrency": 1},
+                             h.catalog(("contracts", "append_dedup")),
+                             [h.record("contracts", {**r, "counterparty_id": sb.records("counterparties")[0]["id"],
+                                                     "counterparty": None}) for r in deals(2, run_tag="skew")])
+    finally:
+        sb.set_clock(offset_seconds=0)
+    assert error is None, error
+    assert proxy.drops == 0
+    assert Counter(c["integration"]["externalId"] for c in contracts_with_prefix(sb, "skew-")) == {"skew-0": 1, "skew-1": 1}

@@ -56,6 +56,7 @@ class FakeTomorro:
             {"id": "ct-sales", "name": "Sales Contract", "isPublished": True,
              "templates": [{"id": "tpl-order", "name": "Enterprise Order Form"}]},
         ]
+        self.dedup = False  # like the sandbox's --dedup-external-id: 409 on a repeated externalId
         self.fail_next: list[Any] = []  # per-request injected outcomes: int status or "exc"/"landed-exc"
         m = mocker
         m.get(f"{BASE}/members", json=self._members)
@@ -133,6 +134,10 @@ class FakeTomorro:
         injected = self._injected(context, commit)
         if injected is not None:
             return injected
+        ext = (body.get("integration") or {}).get("externalId")
+        if self.dedup and ext and any((c.get("integration") or {}).get("externalId") == ext for c in self.contracts.values()):
+            context.status_code = 409
+            return {"statusCode": 409, "message": f"integration.externalId {ext} exists"}
         if body.get("fields") and any(f["fieldId"] == "f-value" and f["value"] == 666 for f in body["fields"]):
             context.status_code = 400
             return {"statusCode": 400, "message": ["fields[0].value: 666 is forbidden"], "error": "Bad Request"}

@@ -207,3 +207,39 @@ def test_bad_api_key_fails_with_config_error(fake, config, ab):
                    [ab.record("contracts", deals(1)[0])])
     assert error.failure_type.value == "config_error" and "Tomorro rejected the API key" in error.message
     assert "wrong-key-987" not in error.message
+
+
+def test_409_on_create_resolves_to_the_existing_contract(fake, config, ab):
+    fake.dedup = True
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    messages = [ab.record("contracts", deals(1)[0]), ab.state(value=1), ab.record("contracts", deals(2)[1])]
+
+    def inject():
+        for i, message in enumerate(messages):
+            if i == 2:  # someone else created D-1 after our index was built
+                cp = next(iter(fake.counterparties.values()))
+                fake.contracts["other"] = {"id": "other", "name": "x", "status": "draft", "templateId": "tpl-mutual",
+                                           "counterparty": {"id": cp["id"], "name": cp["name"]}, "fields": [],
+                                           "integration": {"type": "hubspot", "externalId": "D-1"},
+                                           "createdAt": "2020-01-01T00:00:00.000Z", "updatedAt": "x"}
+            yield message
+
+    out = list(DestinationTomorro().write(config, catalog, inject()))
+    assert [c["integration"]["externalId"] for c in fake.contracts.values()] == ["D-0", "D-1"]
+    assert len(states(out)) == 1
+
+
+def test_unknown_match_field_fails_write_as_config_error(fake, config, ab):
+    _, error = run({**config, "counterparty_match_field": "vat number"}, ab.catalog(("counterparties", "append_dedup")),
+                   [ab.record("counterparties", {"name": "A"})])
+    assert error.failure_type.value == "config_error" and "counterparty_match_field 'vat number'" in error.message
+    assert fake.writes() == 0
+
+
+def test_namespaced_records_route_by_unique_stream_name(fake, config, ab):
+    from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage
+
+    message = AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage(
+        stream="counterparties", namespace="crm", data={"name": "Namespaced"}, emitted_at=0))
+    _, error = run(config, ab.catalog(("counterparties", "append_dedup")), [message])
+    assert error is None and [c["name"] for c in fake.counterparties.values()] == ["Namespaced"]
