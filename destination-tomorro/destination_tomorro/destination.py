@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from airbyte_cdk.destinations import Destination
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteLogMessage,
@@ -22,10 +25,12 @@ from airbyte_cdk.models import (
     Status,
     Type,
 )
+from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .client import TomorroClient
 from .config import DestinationTomorroConfig, connection_specification
+from .discover import build_catalog, catalog_message
 from .errors import TomorroError, to_traced_exception
 from .mapping import CONTRACT, COUNTERPARTY, RowMapper, TomorroSchema, normalise
 from .writer import CounterpartyIndex, Route, TomorroWriter
@@ -102,6 +107,40 @@ def _log(message: str, level: Level = Level.INFO) -> AirbyteMessage:
 
 
 class DestinationTomorro(Destination):
+    VALID_CMDS = {"spec", "check", "write", "discover"}
+
+    def parse_args(self, args: list[str]) -> argparse.Namespace:
+        if args and args[0] == "discover":
+            parser = argparse.ArgumentParser(prog="destination-tomorro")
+            sub = parser.add_subparsers(dest="command")
+            discover = sub.add_parser("discover", help="outputs the DESTINATION_CATALOG (objects, modes, matching keys, columns)")
+            discover.add_argument("--config", type=str, required=True, help="path to the JSON configuration file")
+            return parser.parse_args(args)
+        return super().parse_args(args)
+
+    def run(self, args: list[str]) -> None:
+        if args and args[0] == "discover":
+            init_uncaught_exception_handler(logging.getLogger("airbyte"))
+            parsed = self.parse_args(args)
+            config = self.read_config(config_path=parsed.config)
+            update_secrets(get_secrets(self.spec(logging.getLogger("airbyte")).connectionSpecification, config))
+            import orjson
+
+            sys.stdout.write(orjson.dumps(catalog_message(self.discover(config))).decode() + "\n")
+            return
+        super().run(args)
+
+    def discover(self, config: Mapping[str, Any]):
+        """Objects, sync modes, matching keys and accepted columns (read-only)."""
+        cfg = DestinationTomorroConfig.parse(config)
+        client = build_client(cfg, max_retries=min(cfg.max_retries, 2))
+        try:
+            return build_catalog(cfg, TomorroSchema(client, cfg.integration_type))
+        except TomorroError as exc:
+            raise to_traced_exception(exc) from None
+        finally:
+            client.close()
+
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
             documentationUrl=DOCS_URL,
