@@ -1,0 +1,143 @@
+"""The admin API under /_sandbox/ and determinism of the seed."""
+
+import pytest
+import requests
+
+from tomorro_sandbox import SandboxServer
+from tomorro_sandbox.testing import Api
+
+COLLECTIONS = ["contracts", "counterparties", "members", "smart-fields", "options", "contract-types", "clauses",
+               "signed-files", "contract-clauses"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh(sb):
+    yield
+    sb.reset()
+    sb.set_clock(0)
+
+
+def test_health(sb):
+    assert requests.get(sb.root_url + "/_sandbox/health", timeout=10).json() == {"status": "ok"}
+
+
+def test_stats_count_by_method_path_template_and_status(api, sb):
+    sb.reset_stats()
+    c = sb.records("contracts")[0]["id"]
+    for _ in range(3):
+        api.get(f"/contracts/{c}")
+    api.get("/contracts/00000000-0000-4000-8000-000000000000")
+    api.get("/contracts", limit=99)
+    stats = sb.stats()
+    assert stats["total"] == 5
+    assert {"method": "GET", "path": "/v2/contracts/{id}", "status": 200, "count": 3} in stats["requests"]
+    assert {"method": "GET", "path": "/v2/contracts/{id}", "status": 404, "count": 1} in stats["requests"]
+    assert {"method": "GET", "path": "/v2/contracts", "status": 400, "count": 1} in stats["requests"]
+    assert sb.reset_stats() == {"total": 0, "requests": []}
+
+
+def test_admin_requests_are_not_counted(sb):
+    sb.reset_stats()
+    sb.health()
+    sb.records("members")
+    assert sb.stats()["total"] == 0
+
+
+def test_mutate_touches_with_one_shared_instant_and_creates(sb, api):
+    out = sb.mutate(contracts=7, counterparties=3, create=2)
+    assert len(out["contracts"]["updated"]) == 7 and len(out["counterparties"]["updated"]) == 3
+    assert len(out["contracts"]["created"]) == 2
+    stamp = out["updatedAt"]
+    for cid in out["contracts"]["updated"] + out["contracts"]["created"]:
+        assert api.get(f"/contracts/{cid}").json()["updatedAt"] == stamp
+    for cpid in out["counterparties"]["updated"]:
+        assert api.get(f"/counterparties/{cpid}").json()["updatedAt"] == stamp
+    newest = api.get("/contracts", sort="-updatedAt", limit=50).json()["contracts"]
+    assert sum(c["updatedAt"] == stamp for c in newest) == 9
+
+
+def test_mutate_create_counterparties(sb):
+    out = sb.mutate(create_counterparties=2)
+    assert len(out["counterparties"]["created"]) == 2
+
+
+def test_reset_restores_the_seeded_data(sb, api):
+    before = sb.records("contracts")
+    sb.mutate(contracts=5, create=3)
+    sb.reset()
+    assert sb.records("contracts") == before
+
+
+def test_reset_with_other_options_reseeds(sb):
+    out = sb.reset(seed=3, contracts=12)
+    assert out["counts"]["contracts"] == 12
+    assert len(sb.records("contracts")) == 12
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_records_returns_api_shapes(sb, collection):
+    recs = sb.records(collection)
+    assert recs and all("id" in r for r in recs)
+    if collection == "smart-fields":
+        assert {"id", "name", "type", "object"} == set(recs[0])
+    if collection == "options":
+        assert "smartFieldId" in recs[0]
+    if collection == "signed-files":
+        assert "contractId" in recs[0]
+
+
+def test_records_of_unknown_collection_is_404(sb):
+    with pytest.raises(RuntimeError, match="404"):
+        sb.records("folders")
+
+
+def test_delete_removes_records_from_lists_and_gets(sb, api):
+    c = sb.records("contracts")[0]["id"]
+    cp = sb.records("counterparties")[0]["id"]
+    out = sb.delete(contracts=[c, "nope"], counterparties=[cp])
+    assert out == {"contracts": {"deleted": [c]}, "counterparties": {"deleted": [cp]}}
+    assert api.get(f"/contracts/{c}").status_code == 404
+    assert c not in {x["id"] for x in api.walk("/contracts", "contracts", limit=50)}
+
+
+def test_clock_offset_skews_updated_at_and_date_header(sb, api):
+    sb.set_clock(86400 * 365)
+    c = sb.records("contracts")[0]
+    r = api.patch(f"/contracts/{c['id']}", {"name": "Later"})
+    import datetime as dt
+
+    stamped = dt.datetime.fromisoformat(r.json()["updatedAt"].replace("Z", "+00:00"))
+    assert stamped > dt.datetime.now(dt.UTC) + dt.timedelta(days=360)
+    assert str(stamped.year) in r.headers["Date"]
+
+
+def test_seeded_timestamps_are_in_the_past_and_tie_often(sb):
+    import collections
+    import datetime as dt
+
+    contracts = sb.records("contracts")
+    now = dt.datetime.now(dt.UTC).isoformat()
+    assert all(c["updatedAt"] < now and c["createdAt"] <= c["updatedAt"] for c in contracts)
+    ties = collections.Counter(c["updatedAt"] for c in contracts)
+    assert ties.most_common(1)[0][1] >= 3
+
+
+def test_seed_is_realistic(sb):
+    contracts = sb.records("contracts")
+    assert {c["status"] for c in contracts} == {"draft", "negotiating", "signing", "signed", "canceled"}
+    assert {c["integration"]["type"] for c in contracts if c["integration"]} == {"salesforce", "hubspot"}
+    assert all(c["signatureDate"] for c in contracts if c["status"] == "signed")
+    types = {(f["object"], f["type"]) for f in sb.records("smart-fields")}
+    assert len(types) == 14  # every type for both objects
+    assert len(sb.records("smart-fields")) == 60
+    assert len(sb.records("contract-types")) == 5
+    assert {m["role"] for m in sb.records("members")} >= {"ADMIN"}
+
+
+def test_same_seed_gives_same_data_and_ids():
+    opts = {"seed": 5, "contracts": 40, "counterparties": 10, "fields": 20, "members": 5}
+    with SandboxServer(**opts) as a, SandboxServer(**opts) as b, SandboxServer(**{**opts, "seed": 6}) as c:
+        for coll in ("contracts", "counterparties", "members", "smart-fields", "options"):
+            assert a.records(coll) == b.records(coll)
+        assert Api(a).get("/contracts").json() == Api(b).get("/contracts").json()
+        assert {x["id"] for x in c.records("contracts")}.isdisjoint({x["id"] for x in a.records("contracts")})
