@@ -32,51 +32,11 @@ from .client import TomorroClient
 from .config import DestinationTomorroConfig, connection_specification
 from .discover import build_catalog, catalog_message
 from .errors import TomorroError, to_traced_exception
-from .mapping import CONTRACT, COUNTERPARTY, RowMapper, TomorroSchema, normalise
+from .mapping import COUNTERPARTY, RowMapper, TomorroSchema, normalise
+from .routing import resolve_routes
 from .writer import CounterpartyIndex, Route, TomorroWriter
 
-OBJECT_NAMES = {"counterparty": COUNTERPARTY, "counterparties": COUNTERPARTY, "contract": CONTRACT, "contracts": CONTRACT}
-SUPPORTED_MODES = {DestinationSyncMode.append: "append", DestinationSyncMode.append_dedup: "append_dedup"}
 DOCS_URL = "https://docs.airbyte.com/integrations/destinations/tomorro"
-
-
-def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorroConfig) -> dict[tuple[str | None, str], Route]:
-    """Route every configured stream to a Tomorro object, or fail naming every stream that cannot be.
-
-    Order: the catalog's `destination_object_name`, then the stream name itself
-    (counterparties/counterparty, contracts/contract), then the config's `object_mapping`.
-    Runs before any request is sent.
-    """
-    routes: dict[tuple[str | None, str], Route] = {}
-    problems: list[str] = []
-    for configured in catalog.streams:
-        name, namespace = configured.stream.name, configured.stream.namespace
-        target = getattr(configured, "destination_object_name", None)
-        if target:
-            obj = OBJECT_NAMES.get(target.strip().lower())
-            if obj is None:
-                problems.append(f"stream '{name}': destination_object_name '{target}' is not a Tomorro object "
-                                "(counterparty or contract)")
-                continue
-        else:
-            obj = OBJECT_NAMES.get(name.lower()) or config.object_mapping.get(name)
-            if obj is None:
-                problems.append(f"stream '{name}' cannot be routed to a Tomorro object: set its destination_object_name, "
-                                f"or add it to object_mapping (e.g. {{\"{name}\": \"contract\"}})")
-                continue
-        mode = SUPPORTED_MODES.get(configured.destination_sync_mode)
-        if mode is None:
-            sync_mode = getattr(configured.destination_sync_mode, "value", configured.destination_sync_mode)
-            reason = ("destination-tomorro never deletes contracts or counterparties"
-                      if sync_mode == "overwrite" else "it is not supported")
-            problems.append(f"stream '{name}': destination sync mode '{sync_mode}' is refused because {reason}; "
-                            "use append (create only) or append_dedup (upsert)")
-            continue
-        routes[(namespace, name)] = Route(stream=name, namespace=namespace, object=obj, mode=mode)
-    if problems:
-        message = "Cannot write: " + "; ".join(problems)
-        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
-    return routes
 
 
 def build_client(config: DestinationTomorroConfig, *, max_retries: int | None = None) -> TomorroClient:
@@ -219,44 +179,12 @@ class DestinationTomorro(Destination):
                     if writer.queue(key, dict(record.data or {})):
                         writer.flush(key)
             writer.flush_all()
-            yield from self._summary(cfg, writer, routes)
+            yield from (_log(text, Level.WARN if warn else Level.INFO) for text, warn in writer.summary())
         except TomorroError as exc:
             raise to_traced_exception(exc) from None
         finally:
             client.close()
-        self._fail_on_rejections(cfg, writer)
-
-    @staticmethod
-    def _summary(cfg: DestinationTomorroConfig, writer: TomorroWriter, routes: dict) -> Iterable[AirbyteMessage]:
-        prefix = "DRY RUN (nothing written): " if cfg.dry_run else ""
-        for route in routes.values():
-            stats = writer.stats[route.label].as_dict()
-            verb = "would be " if cfg.dry_run else ""
-            yield _log(f"{prefix}stream '{route.label}' -> {route.object} ({route.mode}): " + ", ".join(
-                f"{verb}{k} {v}" if k in ("created", "updated") else f"{k} {v}" for k, v in stats.items()))
-            if route.mapper and route.mapper.unknown_columns:
-                yield _log(f"stream '{route.label}': columns matching no {route.object} attribute or smart field were "
-                           f"not sent: {', '.join(sorted(route.mapper.unknown_columns))}", Level.WARN)
-            if cfg.dry_run:
-                for outcome, keys in writer.samples.get(route.label, {}).items():
-                    yield _log(f"{prefix}stream '{route.label}' {outcome} e.g. {'; '.join(keys)}")
-        for label in set(writer.stats) - {r.label for r in routes.values()}:
-            yield _log(f"stream '{label}' is not in the configured catalog: {writer.stats[label].rejected} rows rejected",
-                       Level.WARN)
-        if cfg.dry_run and writer.counterparties.would_create:
-            names = sorted(writer.counterparties.would_create)
-            yield _log(f"{prefix}contract rows would create {len(names)} counterparties: {', '.join(names[:10])}")
-
-    @staticmethod
-    def _fail_on_rejections(cfg: DestinationTomorroConfig, writer: TomorroWriter) -> None:
-        received, rejected = writer.totals()
-        if not rejected or (received and rejected / received <= cfg.max_rejected_ratio and cfg.max_rejected_ratio > 0):
-            return
-        first = "; ".join(f"{r.stream} key {r.key!r}: {r.reason}" for r in writer.rejections[:3])
-        where = f" Every rejected row is in {cfg.rejected_rows_path}." if cfg.rejected_rows_path else ""
-        message = (f"{rejected} of {received} rows were rejected (max_rejected_ratio={cfg.max_rejected_ratio}); "
-                   f"the other rows were written. First reasons: {first}.{where}")
-        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+        writer.raise_if_too_many_rejected(cfg.max_rejected_ratio)
 
 
 def _pop_count(message: AirbyteMessage, since_state: Counter) -> int:

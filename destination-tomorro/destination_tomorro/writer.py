@@ -31,6 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
 from . import client as client_module
 from .client import TomorroClient
 from .errors import AmbiguousWriteError, RowRejected, TomorroAuthError, TomorroClientError, TomorroError
@@ -447,6 +450,40 @@ class TomorroWriter:
             if self.rejected_rows_path:
                 with open(self.rejected_rows_path, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps(asdict(rejection), default=str, ensure_ascii=False) + "\n")
+
+    def summary(self) -> list[tuple[str, bool]]:
+        """The end-of-sync report: (text, is_warning) lines, per stream, dry-run samples included."""
+        lines: list[tuple[str, bool]] = []
+        prefix = "DRY RUN (nothing written): " if self.dry_run else ""
+        verb = "would be " if self.dry_run else ""
+        for route in self.routes.values():
+            stats = self.stats[route.label].as_dict()
+            lines.append((f"{prefix}stream '{route.label}' -> {route.object} ({route.mode}): " + ", ".join(
+                f"{verb}{k} {v}" if k in ("created", "updated") else f"{k} {v}" for k, v in stats.items()), False))
+            if route.mapper and route.mapper.unknown_columns:
+                lines.append((f"stream '{route.label}': columns matching no {route.object} attribute or smart field "
+                              f"were not sent: {', '.join(sorted(route.mapper.unknown_columns))}", True))
+            if self.dry_run:
+                for outcome, keys in self.samples.get(route.label, {}).items():
+                    lines.append((f"{prefix}stream '{route.label}' {outcome} e.g. {'; '.join(keys)}", False))
+        for label in sorted(set(self.stats) - {r.label for r in self.routes.values()}):
+            lines.append((f"stream '{label}' is not in the configured catalog: {self.stats[label].rejected} rows rejected", True))
+        if self.dry_run and self.counterparties.would_create:
+            names = sorted(self.counterparties.would_create)
+            lines.append((f"{prefix}contract rows would create {len(names)} counterparties: {', '.join(names[:10])}", False))
+        return lines
+
+    def raise_if_too_many_rejected(self, max_rejected_ratio: float) -> None:
+        """Fail the sync (config_error) when any row was rejected, unless the rejected fraction
+        stays within `max_rejected_ratio` (> 0)."""
+        received, rejected = self.totals()
+        if not rejected or (received and max_rejected_ratio > 0 and rejected / received <= max_rejected_ratio):
+            return
+        first = "; ".join(f"{r.stream} key {r.key!r}: {r.reason}" for r in self.rejections[:3])
+        where = f" Every rejected row is in {self.rejected_rows_path}." if self.rejected_rows_path else ""
+        message = (f"{rejected} of {received} rows were rejected (max_rejected_ratio={max_rejected_ratio}); "
+                   f"the other rows were written. First reasons: {first}.{where}")
+        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
 
     def totals(self) -> tuple[int, int]:
         received = sum(s.received for s in self.stats.values())

@@ -5,7 +5,7 @@ from airbyte_cdk.models import Status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_tomorro import DestinationTomorro
 from destination_tomorro.config import DestinationTomorroConfig
-from destination_tomorro.destination import resolve_routes
+from destination_tomorro.routing import resolve_routes
 
 
 def cfg(**kw):
