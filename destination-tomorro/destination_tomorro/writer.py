@@ -52,6 +52,7 @@ from .mapping import (
 logger = logging.getLogger("airbyte")
 LIST_THRESHOLD = 20  # distinct counterparty names in one batch above which listing all is cheaper
 CREATE_LOOKBACK = dt.timedelta(minutes=5)  # margin for clock skew when looking up an ambiguous create
+STATS_LOG_PREFIX = "tomorro-destination stats "
 OUTCOMES = ("created", "updated", "unchanged", "rejected", "superseded")
 
 
@@ -471,6 +472,9 @@ class TomorroWriter:
         if self.dry_run and self.counterparties.would_create:
             names = sorted(self.counterparties.would_create)
             lines.append((f"{prefix}contract rows would create {len(names)} counterparties: {', '.join(names[:10])}", False))
+        # one machine-readable line for tools driving the console script (tomorro-sync)
+        payload = {label: {**stats.as_dict(), "dry_run": self.dry_run} for label, stats in self.stats.items()}
+        lines.append((f"{STATS_LOG_PREFIX}{json.dumps(payload, sort_keys=True)}", False))
         return lines
 
     def raise_if_too_many_rejected(self, max_rejected_ratio: float) -> None:

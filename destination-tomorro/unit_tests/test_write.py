@@ -243,3 +243,11 @@ def test_namespaced_records_route_by_unique_stream_name(fake, config, ab):
         stream="counterparties", namespace="crm", data={"name": "Namespaced"}, emitted_at=0))
     _, error = run(config, ab.catalog(("counterparties", "append_dedup")), [message])
     assert error is None and [c["name"] for c in fake.counterparties.values()] == ["Namespaced"]
+
+
+def test_machine_readable_stats_line(fake, config, ab):
+    out, _ = run(config, ab.catalog(("counterparties", "append_dedup")), [ab.record("counterparties", {"name": "A"})])
+    line = next(m.log.message for m in out if m.type == Type.LOG and m.log.message.startswith("tomorro-destination stats "))
+    stats = json.loads(line.removeprefix("tomorro-destination stats "))
+    assert stats == {"counterparties": {"received": 1, "created": 1, "updated": 0, "unchanged": 0, "rejected": 0,
+                                        "superseded": 0, "dry_run": False}}
