@@ -2,7 +2,6 @@
 
 import pytest
 import requests
-
 from tomorro_sandbox import SandboxServer
 from tomorro_sandbox.testing import Api
 

@@ -7,7 +7,6 @@ import time
 import orjson
 import pytest
 import requests
-
 from tomorro_sandbox import SandboxServer
 from tomorro_sandbox.testing import Api, assert_error
 

@@ -1,7 +1,6 @@
 """Filters (`v`, `in:`, `ne:`, `gte:`, `lte:`) and sort on every list endpoint that documents them."""
 
 import pytest
-
 from tomorro_sandbox.testing import assert_error
 
 

@@ -6,7 +6,6 @@ import re
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-
 from tomorro_sandbox.routes import API_ROUTES
 from tomorro_sandbox.spec import load_spec, response_schema
 

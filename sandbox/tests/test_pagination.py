@@ -2,7 +2,6 @@
 back, updates between pages never make an unchanged record disappear, bad input -> 400."""
 
 import pytest
-
 from tomorro_sandbox.testing import assert_error
 
 LISTS = [  # path, envelope key (None = data envelope), ground-truth collection

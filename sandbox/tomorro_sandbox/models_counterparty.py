@@ -9,9 +9,8 @@ from .seed import new_id
 
 def _cp_common(store, body: dict, errors: list, required: bool):
     _unknown_keys(body, _CP_KEYS, errors)
-    name = _str(body, "name", errors, required=required)
-    if "name" in body and not required and name is None:
-        errors.append("name must be a non-empty string")
+    # on PATCH the name is optional, but a given name must still be a non-empty string
+    name = _str(body, "name", errors, required=required or "name" in body)
     status = body.get("status")
     if status is not None and status not in A.COUNTERPARTY_STATUSES:
         errors.append(f"status must be one of the following values: {', '.join(A.COUNTERPARTY_STATUSES)}")

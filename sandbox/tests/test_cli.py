@@ -1,0 +1,61 @@
+"""The `tomorro-sandbox serve` command and SandboxProcess."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from tomorro_sandbox import SandboxProcess
+
+SCRIPT = Path(sys.executable).with_name("tomorro-sandbox")
+
+
+def test_serve_prints_the_base_url_first_and_serves_it():
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", "0", "--contracts", "20", "--counterparties", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v2")
+        r = requests.get(url + "/contracts", headers={"x-api-key": "sandbox-key"}, timeout=10)
+        assert r.status_code == 200 and len(r.json()["contracts"]) == 20
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C exits cleanly
+        assert proc.wait(timeout=10) == 0
+
+
+def test_serve_given_taken_port_exits_2_with_one_line_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([str(SCRIPT), "serve", "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and str(port) in r.stderr
+
+
+def test_serve_given_bad_fault_flag_is_a_usage_error():
+    r = subprocess.run([str(SCRIPT), "serve", "--rate-limit", "lots"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "N/SECONDS" in r.stderr
+
+
+def test_sandbox_process_runs_the_cli_with_options_and_admin_helpers():
+    with SandboxProcess(seed=3, contracts=15, counterparties=4, api_key="k2", latency_ms=0) as sp:
+        assert sp.url.endswith("/v2") and sp.api_key == "k2"
+        r = requests.get(sp.url + "/contracts", headers={"x-api-key": "k2"}, timeout=10)
+        assert r.status_code == 200 and len(r.json()["contracts"]) == 15
+        assert sp.stats()["total"] == 1
+        assert sp.set_faults(error_rate=1)["error_rate"] == 1
+        assert len(sp.records("contracts")) == 15
+        pid = sp.proc.pid
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
