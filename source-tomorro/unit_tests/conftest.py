@@ -1,0 +1,25 @@
+"""Registers components.py as `source_declarative_manifest.components` (the module path the manifest
+names, as inside the source-declarative-manifest image) and isolates the CDK's request cache."""
+
+import pytest
+
+from source_tomorro.run import register_components
+
+register_components()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_request_cache(tmp_path, monkeypatch):
+    # Parent streams (contract_signed_files, field_options) cache their responses on disk.
+    monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path / "request_cache"))
+
+
+@pytest.fixture
+def http_mocker():  # placeholder: @HttpMocker() injects the real one
+    return None
+
+
+@pytest.fixture
+def no_sleep(mocker):
+    """Retries back off with time.sleep; tests must not wait."""
+    return mocker.patch("time.sleep", lambda *_: None)

@@ -1,0 +1,186 @@
+"""Mock-server tests for `contracts`: ascending `sort=updatedAt` with the inclusive `updatedAt=gte:`
+filter, keyset pagination (`after` = `nextCursor`), custom fields as typed columns and join keys.
+
+The shared error handler (429 / 5xx retry, 401 config error) is tested here once: every stream, the
+smart-field schema loader and `check` use the same `base_requester` (see test_manifest.py).
+"""
+
+from __future__ import annotations
+
+import freezegun
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.test.mock_http import HttpMocker
+
+from .config import API_KEY, ConfigBuilder
+from .helpers import final_state, read_stream, records_of, smart_fields_mocked
+from .request_builder import TomorroRequestBuilder
+from .response_builder import a_contract, contracts_page, error
+
+_STREAM = "contracts"
+_NOW = "2024-03-01T00:00:00Z"
+_START = "2024-01-01T00:00:00Z"
+_EPOCH_BOUND = "1970-01-01T00:00:00.000Z"
+
+
+def _config(**values):
+    return ConfigBuilder().with_values(**values).build()
+
+
+def _request(gte: str = _EPOCH_BOUND, after: str | None = None, limit: int = 2):
+    builder = TomorroRequestBuilder.contracts().with_sort("updatedAt").with_updated_at_gte(gte).with_limit(limit)
+    return (builder.with_after(after) if after else builder).build()
+
+
+@freezegun.freeze_time(_NOW)
+class TestFullRefresh:
+    @HttpMocker()
+    def test_given_two_pages_when_read_then_follow_next_cursor(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), contracts_page([a_contract(id="c1"), a_contract(id="c2")], next_cursor="CUR1"))
+        http_mocker.get(_request(after="CUR1"), contracts_page([a_contract(id="c3")]))
+
+        output = read_stream(_STREAM, _config())
+
+        assert [r["id"] for r in records_of(output)] == ["c1", "c2", "c3"]
+
+    @HttpMocker()
+    def test_given_custom_fields_when_read_then_typed_columns_raw_fields_and_join_keys(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        values = [
+            {"attributeDefinitionId": "a1000010-aaaa-4000-8000-000000000001", "name": "Contract value", "value": 99.5},
+            {"attributeDefinitionId": "a1000050-aaaa-4000-8000-000000000005", "name": "Products", "value": ["A", "B"]},
+            {"attributeDefinitionId": "a1000070-aaaa-4000-8000-000000000007", "name": "Notice period",
+             "value": {"value": 3, "unit": "months"}},
+            {"attributeDefinitionId": "99999999-dead-4000-8000-000000000009", "name": "Created mid-sync", "value": "x"},
+        ]
+        http_mocker.get(_request(), contracts_page([a_contract(id="c1", fields=values, templateId=None)]))
+
+        record = records_of(read_stream(_STREAM, _config()))[0]
+
+        assert record["fields"] == values  # raw values kept as the API returned them
+        assert record["cf_contract_value_a1000010"] == 99.5
+        assert record["cf_products_a1000050"] == ["A", "B"]
+        assert record["cf_notice_period_a1000070"] == {"value": 3, "unit": "months"}
+        assert not any(key.startswith("cf_created_mid_sync") for key in record)  # no definition, no column
+        assert record["counterpartyId"] == "c0ffee00-0000-4000-8000-000000000001"
+        assert record["contractTypeId"] == "7e570000-0000-4000-8000-000000000001"
+        assert record["templateId"] == "7e3p1a7e-0000-4000-8000-000000000001"  # from template.id
+
+    @HttpMocker()
+    def test_given_429_with_retry_after_then_200_when_read_then_retried(self, http_mocker, no_sleep):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), [error(429, {"Retry-After": "1"}), contracts_page([a_contract(id="c1")])])
+
+        output = read_stream(_STREAM, _config())
+
+        assert [r["id"] for r in records_of(output)] == ["c1"]
+        assert not output.errors
+
+    @HttpMocker()
+    def test_given_5xx_then_200_when_read_then_retried(self, http_mocker, no_sleep):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), [error(500), error(503), contracts_page([a_contract(id="c1")])])
+
+        output = read_stream(_STREAM, _config())
+
+        assert [r["id"] for r in records_of(output)] == ["c1"]
+
+    @HttpMocker()
+    def test_given_401_when_read_then_config_error_without_the_key(self, http_mocker):
+        # the first request of a contracts read lists the smart fields (custom-field columns)
+        http_mocker.get(TomorroRequestBuilder.smart_fields("contract").with_limit(50).build(), error(401))
+
+        output = read_stream(_STREAM, _config(), expecting_exception=True)
+
+        failures = [e.trace.error for e in output.errors]
+        assert any(f.failure_type == FailureType.config_error for f in failures)
+        assert any("Tomorro rejected the API key" in (f.message or "") for f in failures)
+        everything = "\n".join(m.model_dump_json() if hasattr(m, "model_dump_json") else str(m)
+                               for m in output._messages)
+        assert API_KEY not in everything
+
+
+@freezegun.freeze_time(_NOW)
+class TestIncremental:
+    @HttpMocker()
+    def test_given_no_state_when_read_then_start_date_bound_and_state_is_max_updated_at(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(
+            _request(gte="2024-01-01T00:00:00.000Z"),
+            contracts_page([a_contract(id="c1", updatedAt="2024-01-05T00:00:00.000Z"),
+                            a_contract(id="c2", updatedAt="2024-02-10T08:30:00.123Z")]),
+        )
+
+        output = read_stream(_STREAM, _config(start_date=_START), SyncMode.incremental)
+
+        assert len(output.records) == 2
+        assert final_state(output) == {"updatedAt": "2024-02-10T08:30:00.123Z"}
+
+    @HttpMocker()
+    def test_given_state_when_read_then_inclusive_bound_minus_lookback_only_in_request(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2024-02-10T08:25:00.123Z"), contracts_page([]))
+
+        output = read_stream(_STREAM, _config(start_date=_START), SyncMode.incremental,
+                             state={"updatedAt": "2024-02-10T08:30:00.123Z"})
+
+        assert output.records == []
+        assert final_state(output) == {"updatedAt": "2024-02-10T08:30:00.123Z"}  # not moved back by lookback
+
+    @HttpMocker()
+    def test_given_lookback_config_when_read_then_request_bound_uses_it(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2024-02-10T07:30:00.000Z"), contracts_page([]))
+
+        read_stream(_STREAM, _config(lookback_window=60), SyncMode.incremental,
+                    state={"updatedAt": "2024-02-10T08:30:00.000Z"})
+
+    @HttpMocker()
+    def test_given_tie_on_updated_at_across_page_boundary_when_read_then_no_record_lost(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        tie = "2024-02-01T10:00:00.000Z"
+        http_mocker.get(_request(gte="2024-01-31T23:55:00.000Z"),
+                        contracts_page([a_contract(id="a", updatedAt="2024-02-01T09:00:00.000Z"),
+                                        a_contract(id="b", updatedAt=tie)], next_cursor="CUR_B"))
+        http_mocker.get(_request(gte="2024-01-31T23:55:00.000Z", after="CUR_B"),
+                        contracts_page([a_contract(id="c", updatedAt=tie), a_contract(id="d", updatedAt=tie)]))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-01T00:00:00.000Z"})
+
+        assert [r["id"] for r in records_of(output)] == ["a", "b", "c", "d"]
+        assert final_state(output) == {"updatedAt": tie}
+
+    @HttpMocker()
+    def test_given_record_at_the_watermark_when_read_then_re_read_not_lost(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        watermark = "2024-02-01T10:00:00.000Z"
+        http_mocker.get(_request(gte="2024-02-01T10:00:00.000Z"),
+                        contracts_page([a_contract(id="same-instant", updatedAt=watermark)]))
+
+        output = read_stream(_STREAM, _config(lookback_window=0), SyncMode.incremental, state={"updatedAt": watermark})
+
+        assert [r["id"] for r in records_of(output)] == ["same-instant"]  # gte, no "+1"
+        assert final_state(output) == {"updatedAt": watermark}
+
+    @HttpMocker()
+    def test_given_offset_timestamps_when_read_then_compared_as_utc_and_state_in_one_format(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2024-01-31T23:55:00.000Z"),
+                        contracts_page([a_contract(id="z", updatedAt="2024-02-01T11:00:00Z"),
+                                        a_contract(id="offset", updatedAt="2024-02-01T13:00:00.000+02:00")]))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-01T00:00:00.000Z"})
+
+        assert final_state(output) == {"updatedAt": "2024-02-01T11:00:00.000Z"}
+
+    @HttpMocker()
+    def test_given_state_in_the_future_when_read_then_clamped_to_sync_start(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        # state 2030 is clamped to now (2024-03-01T00:00:00.000Z), then the lookback applies
+        http_mocker.get(_request(gte="2024-02-29T23:55:00.000Z"),
+                        contracts_page([a_contract(id="late", updatedAt="2024-02-29T23:58:00.000Z")]))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2030-01-01T00:00:00.000Z"})
+
+        assert [r["id"] for r in records_of(output)] == ["late"]
+        assert final_state(output) == {"updatedAt": "2024-03-01T00:00:00.000Z"}
