@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping, MutableMapping, Optional
@@ -40,7 +41,8 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(name: str, max_length: int = 40) -> str:
-    slug = _NON_ALNUM.sub("_", (name or "").lower()).strip("_")[:max_length].strip("_")
+    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    slug = _NON_ALNUM.sub("_", ascii_name.lower()).strip("_")[:max_length].strip("_")
     return slug or "field"
 
 

@@ -1,0 +1,143 @@
+"""Direct tests of components.py, one class per component (plus the column-naming rule)."""
+
+from __future__ import annotations
+
+import json
+from unittest.mock import MagicMock
+
+import freezegun
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_tomorro.run import register_components
+
+components = register_components()
+
+
+def _requester(*pages):
+    """A stand-in HttpRequester answering successive pages of /smart-fields."""
+    responses = []
+    for index, data in enumerate(pages):
+        has_next = index < len(pages) - 1
+        response = MagicMock()
+        response.json.return_value = {"data": data, "pagination": {"has_next": has_next,
+                                                                   "next_cursor": f"P{index + 1}" if has_next else None}}
+        responses.append(response)
+    requester = MagicMock()
+    requester.send_request.side_effect = responses
+    return requester
+
+
+class TestColumnNamingRule:
+    def test_readable_name_plus_id_prefix(self):
+        columns = components.custom_field_columns([{"id": "0f1e2d3c-aaaa-4bbb-8ccc-000000000000", "name": "Contract value (€)",
+                                                    "type": "number"}])
+        assert columns == {"0f1e2d3c-aaaa-4bbb-8ccc-000000000000": ("cf_contract_value_0f1e2d3c", "number")}
+
+    def test_two_fields_with_the_same_name_get_different_columns(self):
+        columns = components.custom_field_columns([{"id": "11111111-0000-4000-8000-000000000001", "name": "Region"},
+                                                   {"id": "22222222-0000-4000-8000-000000000002", "name": "Region"}])
+        assert len({column for column, _ in columns.values()}) == 2
+
+    def test_renamed_field_keeps_its_id_suffix_and_never_takes_another_fields_column(self):
+        before = components.custom_field_columns([{"id": "11111111-0000-4000-8000-000000000001", "name": "Old name"},
+                                                  {"id": "22222222-0000-4000-8000-000000000002", "name": "New name"}])
+        after = components.custom_field_columns([{"id": "11111111-0000-4000-8000-000000000001", "name": "New name"},
+                                                 {"id": "22222222-0000-4000-8000-000000000002", "name": "New name"}])
+        assert after["11111111-0000-4000-8000-000000000001"][0] == "cf_new_name_11111111"
+        assert after["11111111-0000-4000-8000-000000000001"][0] != before["22222222-0000-4000-8000-000000000002"][0]
+
+    def test_ids_sharing_their_first_8_hex_digits_fall_back_to_the_full_id(self):
+        columns = components.custom_field_columns([{"id": "abcdef12-0000-4000-8000-000000000001", "name": "A"},
+                                                   {"id": "abcdef12-0000-4000-8000-000000000002", "name": "A"}])
+        assert sorted(c for c, _ in columns.values()) == ["cf_a_abcdef12000040008000000000000001",
+                                                          "cf_a_abcdef12000040008000000000000002"]
+
+    @pytest.mark.parametrize("name,slug", [("", "field"), ("  ", "field"), ("Été / Durée", "ete_duree"), ("A" * 80, "a" * 40)])
+    def test_slug_edge_cases(self, name, slug):
+        assert components.slugify(name) == slug
+
+
+class TestCustomFieldsSchemaLoader:
+    def test_pages_through_every_definition_and_types_every_field_type(self):
+        page1 = [{"id": f"0000000{i}-0000", "name": t, "type": t} for i, t in enumerate(components.FIELD_TYPE_SCHEMAS)]
+        page2 = [{"id": "99999999-0000", "name": "Unknown kind", "type": "hologram"}]
+        requester = _requester(page1, page2)
+        loader = components.CustomFieldsSchemaLoader(requester=requester, object_kind="contract")
+
+        schema = loader.get_json_schema()
+        loader.get_json_schema()  # cached
+
+        properties = schema["properties"]
+        assert properties["cf_number_00000001"]["type"] == ["null", "number"]
+        assert properties["cf_date_00000002"] == {"type": ["null", "string"], "format": "date"}
+        assert properties["cf_multiselect_00000004"]["items"] == {"type": "string"}
+        assert properties["cf_duration_00000006"]["type"] == ["null", "object"]
+        assert len(properties) == len(components.FIELD_TYPE_SCHEMAS)  # unknown type: no column
+        assert requester.send_request.call_count == 2
+        second_params = requester.send_request.call_args_list[1].kwargs["request_params"]
+        assert second_params == {"object": "contract", "limit": 50, "after": "P1"}
+
+
+class TestFlattenCustomFields:
+    def _transformation(self, object_kind="contract"):
+        requester = _requester([{"id": "aaaaaaaa-1", "name": "Value", "type": "number"},
+                                {"id": "bbbbbbbb-2", "name": "Term", "type": "duration"}])
+        return components.FlattenCustomFields(requester=requester, object_kind=object_kind), requester
+
+    def test_contract_list_values_become_columns_with_join_keys(self):
+        transformation, requester = self._transformation()
+        record = {"fields": [{"attributeDefinitionId": "aaaaaaaa-1", "name": "Value", "value": 3}],
+                  "counterparty": {"id": "cp"}, "contractType": {"id": "ct"}, "template": {"id": "tp"}}
+        transformation.transform(record)
+        transformation.transform({"fields": []})
+        assert record["cf_value_aaaaaaaa"] == 3
+        assert (record["counterpartyId"], record["contractTypeId"], record["templateId"]) == ("cp", "ct", "tp")
+        assert requester.send_request.call_count == 1  # definitions fetched once
+
+    def test_counterparty_map_values_become_columns(self):
+        transformation, _ = self._transformation("external_party")
+        record = {"fields": {"bbbbbbbb-2": {"value": 2, "unit": "years"}, "unknown": 1}}
+        transformation.transform(record)
+        assert record["cf_term_bbbbbbbb"] == {"value": 2, "unit": "years"}
+        assert "counterpartyId" not in record and "unknown" not in json.dumps(list(record))
+
+    def test_template_id_prefers_the_top_level_value(self):
+        transformation, _ = self._transformation()
+        record = {"templateId": "top", "template": {"id": "nested"}, "fields": None}
+        transformation.transform(record)
+        assert record["templateId"] == "top"
+
+
+class TestClampFutureState:
+    @freezegun.freeze_time("2024-03-01T12:00:00Z")
+    def test_future_state_is_clamped_to_now_and_past_state_untouched(self):
+        migration = components.ClampFutureState(cursor_field="updatedAt")
+        assert migration.should_migrate({"updatedAt": "2030-01-01T00:00:00.000Z"})
+        assert migration.migrate({"updatedAt": "2030-01-01T00:00:00.000Z"}) == {"updatedAt": "2024-03-01T12:00:00.000Z"}
+        assert not migration.should_migrate({"updatedAt": "2024-02-01T00:00:00.000Z"})
+        assert not migration.should_migrate({})
+        assert not migration.should_migrate({"state_type": "date-range", "slices": []})
+
+
+class TestConfigFieldValidator:
+    @pytest.mark.parametrize("kind,value,extra", [
+        ("datetime", "2024-01-01", {}), ("datetime", "2024-01-01T00:00:00Z", {}), ("datetime", "2024-01-01T10:00:00+02:00", {}),
+        ("https_url", "https://api.tomorro.com/v2", {}), ("https_url", "http://127.0.0.1:8765/v2", {}),
+        ("https_url", "http://localhost:1/v2", {}), ("integer", 50, {"minimum": 1, "maximum": 50}),
+    ])
+    def test_valid_values_pass(self, kind, value, extra):
+        components.ConfigFieldValidator(field="f", kind=kind, **extra).validate(value)
+
+    @pytest.mark.parametrize("field,kind,value,extra", [
+        ("start_date", "datetime", "yesterday", {}), ("start_date", "datetime", "2024-13-45", {}),
+        ("base_url", "https_url", "http://api.tomorro.com/v2", {}), ("base_url", "https_url", "api.tomorro.com", {}),
+        ("page_size", "integer", 51, {"minimum": 1, "maximum": 50}), ("page_size", "integer", 0, {"minimum": 1}),
+        ("num_workers", "integer", "4", {"minimum": 1, "maximum": 20}),
+    ])
+    def test_invalid_values_raise_a_config_error_naming_the_field(self, field, kind, value, extra):
+        with pytest.raises(AirbyteTracedException) as raised:
+            components.ConfigFieldValidator(field=field, kind=kind, **extra).validate(value)
+        assert raised.value.failure_type == FailureType.config_error
+        assert f"`{field}`" in raised.value.message
