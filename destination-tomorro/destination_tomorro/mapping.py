@@ -233,18 +233,24 @@ def _option_label(option: dict[str, Any]) -> str | None:
 
 
 def _coerce_option(schema: TomorroSchema, sf: SmartField, value: Any, what: str) -> str:
+    """An option's English label, matched (case-insensitively) on the English labels first, then on
+    the other translations, then on the CRM values of `integration_type`."""
     if not isinstance(value, str):
         value = str(value)
     wanted = value.strip().lower()
     options = schema.options(sf)
-    for opt in options:
-        labels = [tr.get("value") for tr in opt.get("translations") or []]
-        mappings = [m.get("value") for m in opt.get("integrationMappings") or []
-                    if schema.integration_type is None or m.get("type") == schema.integration_type]
-        if any(isinstance(v, str) and v.strip().lower() == wanted for v in labels + mappings):
-            label = _option_label(opt)
-            if label is not None:
-                return label
+    passes = (
+        lambda opt: [tr.get("value") for tr in opt.get("translations") or [] if tr.get("language") == "gb"],
+        lambda opt: [tr.get("value") for tr in opt.get("translations") or []],
+        lambda opt: [m.get("value") for m in opt.get("integrationMappings") or []
+                     if schema.integration_type is None or m.get("type") == schema.integration_type],
+    )
+    for candidates in passes:
+        for opt in options:
+            if any(isinstance(v, str) and v.strip().lower() == wanted for v in candidates(opt)):
+                label = _option_label(opt)
+                if label is not None:
+                    return label
     known = ", ".join(sorted(filter(None, (_option_label(o) for o in options))))
     raise RowRejected(f"'{_clip(value)}' is not an option of {what}; options: {_clip(known, 200)}")
 

@@ -331,3 +331,39 @@ def test_lost_create_is_found_even_when_the_server_clock_is_skewed(sb, base_conf
     assert error is None, error
     assert proxy.drops == 0
     assert Counter(c["integration"]["externalId"] for c in contracts_with_prefix(sb, "skew-")) == {"skew-0": 1, "skew-1": 1}
+
+
+def test_every_smart_field_type_round_trips_and_a_rerun_sends_nothing(sb, base_config, h):
+    """Values given in warehouse shapes (French labels, ISO datetimes, numeric strings, plain text)
+    are coerced so that Tomorro's copy compares equal on the next run."""
+    headers = {"x-api-key": "sandbox-key"}
+    samples = {"text": "hello", "number": "12.5", "date": "2025-02-03T10:00:00Z", "richtext": "line1\nline2",
+               "duration": "6 months"}
+    rows = {}
+    for obj in ("contract", "external_party"):
+        fields = requests.get(f"{sb.url}/smart-fields", params={"object": obj, "limit": 50}, headers=headers,
+                              timeout=10).json()["data"]
+        row = {}
+        for ftype in ("text", "number", "date", "select", "multiselect", "richtext", "duration"):
+            sf = next(f for f in fields if f["type"] == ftype)
+            if ftype in ("select", "multiselect"):
+                option = requests.get(f"{sb.url}/smart-fields/{sf['id']}/options", params={"limit": 3},
+                                      headers=headers, timeout=10).json()["data"][-1]
+                row[sf["name"]] = next(t["value"] for t in option["translations"] if t["language"] == "fr")
+            else:
+                row[sf["name"]] = samples[ftype]
+        rows[obj] = row
+    catalog = h.catalog(("counterparties", "append_dedup"), ("contracts", "append_dedup"))
+    messages = [h.record("counterparties", {"name": "Typed Co", **rows["external_party"]}),
+                h.record("contracts", {"external_id": "typed-1", "counterparty": "Typed Co", **rows["contract"]})]
+    out, error = run(base_config, catalog, messages)
+    assert error is None, error
+    assert summary(out).count("created 1, updated 0, unchanged 0, rejected 0") == 2
+    sb.reset_stats()
+    out, error = run(base_config, catalog, messages)
+    assert error is None and summary(out).count("created 0, updated 0, unchanged 1, rejected 0") == 2
+    assert h.writes(sb) == 0
+    contract = contracts_with_prefix(sb, "typed-")[0]
+    values = {f["name"]: f["value"] for f in contract["fields"]}
+    assert 12.5 in values.values() and "2025-02-03" in values.values()
+    assert {"value": 6, "unit": "months"} in values.values()
