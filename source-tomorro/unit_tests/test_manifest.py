@@ -1,0 +1,106 @@
+"""Structural lint of manifest.yaml: the layering rules in CONTRIBUTING.md ("Invariants")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+
+CONNECTOR_DIR = Path(__file__).resolve().parent.parent
+RAW = yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text())
+RESOLVED = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text()))
+STREAM_NAMES = [ref["$ref"].rsplit("/", 1)[-1] for ref in RAW["streams"]]
+RESOLVED_STREAMS = {stream["$parameters"]["name"]: stream for stream in RESOLVED["streams"]}
+INCREMENTAL = {"contracts", "counterparties"}
+SHARED_PAGINATORS = {"#/definitions/data_envelope_paginator", "#/definitions/camel_envelope_paginator"}
+
+
+def _walk(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path + (key,), key, value
+            yield from _walk(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, path + (index,))
+
+
+def test_manifest_version_is_the_pinned_cdk():
+    from importlib.metadata import version
+
+    assert RAW["version"] == version("airbyte-cdk") == "7.39.1"
+
+
+def test_the_only_error_handler_is_base_requesters():
+    places = [path for path, key, _ in _walk(RAW) if key == "error_handler"]
+    assert places == [("definitions", "base_requester", "error_handler")]
+
+
+@pytest.mark.parametrize("stream", STREAM_NAMES)
+def test_every_stream_is_a_ref_to_its_definition(stream):
+    assert {"$ref": f"#/definitions/streams/{stream}"} in RAW["streams"]
+
+
+@pytest.mark.parametrize("stream", STREAM_NAMES)
+def test_every_stream_resolves_to_base_requester(stream):
+    base = RESOLVED["definitions"]["base_requester"]
+    requester = RESOLVED_STREAMS[stream]["retriever"]["requester"]
+    assert requester["error_handler"] == base["error_handler"]
+    assert requester["authenticator"] == base["authenticator"]
+    assert requester["request_headers"] == base["request_headers"]
+
+
+@pytest.mark.parametrize("stream", list(RAW["definitions"]["streams"]))
+def test_no_stream_declares_its_own_paginator_or_error_handler(stream):
+    definition = RAW["definitions"]["streams"][stream]
+    for path, key, value in _walk(definition):
+        if key == "paginator":
+            assert value.get("$ref") in SHARED_PAGINATORS or value == {"type": "NoPagination"}, path
+        assert key != "error_handler", path
+
+
+@pytest.mark.parametrize("stream", STREAM_NAMES)
+def test_every_stream_has_a_schema_and_a_primary_key(stream):
+    resolved = RESOLVED_STREAMS[stream]
+    assert resolved["primary_key"]
+    loaders = resolved["schema_loader"] if isinstance(resolved["schema_loader"], list) else [resolved["schema_loader"]]
+    static = loaders[0]["schema"]
+    assert static["additionalProperties"] is True
+    for key in resolved["primary_key"]:
+        assert key in static["properties"] and key in static["required"]
+
+
+@pytest.mark.parametrize("stream", STREAM_NAMES)
+def test_incremental_streams_use_the_shared_updated_at_cursor(stream):
+    raw = RAW["definitions"]["streams"][stream]
+    if stream in INCREMENTAL:
+        assert raw["incremental_sync"]["$ref"] == "#/definitions/updated_at_cursor"
+        assert RESOLVED_STREAMS[stream]["incremental_sync"]["cursor_field"] == "updatedAt"
+    else:
+        assert "incremental_sync" not in RESOLVED_STREAMS[stream]
+
+
+def test_custom_field_work_is_one_python_transformation_per_record():
+    for stream in INCREMENTAL:
+        transformations = RESOLVED_STREAMS[stream]["transformations"]
+        assert [t["type"] for t in transformations] == ["CustomTransformation"]
+
+
+def test_stream_list_equals_the_contributing_table():
+    text = (CONNECTOR_DIR / "CONTRIBUTING.md").read_text()
+    table = text.split("## Streams", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.M)
+    assert documented == STREAM_NAMES
+
+
+def test_custom_components_named_in_the_manifest_exist_and_say_why():
+    from source_tomorro.run import register_components
+
+    module = register_components()
+    names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
+    assert names == {"CustomFieldsSchemaLoader", "FlattenCustomFields", "ClampFutureState", "ConfigFieldValidator"}
+    for name in names:
+        assert getattr(module, name).__doc__.startswith("YAML cannot ")

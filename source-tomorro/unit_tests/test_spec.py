@@ -1,0 +1,48 @@
+"""spec / check: the config keys, and config errors that name the offending field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+
+from source_tomorro.run import create_source
+
+VALID = {"api_key": "k-123456", "base_url": "https://api.tomorro.com/v2"}
+
+
+def _run(verb, config, tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    entrypoint = AirbyteEntrypoint(create_source(config=config, config_path=str(path)))
+    args = [verb] + (["--config", str(path)] if verb != "spec" else [])
+    return [json.loads(message) for message in entrypoint.run(entrypoint.parse_args(args))]
+
+
+def test_spec_declares_the_config_keys(tmp_path):
+    spec = next(m for m in _run("spec", {}, tmp_path) if m["type"] == "SPEC")["spec"]["connectionSpecification"]
+    assert list(spec["properties"]) == ["api_key", "start_date", "base_url", "lookback_window", "page_size",
+                                        "num_workers", "requests_per_minute"]
+    assert spec["required"] == ["api_key"]
+    assert spec["properties"]["api_key"]["airbyte_secret"] is True
+    assert spec["properties"]["base_url"]["default"] == "https://api.tomorro.com/v2"
+
+
+@pytest.mark.parametrize("field,value", [
+    ("start_date", "not-a-date"),
+    ("start_date", "2024-02-30"),
+    ("base_url", "http://api.tomorro.com/v2"),
+    ("page_size", 51),
+    ("page_size", 0),
+    ("num_workers", 21),
+    ("lookback_window", -1),
+    ("requests_per_minute", 0),
+])
+def test_given_invalid_field_when_check_then_failed_status_naming_the_field(field, value, tmp_path):
+    messages = _run("check", {**VALID, field: value}, tmp_path)
+
+    status = next(m for m in messages if m["type"] == "CONNECTION_STATUS")["connectionStatus"]
+    assert status["status"] == "FAILED"
+    assert f"`{field}`" in status["message"]
+    assert VALID["api_key"] not in json.dumps(messages)
