@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -166,16 +167,31 @@ def run_process(cmd: list[str], *, env: dict[str, str], cwd: Path, stdin_path: P
         stdin.close()
     tail = ""
     try:
-        tail = stderr_path.read_text(errors="replace")[-3000:]
+        text = stderr_path.read_text(errors="replace")
+        tail = text[-3000:]
     except OSError:
-        pass
+        text = ""
     errors = list(counter.errors)
+    if proc.returncode and not errors:
+        hint = error_hint(text)
+        errors.append(f"exit {proc.returncode}" + (f": {hint}" if hint else ""))
     if timed_out:
         errors.append(f"timeout after {timeout_s:.0f} s")
     return ProcResult(cmd=cmd, exit_code=proc.returncode, wall_s=wall,
                       peak_rss_mb=max(peak, child_maxrss) / 2**20, records=counter.records,
                       states=counter.states, errors=errors, result=counter.result, timed_out=timed_out,
                       stderr_tail=tail if (proc.returncode or errors) else "")
+
+
+_ERROR_LINE = re.compile(r"(Error|Exception|error|failed)\b")
+
+
+def error_hint(stderr: str) -> str:
+    """The most telling error line of a failed contender's stderr (the last one naming an error)."""
+    hits = [line.strip() for line in stderr.splitlines()
+            if _ERROR_LINE.search(line) and "sqlalche.me" not in line and not line.startswith("Traceback")]
+    with_detail = [h for h in hits if ": " in h]
+    return (with_detail or hits or [""])[-1][:400]
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -240,7 +240,7 @@ def _brief(r: dict[str, Any]) -> str:
          f"peak RSS {r['peak_rss_mb']:.0f} MB, exit {r['exit_code']}")
     if r["errors"]:
         s += f" ERRORS: {r['errors'][:2]}"
-    if r.get("stderr_tail"):
+    elif r.get("stderr_tail"):
         s += "\n     stderr: " + r["stderr_tail"][-600:].replace("\n", "\n     ")
     return s
 
