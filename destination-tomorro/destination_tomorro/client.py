@@ -38,6 +38,7 @@ from .errors import (
 TOMORRO_VERSION = "2025-01-29.alpha"
 USER_AGENT = "airbyte-destination-tomorro/0.1.0"
 RETRYABLE_STATUS = {500, 502, 503, 504}
+RATE_LIMIT_RETRIES = 20  # 429s are retried up to this many times (or max_retries if larger)
 MAX_PAGE = 50
 logger = logging.getLogger("airbyte")
 
@@ -107,6 +108,7 @@ class TomorroClient:
         )
         self.request_count = 0
         self._count_lock = threading.Lock()
+        self._paused_until = 0.0  # monotonic time before which no request is sent (after a 429)
         self.clock_offset = 0.0  # server clock - local clock, in seconds, from the last `Date` header
 
     def server_now(self) -> dt.datetime:
@@ -137,8 +139,12 @@ class TomorroClient:
                  json: Any = None) -> Any:
         url = f"{self.base_url}{path}"
         repeatable = method != "POST"
-        attempt = 0
+        attempt = throttled = 0
+        own_pause_end = 0.0
         while True:
+            pause = self._paused_until - time.monotonic()
+            if pause > 0 and self._paused_until > own_pause_end:  # another worker got a 429: back off too
+                self.sleep(pause)
             self.budget.acquire()
             with self._count_lock:
                 self.request_count += 1
@@ -173,15 +179,28 @@ class TomorroClient:
 
             body = _safe_json(response)
             message = api_error_message(body, response.reason or f"HTTP {status}")
-            if status == 429 or status in RETRYABLE_STATUS:
-                if status in RETRYABLE_STATUS and not repeatable:
+            if status == 429:
+                # not applied, so always safe to repeat; its own, larger budget: a 429 storm is the
+                # server asking us to slow down, not a failure. Every worker pauses, not just this one.
+                if throttled >= max(self.max_retries, RATE_LIMIT_RETRIES):
+                    raise TomorroTransientError(
+                        f"{method} {path}: still rate limited (HTTP 429) after {throttled + 1} attempts", status, body)
+                delay = _retry_after(response)
+                delay = delay if delay is not None else self._backoff(min(throttled, 6))
+                own_pause_end = time.monotonic() + delay
+                with self._count_lock:
+                    self._paused_until = max(self._paused_until, own_pause_end)
+                self.sleep(delay)
+                throttled += 1
+                continue
+            if status in RETRYABLE_STATUS:
+                if not repeatable:
                     raise AmbiguousWriteError(f"{method} {path}: HTTP {status} ({message})", status, body)
                 if attempt >= self.max_retries:
                     raise TomorroTransientError(
                         f"{method} {path}: HTTP {status} after {attempt + 1} attempts ({message})", status, body
                     )
-                delay = _retry_after(response) if status == 429 else None
-                self.sleep(delay if delay is not None else self._backoff(attempt))
+                self.sleep(self._backoff(attempt))
                 attempt += 1
                 continue
             if status in (401, 403):

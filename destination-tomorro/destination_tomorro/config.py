@@ -138,7 +138,7 @@ class DestinationTomorroConfig(BaseModel):
         ge=0,
         le=10,
         title="Maximum retries",
-        description="Retries of a request answered 429 / 5xx or that lost its connection.",
+        description="Retries of a request answered 5xx or that lost its connection (429s are retried at least 20 times).",
         json_schema_extra={"order": 15},
     )
 

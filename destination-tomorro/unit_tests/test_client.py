@@ -132,3 +132,19 @@ def test_token_bucket_limits_rate():
         bucket.acquire()
     # 2 tokens of burst, then one a second
     assert sum(waited) == pytest.approx(3.0)
+
+
+def test_429_storm_has_its_own_budget(client, sleeps):
+    with rm.Mocker() as m:
+        m.get(f"{BASE}/members", [{"status_code": 429, "headers": {"Retry-After": "1"}, "json": {}}] * 10
+              + [{"status_code": 200, "json": {"data": []}}])
+        assert client.list_members() == {"data": []}  # max_retries is 3, but 429s are not failures
+        assert m.call_count == 11
+
+
+def test_429_forever_fails_transient(client):
+    with rm.Mocker() as m:
+        m.get(f"{BASE}/members", status_code=429, json={})
+        with pytest.raises(TomorroTransientError, match="still rate limited"):
+            client.list_members()
+        assert m.call_count == 21
