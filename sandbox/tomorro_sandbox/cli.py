@@ -47,6 +47,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     opts = {k: v for k, v in vars(args).items() if k not in ("command", "host", "port")}
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     host, port = httpd.server_address[:2]
     # the socket listens from here on: connections queue until serve_forever picks them up
     print(f"http://{host}:{port}/v2", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)  # terminate() ends like Ctrl-C: clean exit, code 0
     try:
         httpd.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

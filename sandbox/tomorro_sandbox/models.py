@@ -134,15 +134,7 @@ def create_contract(store, body, dedup: bool) -> dict:
     body, errors = _object_body(body), []
     now = store.clock.now_iso()
     _unknown_keys(body, _CREATE_KEYS, errors)
-    tid = _str(body, "templateId", errors, required=True)
-    ct, tpl = store.template(tid) if tid else (None, None)
-    if tid and tpl is None:
-        errors.append(f"templateId: template '{tid}' not found")
-    ctid = body.get("contractTypeId")
-    if ctid is not None and ctid not in store.d.contract_types:
-        errors.append(f"contractTypeId: contract type '{ctid}' not found")
-    elif ctid is not None and ct is not None and ct["id"] != ctid:
-        errors.append(f"templateId: template '{tid}' does not belong to contract type '{ctid}'")
+    ct, tpl = _template_of(store, body, errors)
     if "counterparty" not in body:
         errors.append("counterparty should not be empty")
     cp = _counterparty_ref(store, body["counterparty"], errors, now) if "counterparty" in body else None
@@ -157,10 +149,7 @@ def create_contract(store, body, dedup: bool) -> dict:
     folder = _folder(body, errors)
     if errors:
         raise BadRequest(errors)
-    if dedup and integration and (integration["type"], integration["externalId"]) in store.external_ids:
-        existing = store.external_ids[(integration["type"], integration["externalId"])]
-        raise Conflict(f"A contract with integration.externalId '{integration['externalId']}' "
-                       f"already exists: {existing}")
+    _check_duplicate(store, integration, dedup)
     if cp["id"] not in store.counterparties.records:
         store.counterparties.put(cp)
     author = next(m for m in store.members.records.values() if m["role"] == "ADMIN")  # the key's owner [ASSUMED]
@@ -181,6 +170,28 @@ def create_contract(store, body, dedup: bool) -> dict:
     if integration:
         store.external_ids.setdefault((integration["type"], integration["externalId"]), rec["id"])
     return rec
+
+
+def _template_of(store, body: dict, errors: list):
+    """The template (and its contract type) a create body names; contractTypeId must own it."""
+    tid = _str(body, "templateId", errors, required=True)
+    ct, tpl = store.template(tid) if tid else (None, None)
+    if tid and tpl is None:
+        errors.append(f"templateId: template '{tid}' not found")
+    ctid = body.get("contractTypeId")
+    if ctid is not None and ctid not in store.d.contract_types:
+        errors.append(f"contractTypeId: contract type '{ctid}' not found")
+    elif ctid is not None and ct is not None and ct["id"] != ctid:
+        errors.append(f"templateId: template '{tid}' does not belong to contract type '{ctid}'")
+    return ct, tpl
+
+
+def _check_duplicate(store, integration, dedup: bool) -> None:
+    # only with --dedup-external-id: nothing documents idempotency, so by default a repeat creates
+    if dedup and integration and (integration["type"], integration["externalId"]) in store.external_ids:
+        existing = store.external_ids[(integration["type"], integration["externalId"])]
+        raise Conflict(f"A contract with integration.externalId '{integration['externalId']}' "
+                       f"already exists: {existing}")
 
 
 def _contract_members(store, body: dict, errors: list) -> list | None:
