@@ -111,7 +111,7 @@ def test_slow_body_rate_one_trickles_the_body(sb):
     body = resp.read()
     t_body = time.perf_counter() - t0
     conn.close()
-    assert t_headers < 0.5 and 1.0 <= t_body < 3
+    assert t_headers < 1.0 and t_body >= 1.0 and t_body - t_headers >= 0.9
     assert orjson.loads(body)["contracts"]
 
 
@@ -119,7 +119,7 @@ def test_latency_delays_each_request(api, sb):
     sb.set_faults(latency_ms=200, jitter_ms=50)
     t0 = time.perf_counter()
     assert api.get("/members").status_code == 200
-    assert 0.2 <= time.perf_counter() - t0 < 1.0
+    assert 0.2 <= time.perf_counter() - t0 < 2.0
 
 
 def test_latency_holds_many_concurrent_requests(sb):
@@ -129,7 +129,7 @@ def test_latency_holds_many_concurrent_requests(sb):
     t0 = time.perf_counter()
     with ThreadPoolExecutor(32) as pool:
         codes = list(pool.map(lambda _: Api(sb).get("/members").status_code, range(32)))
-    assert codes == [200] * 32 and time.perf_counter() - t0 < 3
+    assert codes == [200] * 32 and time.perf_counter() - t0 < 6  # serial would be 16 s
 
 
 def test_faults_given_at_start(sb):

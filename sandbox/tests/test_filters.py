@@ -139,3 +139,17 @@ def test_list_contracts_given_bad_filter_returns_400(api, params, fragment):
 def test_sort_fields_are_endpoint_specific(api):
     assert_error(api.get("/counterparties", sort="startAt"), 400, "'startAt' is not a sortable field")
     assert api.get("/members", sort="-role").status_code == 200
+
+
+def test_sort_by_id_descending_then_anything_is_id_order(api, contracts):
+    got = api.walk("/contracts", "contracts", limit=50, sort="-id,name")
+    assert [c["id"] for c in got] == sorted((c["id"] for c in contracts), reverse=True)
+
+
+def test_sort_with_nullable_field_puts_nulls_first_ascending_last_descending(api, contracts):
+    asc = api.walk("/contracts", "contracts", limit=50, sort="startAt")
+    desc = api.walk("/contracts", "contracts", limit=50, sort="-startAt")
+    nulls = sum(c["startAt"] is None for c in contracts)
+    assert nulls and all(c["startAt"] is None for c in asc[:nulls])
+    assert all(c["startAt"] is None for c in desc[-nulls:])
+    assert [c["id"] for c in desc] == [c["id"] for c in asc][::-1]

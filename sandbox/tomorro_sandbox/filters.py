@@ -139,7 +139,9 @@ def parse_sort(raw: str | None, allowed: tuple, default: str) -> SortSpec:
         spec.append((name, desc))
     if errors:
         raise BadRequest(errors)
-    spec = [s for s in spec if s[0] != "id"] + ([s for s in spec if s[0] == "id"][:1])
+    # id is unique: keys after it can never matter, so the order ends at the first id
+    ids = [i for i, (name, _) in enumerate(spec) if name == "id"]
+    spec = spec[: ids[0] + 1] if ids else spec
     if spec[-1][0] != "id":
         # id is the final tie-breaker, in the direction of the last key, so the order is total
         spec.append(("id", spec[-1][1]))
