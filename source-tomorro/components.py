@@ -1,6 +1,8 @@
-"""Custom components of source-tomorro: only what the declarative manifest cannot express."""
+"""Custom components of source-tomorro: only what the declarative manifest cannot express.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the standard tests exec this file as a module that is
+not in sys.modules, and dataclasses cannot resolve string annotations there.
+"""
 
 import re
 import threading
