@@ -18,6 +18,7 @@ from pathlib import Path
 from socketserver import StreamRequestHandler, ThreadingTCPServer
 from urllib.parse import urlparse
 
+import pytest
 import requests
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer, Type
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -367,3 +368,41 @@ def test_every_smart_field_type_round_trips_and_a_rerun_sends_nothing(sb, base_c
     values = {f["name"]: f["value"] for f in contract["fields"]}
     assert 12.5 in values.values() and "2025-02-03" in values.values()
     assert {"value": 6, "unit": "months"} in values.values()
+
+
+@pytest.mark.slow
+def test_killed_mid_write_under_faults_then_rerun_lands_every_row_exactly_once(sb, base_config, h, tmp_path):
+    """The console script SIGKILLed twice mid-write under 429s, 5xx, resets and truncated bodies,
+    then re-run to completion: every contract and counterparty exists exactly once."""
+    import random
+    import signal
+
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps({**base_config, "max_concurrency": 6, "batch_size": 25, "request_timeout_seconds": 2}))
+    catalog_path = tmp_path / "catalog.json"
+    catalog_path.write_text(json.dumps(h.catalog(("counterparties", "append_dedup"), ("contracts", "append_dedup"))))
+    messages = [h.record("counterparties", {"name": f"Chaos Co {i}"}) for i in range(40)] + [h.state("counterparties", 40)]
+    for i in range(200):
+        messages.append(h.record("contracts", {"external_id": f"CH-{i}", "name": f"C {i}", "counterparty": f"Chaos Co {i % 50}"}))
+        if i % 50 == 49:
+            messages.append(h.state("contracts", i))
+    sb.set_faults(rate_limit="40/1", error_rate=0.1, reset_rate=0.05, malformed_rate=0.02)
+    command = [_console_script(), "write", "--config", str(config_path), "--catalog", str(catalog_path)]
+    try:
+        for attempt in range(6):
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                process.communicate(h.jsonl(messages), timeout=random.uniform(4, 9) if attempt < 2 else 300)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.communicate()
+                continue
+            if process.returncode == 0:
+                break
+    finally:
+        sb.set_faults(rate_limit=None, error_rate=0, reset_rate=0, malformed_rate=0)
+    assert process.returncode == 0
+    ids = Counter(c["integration"]["externalId"] for c in contracts_with_prefix(sb, "CH-"))
+    assert len(ids) == 200 and set(ids.values()) == {1}
+    names = Counter(c["name"] for c in sb.records("counterparties") if c["name"].startswith("Chaos Co"))
+    assert len(names) == 50 and set(names.values()) == {1}
