@@ -4,6 +4,7 @@ the CLI path is exercised."""
 
 import subprocess
 import sys
+import threading
 
 from .client import AdminClient
 from .server import build_config
@@ -22,6 +23,14 @@ def cli_args(**options) -> list[str]:
     return args
 
 
+def _copy(src, dst) -> None:
+    try:
+        for line in src:
+            dst.write(line)
+    except (OSError, ValueError):
+        pass  # our stderr or the pipe closed: nothing left to pass on
+
+
 class SandboxProcess(AdminClient):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **options):
         self.config = build_config(**options)  # validates the options early, like SandboxServer
@@ -32,11 +41,16 @@ class SandboxProcess(AdminClient):
     def start(self) -> "SandboxProcess":
         cmd = [sys.executable, "-m", "tomorro_sandbox", "serve", "--host", self.host, "--port", str(self.port),
                *cli_args(**self.options)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().strip()
         if not line.startswith("http"):
+            # the command explains itself on stderr (port taken, bad option): pass that on
+            self.proc.wait(timeout=30)
+            reason = self.proc.stderr.read().strip().splitlines()
             self.stop()
-            raise RuntimeError(f"tomorro-sandbox did not start (first line: {line!r})")
+            raise RuntimeError(reason[-1] if reason else f"tomorro-sandbox did not start (first line: {line!r})")
+        # from here on the server's stderr (error logs) goes to ours, without ever filling the pipe
+        threading.Thread(target=_copy, args=(self.proc.stderr, sys.stderr), daemon=True).start()
         self.root_url = line[: -len("/v2")] if line.endswith("/v2") else line
         self.port = int(self.root_url.rsplit(":", 1)[1])
         return self
@@ -50,7 +64,7 @@ class SandboxProcess(AdminClient):
                 self.proc.kill()
                 self.proc.wait()
         if self.proc is not None and self.proc.stdout:
-            self.proc.stdout.close()
+            self.proc.stdout.close()  # stderr closes itself: its copier thread reads it to EOF
         self.proc = None
 
     def __enter__(self) -> "SandboxProcess":
