@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from typing import Any
 
 from .client import TomorroClient
 from .errors import RowRejected
+
+logger = logging.getLogger("airbyte")
 
 COUNTERPARTY = "counterparty"
 CONTRACT = "contract"
@@ -311,6 +314,8 @@ class RowMapper:
                     else:
                         self._columns[column] = ("unknown", None)
                         self.unknown_columns.add(column)
+                        logger.warning(f"column '{column}' matches no {self.obj} attribute or smart field: not sent "
+                                       "(reported once per stream)")
             return self._columns[column]
 
     def raw_key(self, row: dict[str, Any]) -> str | None:
