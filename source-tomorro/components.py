@@ -7,9 +7,10 @@ not in sys.modules, and dataclasses cannot resolve string annotations there.
 import re
 import threading
 import unicodedata
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping, MutableMapping, Optional
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlparse
 
 from airbyte_cdk.models import FailureType
@@ -94,7 +95,7 @@ class CustomFieldsSchemaLoader(SchemaLoader):
     config: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._schema: Optional[Mapping[str, Any]] = None
+        self._schema: Mapping[str, Any] | None = None
         self._lock = threading.Lock()
 
     def get_json_schema(self) -> Mapping[str, Any]:
@@ -130,7 +131,7 @@ class FlattenCustomFields(RecordTransformation):
     config: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._columns: Optional[dict[str, str]] = None
+        self._columns: dict[str, str] | None = None
         self._lock = threading.Lock()
 
     def _load_columns(self) -> dict[str, str]:
@@ -174,7 +175,7 @@ STATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # + milliseconds + "Z", the manifest's da
 
 
 def format_state_datetime(value: datetime) -> str:
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -187,7 +188,7 @@ class ClampFutureState(StateMigration):
     cursor_field: str
     config: Mapping[str, Any] = field(default_factory=dict)
 
-    def _cursor(self, stream_state: Mapping[str, Any]) -> Optional[datetime]:
+    def _cursor(self, stream_state: Mapping[str, Any]) -> datetime | None:
         value = stream_state.get(self.cursor_field) if isinstance(stream_state, Mapping) else None
         if not isinstance(value, str):
             return None
@@ -198,10 +199,10 @@ class ClampFutureState(StateMigration):
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
         cursor = self._cursor(stream_state)
-        return cursor is not None and cursor > datetime.now(timezone.utc)
+        return cursor is not None and cursor > datetime.now(UTC)
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {**stream_state, self.cursor_field: format_state_datetime(datetime.now(timezone.utc))}
+        return {**stream_state, self.cursor_field: format_state_datetime(datetime.now(UTC))}
 
 
 # --- config validation -----------------------------------------------------------------------------
@@ -219,8 +220,8 @@ class ConfigFieldValidator(ValidationStrategy):
 
     field: str
     kind: str
-    minimum: Optional[int] = None
-    maximum: Optional[int] = None
+    minimum: int | None = None
+    maximum: int | None = None
 
     def _fail(self, problem: str) -> None:
         message = f"Invalid config field `{self.field}`: {problem}"

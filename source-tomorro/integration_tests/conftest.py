@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from source_tomorro.run import register_components
 
 register_components()

@@ -11,7 +11,6 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import discover, read
 from airbyte_cdk.test.state_builder import StateBuilder
-
 from source_tomorro.run import create_source
 
 STREAMS = ["contracts", "counterparties", "fields", "field_options", "members", "contract_types", "clauses",

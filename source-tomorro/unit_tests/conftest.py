@@ -2,7 +2,6 @@
 names, as inside the source-declarative-manifest image) and isolates the CDK's request cache."""
 
 import pytest
-
 from source_tomorro.run import register_components
 
 register_components()

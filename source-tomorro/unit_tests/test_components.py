@@ -9,7 +9,6 @@ import freezegun
 import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-
 from source_tomorro.run import register_components
 
 components = register_components()

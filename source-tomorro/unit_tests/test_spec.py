@@ -6,7 +6,6 @@ import json
 
 import pytest
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
-
 from source_tomorro.run import create_source
 
 VALID = {"api_key": "k-123456", "base_url": "https://api.tomorro.com/v2"}

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, discover, read
 from airbyte_cdk.test.state_builder import StateBuilder
-
 from source_tomorro.run import create_source
 
 
 def read_stream(stream: str, config: dict, sync_mode: SyncMode = SyncMode.full_refresh,
-                state: Optional[dict[str, Any]] = None, expecting_exception: bool = False) -> EntrypointOutput:
+                state: dict[str, Any] | None = None, expecting_exception: bool = False) -> EntrypointOutput:
     catalog = CatalogBuilder().with_stream(stream, sync_mode).build()
     state_messages = StateBuilder().with_stream_state(stream, state).build() if state is not None else None
     source = create_source(config=config, catalog=catalog, state=state_messages)

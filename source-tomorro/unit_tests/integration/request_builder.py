@@ -23,55 +23,55 @@ class TomorroRequestBuilder:
 
     # --- endpoints ---
     @classmethod
-    def contracts(cls) -> "TomorroRequestBuilder":
+    def contracts(cls) -> TomorroRequestBuilder:
         return cls("contracts")
 
     @classmethod
-    def counterparties(cls) -> "TomorroRequestBuilder":
+    def counterparties(cls) -> TomorroRequestBuilder:
         return cls("counterparties")
 
     @classmethod
-    def smart_fields(cls, object_kind: str) -> "TomorroRequestBuilder":
+    def smart_fields(cls, object_kind: str) -> TomorroRequestBuilder:
         return cls("smart-fields").with_param("object", object_kind)
 
     @classmethod
-    def options(cls, field_id: str) -> "TomorroRequestBuilder":
+    def options(cls, field_id: str) -> TomorroRequestBuilder:
         return cls(f"smart-fields/{field_id}/options")
 
     @classmethod
-    def members(cls) -> "TomorroRequestBuilder":
+    def members(cls) -> TomorroRequestBuilder:
         return cls("members")
 
     @classmethod
-    def contract_types(cls) -> "TomorroRequestBuilder":
+    def contract_types(cls) -> TomorroRequestBuilder:
         return cls("contract-types")
 
     @classmethod
-    def clauses(cls) -> "TomorroRequestBuilder":
+    def clauses(cls) -> TomorroRequestBuilder:
         return cls("clauses")
 
     @classmethod
-    def signed_files(cls, contract_id: str) -> "TomorroRequestBuilder":
+    def signed_files(cls, contract_id: str) -> TomorroRequestBuilder:
         return cls(f"contracts/{contract_id}/signed-files")
 
     # --- knobs ---
-    def with_param(self, name: str, value: Any) -> "TomorroRequestBuilder":
+    def with_param(self, name: str, value: Any) -> TomorroRequestBuilder:
         self._params[name] = str(value)
         return self
 
-    def with_limit(self, limit: int) -> "TomorroRequestBuilder":
+    def with_limit(self, limit: int) -> TomorroRequestBuilder:
         return self.with_param("limit", limit)
 
-    def with_after(self, cursor: str) -> "TomorroRequestBuilder":
+    def with_after(self, cursor: str) -> TomorroRequestBuilder:
         return self.with_param("after", cursor)
 
-    def with_sort(self, sort: str) -> "TomorroRequestBuilder":
+    def with_sort(self, sort: str) -> TomorroRequestBuilder:
         return self.with_param("sort", sort)
 
-    def with_updated_at_gte(self, value: str) -> "TomorroRequestBuilder":
+    def with_updated_at_gte(self, value: str) -> TomorroRequestBuilder:
         return self.with_param("updatedAt", f"gte:{value}")
 
-    def with_status(self, status: str) -> "TomorroRequestBuilder":
+    def with_status(self, status: str) -> TomorroRequestBuilder:
         return self.with_param("status", status)
 
     def build(self) -> HttpRequest:

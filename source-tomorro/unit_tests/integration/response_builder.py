@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from airbyte_cdk.test.mock_http import HttpResponse
 
@@ -16,7 +17,7 @@ def template(name: str) -> Any:
     return json.loads((RESPONSES / f"{name}.json").read_text())
 
 
-def _record(name: str, key: Optional[str], **overrides: Any) -> dict[str, Any]:
+def _record(name: str, key: str | None, **overrides: Any) -> dict[str, Any]:
     body = template(name)
     record = copy.deepcopy(body[key][0] if key else body[0])
     record.update(overrides)
@@ -39,13 +40,13 @@ def an_option(**overrides: Any) -> dict[str, Any]:
     return _record("options", "data", **overrides)
 
 
-def contracts_page(records: Iterable[dict], next_cursor: Optional[str] = None, key: str = "contracts") -> HttpResponse:
+def contracts_page(records: Iterable[dict], next_cursor: str | None = None, key: str = "contracts") -> HttpResponse:
     body = {"hasPrevious": False, "previousCursor": None}
     body.update({key: list(records), "hasNext": next_cursor is not None, "nextCursor": next_cursor})
     return HttpResponse(json.dumps(body), 200)
 
 
-def data_page(records: Iterable[dict], next_cursor: Optional[str] = None) -> HttpResponse:
+def data_page(records: Iterable[dict], next_cursor: str | None = None) -> HttpResponse:
     records = list(records)
     body = {
         "data": records,
@@ -56,9 +57,9 @@ def data_page(records: Iterable[dict], next_cursor: Optional[str] = None) -> Htt
     return HttpResponse(json.dumps(body), 200)
 
 
-def canned(name: str, status: int = 200, headers: Optional[dict[str, str]] = None) -> HttpResponse:
+def canned(name: str, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
     return HttpResponse((RESPONSES / f"{name}.json").read_text(), status, headers or {})
 
 
-def error(status: int, headers: Optional[dict[str, str]] = None) -> HttpResponse:
+def error(status: int, headers: dict[str, str] | None = None) -> HttpResponse:
     return canned(str(status), status, headers)
