@@ -66,7 +66,7 @@ def _counterparty_ref(store, ref, errors: list, now: str):
         errors.append("counterparty must be an object with id or name")
         return None
     if ref.get("id"):
-        cp = store.counterparties.get(ref["id"])
+        cp = store.counterparties.get(ref["id"]) if isinstance(ref["id"], str) else None
         if cp is None:
             errors.append(f"counterparty.id: counterparty '{ref['id']}' not found")
         return cp
@@ -89,6 +89,11 @@ def _signatories(store, raw, errors: list) -> list | None:
             errors.append("signatories must be an object {internalSignatoryMemberIds, externalSignatoryEmailList}")
             return None
         low = {k[:1].lower() + k[1:]: v for k, v in part.items()}
+        bad = [k for k in ("internalSignatoryMemberIds", "externalSignatoryEmailList")
+               if not isinstance(low.get(k) or [], list)]
+        if bad:
+            errors.extend(f"signatories.{k} must be an array" for k in bad)
+            return None
         for i, mid in enumerate(low.get("internalSignatoryMemberIds") or []):
             m = _member(store, mid, f"signatories.internalSignatoryMemberIds[{i}]", errors)
             if m:
@@ -179,7 +184,9 @@ def _template_of(store, body: dict, errors: list):
     if tid and tpl is None:
         errors.append(f"templateId: template '{tid}' not found")
     ctid = body.get("contractTypeId")
-    if ctid is not None and ctid not in store.d.contract_types:
+    if ctid is not None and not isinstance(ctid, str):
+        errors.append("contractTypeId must be a string")
+    elif ctid is not None and ctid not in store.d.contract_types:
         errors.append(f"contractTypeId: contract type '{ctid}' not found")
     elif ctid is not None and ct is not None and ct["id"] != ctid:
         errors.append(f"templateId: template '{tid}' does not belong to contract type '{ctid}'")

@@ -93,10 +93,14 @@ def _check_record(rec, i: int, columns: dict, existing: dict, errors: list) -> N
     if not isinstance(rec, dict):
         errors.append(f"{where} must be an object")
         return
-    if rec.get("id") is not None and rec["id"] not in existing:
+    if rec.get("id") is not None and (not isinstance(rec["id"], str) or rec["id"] not in existing):
         errors.append(f"{where}.id: record '{rec['id']}' not found on this contract")
+    if not isinstance(rec.get("fields", []), list):
+        errors.append(f"{where}.fields must be an array")
+        return
     for j, f in enumerate(rec.get("fields", [])):
-        col = columns.get(f.get("smartFieldId")) if isinstance(f, dict) else None
+        sfid = f.get("smartFieldId") if isinstance(f, dict) else None
+        col = columns.get(sfid) if isinstance(sfid, str) else None
         if col is None:
             errors.append(f"{where}.fields[{j}].smartFieldId: unknown column of this custom object")
             continue

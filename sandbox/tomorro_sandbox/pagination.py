@@ -62,7 +62,7 @@ def decode_cursor(raw: str, param: str, spec: SortSpec, fsig: str) -> tuple:
         data = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         values, rid = data["v"], data["id"]
         ok = (isinstance(values, list) and len(values) == len(spec) - 1 and is_uuid(rid)
-              and all(v is None or isinstance(v, str | bool) for v in values))
+              and all(v is None or isinstance(v, str) for v in values))  # every sort field is a string
         key = make_key(spec, [*values, rid]) if ok else None
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, IndexError):
         ok = False
