@@ -140,3 +140,13 @@ def test_same_seed_gives_same_data_and_ids():
             assert a.records(coll) == b.records(coll)
         assert Api(a).get("/contracts").json() == Api(b).get("/contracts").json()
         assert {x["id"] for x in c.records("contracts")}.isdisjoint({x["id"] for x in a.records("contracts")})
+
+
+def test_records_created_at_runtime_get_the_same_ids_for_the_same_requests():
+    def run():
+        with SandboxServer(seed=9, contracts=10, counterparties=3) as s:
+            tpl = s.records("contract-types")[0]["templates"][0]["id"]
+            created = Api(s).post("/contracts", {"templateId": tpl, "counterparty": {"name": "N"}}).json()
+            return created["id"], created["counterparty"]["id"], s.mutate(create=2)["contracts"]["created"]
+
+    assert run() == run()

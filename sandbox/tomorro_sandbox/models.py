@@ -4,8 +4,6 @@ Handlers stay thin; everything a real server would refuse is refused here, with 
 messages that name the offending field. Records are rebuilt, never mutated (see store.py).
 """
 
-import random
-
 from . import assumptions as A
 from .errors import BadRequest, Conflict, Unprocessable, not_found
 from .fieldvalues import check_fields
@@ -18,7 +16,6 @@ _CREATE_KEYS = {"templateId", "counterparty", "name", "signatories", "fields", "
 _PATCH_KEYS = {"name", "status", "folderId", "counterparty", "signatureDate", "signatories", "fields",
                "contractMembersIds", "integration"}
 _CP_KEYS = {"name", "status", "attributes"}
-_ids = random.Random()  # ids of records created at runtime: unique, not part of the seed
 
 
 def _object_body(body) -> dict:
@@ -74,7 +71,7 @@ def _counterparty_ref(store, ref, errors: list, now: str):
         errors.append("counterparty.name must be a string")
         return None
     # {name} creates a new counterparty, as documented, even when the name exists already
-    return {"id": new_id(_ids), "name": ref["name"], "status": "active", "logoUrl": None, "fields": {},
+    return {"id": new_id(store.id_rng), "name": ref["name"], "status": "active", "logoUrl": None, "fields": {},
             "createdAt": now, "updatedAt": now}
 
 
@@ -98,13 +95,13 @@ def _signatories(store, raw, errors: list) -> list | None:
             m = _member(store, mid, f"signatories.internalSignatoryMemberIds[{i}]", errors)
             if m:
                 u = m["user"]
-                out.append({"id": new_id(_ids), "name": f"{u['firstname']} {u['lastname']}",
+                out.append({"id": new_id(store.id_rng), "name": f"{u['firstname']} {u['lastname']}",
                             "email": u["email"], "type": "member"})
         for i, email in enumerate(low.get("externalSignatoryEmailList") or []):
             if not isinstance(email, str) or "@" not in email:
                 errors.append(f"signatories.externalSignatoryEmailList[{i}] must be an email")
                 continue
-            out.append({"id": new_id(_ids), "name": email.split("@")[0], "email": email, "type": "external"})
+            out.append({"id": new_id(store.id_rng), "name": email.split("@")[0], "email": email, "type": "external"})
     return out
 
 
@@ -159,7 +156,7 @@ def create_contract(store, body, dedup: bool) -> dict:
         store.counterparties.put(cp)
     author = next(m for m in store.members.records.values() if m["role"] == "ADMIN")  # the key's owner [ASSUMED]
     rec = {
-        "id": new_id(_ids), "name": name or tpl["name"], "status": "draft",
+        "id": new_id(store.id_rng), "name": name or tpl["name"], "status": "draft",
         "counterparty": {"id": cp["id"], "name": cp["name"]},
         "contractType": {"id": ct["id"], "name": ct["name"]},
         "template": {"id": tpl["id"], "name": tpl["name"]}, "templateId": tpl["id"],

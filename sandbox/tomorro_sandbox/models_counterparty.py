@@ -3,7 +3,7 @@
 from . import assumptions as A
 from .errors import BadRequest, not_found
 from .fieldvalues import check_fields
-from .models import _CP_KEYS, _ids, _object_body, _str, _unknown_keys
+from .models import _CP_KEYS, _object_body, _str, _unknown_keys
 from .seed import new_id
 
 
@@ -25,7 +25,7 @@ def create_counterparty(store, body) -> dict:
     if errors:
         raise BadRequest(errors)
     now = store.clock.now_iso()
-    rec = {"id": new_id(_ids), "name": name, "status": status or "active", "logoUrl": None,
+    rec = {"id": new_id(store.id_rng), "name": name, "status": status or "active", "logoUrl": None,
            "fields": {k: v for k, v in attrs.items() if v is not None}, "createdAt": now, "updatedAt": now}
     store.counterparties.put(rec)
     return rec
@@ -79,7 +79,7 @@ def put_custom_records(store, coid: str, cid: str, body) -> dict:
     if errors:
         raise BadRequest(errors)
     for rec in records:
-        rid = rec.get("id") or new_id(_ids)
+        rid = rec.get("id") or new_id(store.id_rng)
         existing[rid] = {"id": rid, "fromCatalogRecordId": rec.get("fromCatalogRecordId"),
                          "fields": [{"smartFieldId": f["smartFieldId"], "value": f["value"]}
                                     for f in rec.get("fields", [])]}

@@ -4,6 +4,7 @@ Records are replaced, never mutated in place (`Collection.put` gets a new dict):
 still needed to find its old position in every sorted index.
 """
 
+import random
 import threading
 import time
 from bisect import bisect_left
@@ -116,6 +117,8 @@ class Store:
         with self.lock:
             self.opts = opts
             self.d = d
+            # ids of records created at runtime: the same requests after a (re)seed give the same ids
+            self.id_rng = random.Random(f"{opts.seed}-runtime")
             self.members = Collection(d.members)
             self.counterparties = Collection(d.counterparties)
             self.contracts = Collection(d.contracts)
