@@ -56,8 +56,12 @@ def _push(args: argparse.Namespace) -> int:
     with open_target(args.config, sandbox_port=args.sandbox_port) as target:
         report.step(f"Pushing {stream} into {'the bundled sandbox' if target.sandbox else target.base_url}"
                     f" as {args.object}s{' (dry run)' if args.dry_run else ''}")
+        options = {key: value for key, value in (("integration_type", args.crm),
+                                                 ("integration_entity", args.crm_entity),
+                                                 ("default_template", args.template)) if value}
         summary = push(target, rows, stream=stream, object_name=args.object, dry_run=args.dry_run,
-                       work_dir=args.db.resolve().parent, max_rejected_ratio=args.max_rejected_ratio)
+                       work_dir=args.db.resolve().parent, max_rejected_ratio=args.max_rejected_ratio,
+                       options=options)
         show(summary, object_name=args.object, dry_run=args.dry_run)
     if summary.failure:
         raise SyncError(f"push failed: {summary.failure}")
@@ -96,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--stream", help="stream name (default: the CSV file's or table's name)")
     push.add_argument("--dry-run", action="store_true", help="classify every row, write nothing")
     push.add_argument("--max-rejected-ratio", type=float, help="succeed if at most this share of rows is rejected")
+    push.add_argument("--crm", choices=["salesforce", "hubspot"], help="CRM the rows come from (contract links)")
+    push.add_argument("--crm-entity", help="CRM object of the rows, e.g. Opportunity (contract links)")
+    push.add_argument("--template", help="template (id or name) for contract rows without a template column")
 
     demo = command("demo", _demo, "the round trip on a sandbox: pull, change, pull again, push CRM rows, pull",
                    real_api=False)

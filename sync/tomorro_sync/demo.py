@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import report
 from .errors import SyncError
-from .pull import open_cache, pull, show
+from .pull import pull, query, show
 from .push import push
 from .push import show as show_push
 from .rows import from_csv
@@ -76,11 +76,7 @@ def _fresh(db: Path) -> None:
 def _show_round_trip(db: Path) -> None:
     ids = [row["external_id"] for row in from_csv(SAMPLES / "crm_opportunities.csv") if row.get("external_id")]
     quoted = ", ".join("'" + crm_id.replace("'", "''") + "'" for crm_id in ids)
-    cache = open_cache(db)
-    with cache.get_sql_engine().connect() as connection:
-        from sqlalchemy import text
-
-        rows = connection.execute(text(ROUND_TRIP_SQL.format(ids=quoted))).fetchall()
+    rows = query(db, ROUND_TRIP_SQL.format(ids=quoted))
     report.table("CRM opportunities, now Tomorro contracts, in DuckDB",
                  ["crm_id", "contract", "status", "counterparty", "contract_type"], rows)
     if len(rows) < len(ids):

@@ -37,6 +37,15 @@ def open_cache(db: Path):
     return DuckDBCache(db_path=db, schema_name=SCHEMA, cache_dir=db.parent / ".cache")
 
 
+def query(db: Path, sql: str) -> list[tuple]:
+    """Run SQL on the pulled DuckDB file through PyAirbyte's own engine (DuckDB refuses a second
+    connection with other settings to a file already open in this process)."""
+    from sqlalchemy import text
+
+    with open_cache(db).get_sql_engine().connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql)).fetchall()]
+
+
 def pull(target: Target, db: Path, *, streams: list[str] | None = None,
          full_refresh: bool = False) -> PullSummary:
     ab = pyairbyte.load()
