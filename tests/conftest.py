@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tomorro_sync import pyairbyte
 
 

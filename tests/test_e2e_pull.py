@@ -11,7 +11,6 @@ import datetime as dt
 
 import pytest
 from tomorro_sandbox import SandboxServer
-
 from tomorro_sync.pull import pull, query
 from tomorro_sync.target import Target
 

@@ -9,7 +9,6 @@ import json
 
 import pytest
 from tomorro_sandbox import SandboxServer
-
 from tomorro_sync.pull import pull, query
 from tomorro_sync.push import push
 from tomorro_sync.target import Target

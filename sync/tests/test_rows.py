@@ -5,7 +5,6 @@ import decimal
 
 import duckdb
 import pytest
-
 from tomorro_sync.errors import SyncError
 from tomorro_sync.rows import from_csv, from_duckdb
 

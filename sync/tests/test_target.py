@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from tomorro_sync.errors import SyncError
 from tomorro_sync.target import load_config
 
