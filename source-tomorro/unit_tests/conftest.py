@@ -21,4 +21,4 @@ def http_mocker():  # placeholder: @HttpMocker() injects the real one
 @pytest.fixture
 def no_sleep(mocker):
     """Retries back off with time.sleep; tests must not wait."""
-    return mocker.patch("time.sleep", lambda *_: None)
+    return mocker.patch("time.sleep")

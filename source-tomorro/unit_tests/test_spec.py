@@ -45,3 +45,17 @@ def test_given_invalid_field_when_check_then_failed_status_naming_the_field(fiel
     assert status["status"] == "FAILED"
     assert f"`{field}`" in status["message"]
     assert VALID["api_key"] not in json.dumps(messages)
+
+
+@pytest.mark.parametrize("config,workers", [({}, 4), ({"num_workers": 9}, 9)])
+def test_num_workers_sets_the_thread_pool(config, workers):
+    source = create_source(config={**VALID, **config})
+    assert source._concurrent_source._threadpool._threadpool._max_workers == workers
+
+
+def test_requests_per_minute_sets_the_api_budget():
+    source = create_source(config={**VALID, "requests_per_minute": 120})
+    source.streams(source._config)  # the budget is built with the streams
+    policy = source._constructor._api_budget._policies[0]
+    rates = policy._bucket.rates if hasattr(policy, "_bucket") else policy._limiter._bucket_factory.buckets[0].rates
+    assert [(rate.limit, rate.interval) for rate in rates] == [(120, 60_000)]

@@ -69,12 +69,14 @@ class TestFullRefresh:
     @HttpMocker()
     def test_given_429_with_retry_after_then_200_when_read_then_retried(self, http_mocker, no_sleep):
         smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(), [error(429, {"Retry-After": "1"}), contracts_page([a_contract(id="c1")])])
+        http_mocker.get(_request(), [error(429, {"Retry-After": "7"}), contracts_page([a_contract(id="c1")])])
 
         output = read_stream(_STREAM, _config())
 
         assert [r["id"] for r in records_of(output)] == ["c1"]
         assert not output.errors
+        waits = [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1]
+        assert len(waits) == 1 and 7 <= waits[0] <= 8  # Retry-After honoured (the CDK adds up to 1 s)
 
     @HttpMocker()
     def test_given_5xx_then_200_when_read_then_retried(self, http_mocker, no_sleep):
@@ -84,6 +86,8 @@ class TestFullRefresh:
         output = read_stream(_STREAM, _config())
 
         assert [r["id"] for r in records_of(output)] == ["c1"]
+        waits = [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1]
+        assert len(waits) == 2 and waits[1] > waits[0]  # exponential backoff
 
     @HttpMocker()
     def test_given_401_when_read_then_config_error_without_the_key(self, http_mocker):
