@@ -29,7 +29,11 @@ def generate_contracts(rng: random.Random, d: SeedData, n: int) -> None:
     cps = list(d.counterparties.values())
     cfields = [f for f in d.smart_fields.values() if f["object"] == "contract"]
     pools = {f["id"]: [field_value(rng, f, d.options) for _ in range(24)] for f in cfields}
-    templates = [(ct, t) for ct in d.contract_types.values() for t in ct["templates"]]
+    # nested {id, name} references are shared between records: nothing mutates a record in place
+    # (writes rebuild it), and sharing saves three dicts per contract
+    templates = [({"id": ct["id"], "name": ct["name"]}, {"id": t["id"], "name": t["name"]})
+                 for ct in d.contract_types.values() for t in ct["templates"]]
+    cp_refs = {cp["id"]: {"id": cp["id"], "name": cp["name"]} for cp in cps}
     clause_refs = [{"id": c["id"], "name": c["name"]} for c in d.clauses]
     for _ in range(n):
         cid = new_id(rng)
@@ -44,9 +48,9 @@ def generate_contracts(rng: random.Random, d: SeedData, n: int) -> None:
             "id": cid,
             "name": f"{tpl['name']} - {cp['name']}" if cp else tpl["name"],
             "status": status,
-            "counterparty": {"id": cp["id"], "name": cp["name"]} if cp else None,
-            "contractType": {"id": ct["id"], "name": ct["name"]},
-            "template": {"id": tpl["id"], "name": tpl["name"]},
+            "counterparty": cp_refs[cp["id"]] if cp else None,
+            "contractType": ct,
+            "template": tpl,
             "templateId": tpl["id"],
             "author": refs[int(r() * len(refs))],
             "referent": refs[int(r() * len(refs))] if r() < 0.7 else None,
