@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if contenders and (bad := [c for c in contenders if c not in ALL]):
         parser.error(f"unknown contender(s) {bad}; choose among {list(ALL)}")
 
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     results = runner.run([SCENARIOS[k] for k in keys], quick=args.quick, contenders=contenders, size=args.size,
                          timeout_s=args.timeout or (120 if args.quick else 900), keep=args.keep)

@@ -114,9 +114,10 @@ def ratios(res: dict[str, Any]) -> list[dict[str, Any]]:
         for p in peers:
             if o["size"] != p["size"] or o["phase"] != p["phase"]:
                 continue
+            both = _usable(o) and _usable(p)  # a failed run's speed means nothing
             out.append({"ours": o["contender"], "peer": p["contender"], "size": o["size"], "phase": o["phase"],
-                        "records_per_s": _ratio(o["records_per_s"], p["records_per_s"]),
-                        "wall": _ratio(o["wall_s"], p["wall_s"]),
+                        "records_per_s": _ratio(o["records_per_s"], p["records_per_s"]) if both else None,
+                        "wall": _ratio(o["wall_s"], p["wall_s"]) if both else None,
                         "requests": _ratio(o["requests"], p["requests"]),
                         "peak_rss": _ratio(o["peak_rss_mb"], p["peak_rss_mb"])})
     return out
@@ -174,3 +175,34 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 def _x(v) -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}x"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.report RESULTS.json... [--json MERGED.json]`: Markdown of one or more runs
+    (the "Latest results" of BENCHMARKS.md), optionally merged into one results file."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m bench.report")
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--json", type=Path, default=None, help="write the runs merged into one results file")
+    args = parser.parse_args(argv)
+    docs = [json.loads(p.read_text()) for p in args.files]
+    parts = []
+    for doc in docs:
+        m = doc["machine"]
+        parts.append(f"Run {doc['date']}: `{doc['command']}` ({doc['total_seconds']} s), {m.get('nproc')} CPUs "
+                     f"({m.get('cpu', '?')}), Python {m.get('python')}, load average at start "
+                     f"{', '.join(f'{x:.1f}' for x in m.get('loadavg_at_start', []))}, commit {m.get('git_commit', '?')}.")
+        parts.append("")
+        parts.append(markdown(doc["scenarios"]))
+    print("\n".join(parts))
+    if args.json:
+        merged = {**docs[-1], "runs": [{k: d[k] for k in ("date", "command", "total_seconds", "machine")} for d in docs],
+                  "scenarios": [s for d in docs for s in d["scenarios"]]}
+        args.json.write_text(json.dumps(merged, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
