@@ -168,7 +168,7 @@ def get_custom_object(app, req: Request, id: str) -> Response:
     return ok(obj)
 
 
-def put_contract_records(app, req: Request, customObjectId: str, contractId: str) -> Response:  # noqa: N803
+def put_contract_records(app, req: Request, customObjectId: str, contractId: str) -> Response:
     body = req.json()
     with app.store.lock:
         return ok(put_custom_records(app.store, customObjectId, contractId, body))

@@ -14,7 +14,6 @@ from .store import Collection
 from .wire import Request, Response, raw
 
 _PAGING = ("limit", "after", "before", "sort")
-_IDS = ("eq", "in", "ne")
 _DATES = ("eq", "gte", "lte")
 
 
