@@ -153,3 +153,26 @@ def test_sort_with_nullable_field_puts_nulls_first_ascending_last_descending(api
     assert nulls and all(c["startAt"] is None for c in asc[:nulls])
     assert all(c["startAt"] is None for c in desc[-nulls:])
     assert [c["id"] for c in desc] == [c["id"] for c in asc][::-1]
+
+
+def test_exact_filters_on_a_large_collection_use_the_hash_index_and_stay_correct_after_writes():
+    from tomorro_sandbox import SandboxServer
+    from tomorro_sandbox.testing import Api
+
+    with SandboxServer(contracts=3000, counterparties=200) as big:
+        api2 = Api(big)
+        contracts = big.records("contracts")
+        cp = contracts[0]["counterparty"]["id"]
+        expected = [c["id"] for c in sorted((c for c in contracts if c["counterparty"]["id"] == cp),
+                                            key=lambda c: (c["createdAt"], c["id"]), reverse=True)]
+        got = api2.walk("/contracts", "contracts", limit=3, counterpartyId=cp)
+        assert [c["id"] for c in got] == expected
+        # move one contract to that counterparty and one away: the index follows the writes
+        other = next(c for c in contracts if c["counterparty"]["id"] != cp)
+        api2.patch(f"/contracts/{other['id']}", {"counterparty": {"id": cp}})
+        api2.patch(f"/contracts/{expected[0]}", {"counterparty": {"id": other["counterparty"]["id"]}})
+        got = {c["id"] for c in api2.walk("/contracts", "contracts", limit=50, counterpartyId=cp)}
+        assert got == set(expected[1:]) | {other["id"]}
+        both = api2.walk("/contracts", "contracts", limit=50, counterpartyId=cp, status="ne:signed")
+        status = {c["id"]: c["status"] for c in big.records("contracts")}
+        assert {c["id"] for c in both} == {c for c in got if status[c] != "signed"}

@@ -65,6 +65,7 @@ class Predicate:
     op: str
     values: tuple
     getter: Callable
+    indexable: bool = False  # an exact-match filter that a hash index can answer (ids, enums)
 
     def test(self, rec) -> bool:
         v = self.getter(rec)
@@ -120,7 +121,7 @@ def _parse_one(param: str, raw: str, fdef: FilterDef) -> Predicate:
         bad = [v for v in values if v not in fdef.choices]
         if bad:
             raise BadRequest(f"{param} must be one of the following values: {', '.join(fdef.choices)}")
-    return Predicate(param, op, values, fdef.getter)
+    return Predicate(param, op, values, fdef.getter, indexable=op in ("eq", "in"))
 
 
 # --- sort ---------------------------------------------------------------------------------

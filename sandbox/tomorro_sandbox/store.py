@@ -51,6 +51,7 @@ class Collection:
         self.getters = getters or {}
         self._bytes: dict = {}
         self._indexes: OrderedDict = OrderedDict()
+        self._eq: dict = {}  # filter param -> (getter, {value: set of ids})
 
     def __len__(self) -> int:
         return len(self.records)
@@ -70,6 +71,10 @@ class Collection:
             if old is not None:
                 idx.remove(old)
             idx.add(rec)
+        for getter, by_value in self._eq.values():
+            if old is not None:
+                by_value[getter(old)].discard(rec["id"])
+            by_value.setdefault(getter(rec), set()).add(rec["id"])
         self.records[rec["id"]] = rec
         self._bytes.pop(rec["id"], None)
 
@@ -79,8 +84,21 @@ class Collection:
             return False
         for idx in self._indexes.values():
             idx.remove(old)
+        for getter, by_value in self._eq.values():
+            by_value[getter(old)].discard(rid)
         self._bytes.pop(rid, None)
         return True
+
+    def matching(self, param: str, getter, values) -> set:
+        """Ids whose `getter` value is one of `values`, from a hash index built on first use."""
+        entry = self._eq.get(param)
+        if entry is None:
+            by_value: dict = {}
+            for rid, rec in self.records.items():
+                by_value.setdefault(getter(rec), set()).add(rid)
+            entry = self._eq[param] = (getter, by_value)
+        found = [entry[1].get(v, ()) for v in values]
+        return set().union(*found) if len(found) > 1 else set(found[0])
 
     def index(self, spec: SortSpec) -> SortIndex:
         idx = self._indexes.get(spec)
