@@ -176,3 +176,9 @@ def test_exact_filters_on_a_large_collection_use_the_hash_index_and_stay_correct
         both = api2.walk("/contracts", "contracts", limit=50, counterpartyId=cp, status="ne:signed")
         status = {c["id"]: c["status"] for c in big.records("contracts")}
         assert {c["id"] for c in both} == {c for c in got if status[c] != "signed"}
+        # a date range on another field than the sort key: answered from that field's own index
+        now = big.records("contracts")
+        mark = sorted(c["updatedAt"] for c in now)[-100]
+        ranged = api2.walk("/contracts", "contracts", limit=7, updatedAt=f"gte:{mark}")
+        assert [c["id"] for c in ranged] == [c["id"] for c in sorted(
+            (c for c in now if c["updatedAt"] >= mark), key=lambda c: (c["createdAt"], c["id"]), reverse=True)]
