@@ -13,9 +13,12 @@ import socket
 import pytest
 from airbyte_cdk.test.standard_tests import DeclarativeSourceTestSuite
 
+# Module-level hook (parametrises `scenario`), not `pytest_plugins`: a plugin would register the hook
+# for the whole session and parametrise other connectors' suites a second time in `make test`.
+from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  # noqa: F401
+
 from .conftest import SANDBOX_API_KEY, SEED
 
-pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 pytestmark = pytest.mark.filterwarnings("error::airbyte_cdk.test.standard_tests.DiscoveredCatalogWarning")
 
 
