@@ -157,16 +157,15 @@ def paginate(coll: Collection, spec: SortSpec, preds: list, limit: int, query: d
         has_next, found = len(found) > limit, found[:limit]
         has_prev = bool(scan(pos - 1, lo - 1, -1, 1))
     page_ids = [ids[i] for i in found]
-    getters = [coll.getters.get(f) for f, _ in spec[:-1]]
-
-    def cursor(rid: str) -> str:
-        rec = recs[rid]
-        values = [g(rec) if g else rec.get(f) for g, (f, _) in zip(getters, spec[:-1], strict=True)]
-        return encode_cursor(values, rid, spec, fsig)
-
     return Page(page_ids, has_next, has_prev,
-                cursor(page_ids[-1]) if has_next and page_ids else None,
-                cursor(page_ids[0]) if has_prev and page_ids else None)
+                _cursor_of(coll, spec, fsig, page_ids[-1]) if has_next and page_ids else None,
+                _cursor_of(coll, spec, fsig, page_ids[0]) if has_prev and page_ids else None)
+
+
+def _cursor_of(coll: Collection, spec: SortSpec, fsig: str, rid: str) -> str:
+    rec = coll.records[rid]
+    values = [(coll.getters.get(f) or (lambda r, f=f: r.get(f)))(rec) for f, _ in spec[:-1]]
+    return encode_cursor(values, rid, spec, fsig)
 
 
 # --- envelopes --------------------------------------------------------------------------
