@@ -52,3 +52,17 @@ def test_auth_is_checked_before_version(sb):
 def test_openapi_document_needs_no_key(sb):
     r = requests.get(sb.url + "/openapi.json", timeout=10)
     assert r.status_code == 200 and r.json()["openapi"].startswith("3.")
+
+
+def test_head_is_answered_like_get_without_a_body(api):
+    r = api.s.head(api.sb.url + "/members", timeout=10)
+    assert r.status_code == 200 and r.content == b"" and int(r.headers["Content-Length"]) > 0
+
+
+def test_other_methods_get_the_nest_404(api):
+    assert_error(api.s.options(api.sb.url + "/members", timeout=10), 404, "Cannot OPTIONS /v2/members")
+
+
+def test_every_response_has_a_request_id_and_a_date(api):
+    r = api.get("/members")
+    assert r.headers["x-request-id"].startswith("req_") and r.headers["Date"].endswith("GMT")

@@ -48,7 +48,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         self._dispatch()
 
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+    # every method goes through one pipeline: unknown ones get NestJS's 404, never http.server's 501
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = do_GET
 
     def log_message(self, *args):
         pass  # no access log: benchmarks would drown in it
@@ -93,7 +94,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return _error_response(e)
 
     def _api(self, app: App, req: Request) -> None:
-        template, handler, params = API.match(req.method, req.path)
+        # HEAD is answered like GET without a body, as Express does
+        template, handler, params = API.match("GET" if req.method == "HEAD" else req.method, req.path)
         template = template or req.path
         draw, extra = Draw(), {}
         try:
