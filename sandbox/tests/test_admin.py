@@ -150,3 +150,21 @@ def test_records_created_at_runtime_get_the_same_ids_for_the_same_requests():
             return created["id"], created["counterparty"]["id"], s.mutate(create=2)["contracts"]["created"]
 
     assert run() == run()
+
+
+@pytest.mark.parametrize(("path", "body", "fragment"), [
+    ("/mutate", {"contracts": "x"}, "contracts must be a non-negative integer"),
+    ("/mutate", [1], "must be a JSON object"),
+    ("/delete", {"contracts": [[]]}, "contracts must be an array of ids"),
+    ("/reset", {"seed": "x"}, "seed must be a non-negative integer"),
+    ("/reset", {"bogus": 1}, "unknown seed options: bogus"),
+    ("/clock", {"offset_seconds": "x"}, "offset_seconds must be a number"),
+    ("/faults", {"rate_limit": 5}, "N/SECONDS"),
+])
+def test_admin_given_bad_body_returns_400(sb, path, body, fragment):
+    r = requests.post(sb.root_url + "/_sandbox" + path, json=body, timeout=10)
+    assert r.status_code == 400 and fragment in " ".join(r.json()["message"]), r.text
+
+
+def test_admin_unknown_route_is_404(sb):
+    assert requests.get(sb.root_url + "/_sandbox/nope", timeout=10).status_code == 404

@@ -45,8 +45,18 @@ def post_faults(app, req):
         raise BadRequest(str(e)) from None
 
 
+def _counts(body: dict, *names: str) -> dict:
+    out = {}
+    for name in names:
+        v = body.get(name, 0)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise BadRequest(f"{name} must be a non-negative integer")
+        out[name] = v
+    return out
+
+
 def mutate(app, req):
-    body = _body(req)
+    body = _counts(_body(req), "contracts", "counterparties", "create", "create_counterparties")
     st = app.store
     with st.lock:
         app.mutations += 1
@@ -55,14 +65,14 @@ def mutate(app, req):
         out = {"contracts": {"updated": [], "created": []}, "counterparties": {"updated": [], "created": []},
                "updatedAt": now}
         for name, coll in (("contracts", st.contracts), ("counterparties", st.counterparties)):
-            k = min(int(body.get(name, 0)), len(coll))
+            k = min(body[name], len(coll))
             for rid in rng.sample(sorted(coll.records), k):
                 coll.put({**coll.records[rid], "updatedAt": now})
                 out[name]["updated"].append(rid)
-        for _ in range(int(body.get("create_counterparties", 0))):
+        for _ in range(body["create_counterparties"]):
             cp = _new_counterparty(app, rng, now)
             out["counterparties"]["created"].append(cp["id"])
-        for _ in range(int(body.get("create", 0))):
+        for _ in range(body["create"]):
             out["contracts"]["created"].append(_new_contract(app, rng, now)["id"])
     return ok(out)
 
@@ -90,10 +100,10 @@ def _new_contract(app, rng, now: str) -> dict:
 def reset(app, req):
     body = _body(req)
     base = app.config.seed
-    try:
-        opts = SeedOptions(**{**base.__dict__, **body})
-    except TypeError as e:
-        raise BadRequest(str(e)) from None
+    unknown = sorted(set(body) - set(base.__dict__))
+    if unknown:
+        raise BadRequest(f"unknown seed options: {', '.join(unknown)} (known: {', '.join(base.__dict__)})")
+    opts = SeedOptions(**{**base.__dict__, **_counts(body, *body)})
     app.store.load(opts)
     app.faults.reset_rng(opts.seed)
     app.mutations = 0
@@ -118,6 +128,8 @@ def delete(app, req):
     with app.store.lock:
         for name, coll in (("contracts", app.store.contracts), ("counterparties", app.store.counterparties)):
             ids = body.get(name, [])
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise BadRequest(f"{name} must be an array of ids")
             out[name] = {"deleted": [i for i in ids if coll.delete(i)]}
     return ok(out)
 

@@ -92,6 +92,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return handler(app, req, **params)
         except ApiError as e:
             return _error_response(e)
+        except Exception:
+            log.error("unhandled error on %s %s\n%s", req.method, req.path, traceback.format_exc())
+            return _error_response(ApiError(500, "Internal server error"))
 
     def _api(self, app: App, req: Request) -> None:
         # HEAD is answered like GET without a body, as Express does
