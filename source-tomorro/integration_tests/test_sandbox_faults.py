@@ -45,9 +45,10 @@ def test_given_5xx_and_connection_resets_when_full_read_then_complete(sandbox, s
 
 
 def test_given_rate_limit_when_full_read_then_waits_retry_after_and_completes(sandbox, sandbox_config):
-    sandbox.set_faults(rate_limit="12/1")
+    # ~20 requests, the first ones concurrent: a limit of 4 per second is exceeded however slow the machine
+    sandbox.set_faults(rate_limit="4/1")
 
-    output = _full_read({**sandbox_config, "num_workers": 2})
+    output = _full_read({**sandbox_config, "num_workers": 4})
 
     assert len([m for m in output.records if m.record.stream == "contracts"]) == len(sandbox.records("contracts"))
     assert 429 in _statuses(sandbox)

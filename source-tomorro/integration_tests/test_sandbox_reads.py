@@ -124,3 +124,30 @@ def test_incremental_with_nothing_changed_re_reads_only_the_watermark_ties(sandb
         ties = [r for r in sandbox.records(stream) if r["updatedAt"] == watermarks[stream]]
         assert {r["id"] for r in second.get(stream, [])} == {r["id"] for r in ties}
         assert _list_requests(sandbox, f"/v2/{stream}") <= math.ceil(len(ties) / PAGE_SIZE) + 1
+
+
+def test_records_updated_while_a_sync_runs_are_caught_by_this_sync_or_the_next(sandbox, sandbox_config):
+    import threading
+
+    incremental = ["contracts", "counterparties"]
+    sandbox.set_faults(latency_ms=15)  # ~20 list pages: the mutation lands mid-read
+    mutated: dict = {}
+    timer = threading.Timer(0.12, lambda: mutated.update(sandbox.mutate(contracts=25, counterparties=25)))
+    try:
+        timer.start()
+        first = _read(sandbox_config, incremental, SyncMode.incremental)
+        timer.join()
+    finally:
+        sandbox.set_faults(latency_ms=0)
+    state = StateBuilder()
+    for message in first.state_messages:
+        stream_state = message.state.stream
+        state.with_stream_state(stream_state.stream_descriptor.name, dict(stream_state.stream_state.__dict__))
+    second = _read(sandbox_config, incremental, SyncMode.incremental, state.build())
+
+    for stream in incremental:
+        truth = {r["id"]: r["updatedAt"] for r in sandbox.records(stream)}
+        seen = {(m.record.data["id"], m.record.data["updatedAt"]) for out in (first, second) for m in out.records
+                if m.record.stream == stream}
+        for record_id in mutated[stream]["updated"]:
+            assert (record_id, truth[record_id]) in seen, f"{stream} {record_id}: latest version never read"

@@ -12,9 +12,9 @@ from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 
 from .config import API_KEY, ConfigBuilder
-from .helpers import final_state, read_stream, records_of, smart_fields_mocked
+from .helpers import discover_catalog, final_state, read_stream, records_of, smart_fields_mocked
 from .request_builder import TomorroRequestBuilder
-from .response_builder import a_contract, contracts_page, error
+from .response_builder import a_contract, contracts_page, data_page, error
 
 _STREAM = "contracts"
 _NOW = "2024-03-01T00:00:00Z"
@@ -188,3 +188,29 @@ class TestIncremental:
 
         assert [r["id"] for r in records_of(output)] == ["late"]
         assert final_state(output) == {"updatedAt": "2024-03-01T00:00:00.000Z"}
+
+
+class TestDiscover:
+    @HttpMocker()
+    def test_given_smart_fields_on_two_pages_when_discover_then_every_field_is_a_typed_column(self, http_mocker):
+        smart_fields = TomorroRequestBuilder.smart_fields("contract").with_limit(50)
+        http_mocker.get(smart_fields.build(), data_page([{"id": "d1000000-0", "name": "Value", "type": "number"},
+                                                         {"id": "d2000000-0", "name": "Tags", "type": "multiselect"}],
+                                                        next_cursor="SF2"))
+        http_mocker.get(TomorroRequestBuilder.smart_fields("contract").with_limit(50).with_after("SF2").build(),
+                        data_page([{"id": "d3000000-0", "name": "Renewal", "type": "date"},
+                                   {"id": "d4000000-0", "name": "Notes", "type": "richtext"}]))
+        smart_fields_mocked(http_mocker, "external_party")
+
+        catalog = discover_catalog(_config()).catalog.catalog
+        schemas = {stream.name: stream.json_schema["properties"] for stream in catalog.streams}
+
+        custom = {k: v for k, v in schemas["contracts"].items() if k.startswith("cf_")}
+        assert custom == {
+            "cf_value_d1000000": {"type": ["null", "number"]},
+            "cf_tags_d2000000": {"type": ["null", "array"], "items": {"type": "string"}},
+            "cf_renewal_d3000000": {"type": ["null", "string"], "format": "date"},
+            "cf_notes_d4000000": {"type": ["null", "array"], "items": {"type": "object", "additionalProperties": True}},
+        }
+        assert schemas["contracts"]["fields"]["type"] == ["array", "null"]  # raw values kept
+        assert {"cf_vat_number_c3000010", "cf_industry_c3000020"} <= set(schemas["counterparties"])
