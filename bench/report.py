@@ -140,13 +140,13 @@ def markdown(results: list[dict[str, Any]]) -> str:
             lines.append(f"**Scenario failed:** `{res['error']}`")
             lines.append("")
         if res["rows"]:
-            lines.append("| contender | phase | size | records | wall s | records/s | requests | 429s | failed | peak RSS MB | exit |")
-            lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+            lines.append("| contender | phase | size | records | wall s | records/s | in-process s | requests | 429s | failed | peak RSS MB | exit |")
+            lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
             for r in res["rows"]:
                 exit_ = str(r["exit_code"]) + ("" if _usable(r) else " ⚠")
                 lines.append(
                     f"| {r['contender']} | {r['phase']} | {_fmt(r['size'])} | {_fmt(r['records'])} | {_fmt(r['wall_s'])} "
-                    f"| {_fmt(r['records_per_s'], 0)} | {_fmt(r['requests'])} | {_fmt(r['http_429'])} "
+                    f"| {_fmt(r['records_per_s'], 0)} | {_fmt(r.get('sync_s'))} | {_fmt(r['requests'])} | {_fmt(r['http_429'])} "
                     f"| {_fmt(r['failed'])} | {_fmt(r['peak_rss_mb'], 0)} | {exit_} |")
             lines.append("")
             bad = [r for r in res["rows"] if not _usable(r)]
