@@ -38,18 +38,18 @@ def test_set_faults_given_bad_value_is_rejected(sb):
 
 
 def test_rate_limit_returns_429_with_integer_retry_after(api, sb):
-    sb.set_faults(rate_limit="3/2")
+    sb.set_faults(rate_limit="3/5")
     codes = [api.get("/members", limit=1) for _ in range(4)]
     assert [r.status_code for r in codes[:3]] == [200, 200, 200]
     assert_error(codes[3], 429, "Too Many Requests")
-    assert int(codes[3].headers["Retry-After"]) in (1, 2)
+    assert 1 <= int(codes[3].headers["Retry-After"]) <= 5
 
 
 def test_rate_limit_is_per_api_key_and_frees_a_slot_after_the_window(sb):
-    sb.set_faults(rate_limit="2/1")
+    sb.set_faults(rate_limit="2/2")
     api = Api(sb)
     assert [api.get("/members").status_code for _ in range(3)] == [200, 200, 429]
-    time.sleep(1.05)
+    time.sleep(2.05)
     assert api.get("/members").status_code == 200
     bad = requests.get(sb.url + "/members", headers={"x-api-key": "wrong"}, timeout=10)
     assert bad.status_code == 401  # auth first: a wrong key never counts against the limit
