@@ -171,10 +171,9 @@ def _nested_id(value: Any) -> Any:
 
 # --- incremental state -----------------------------------------------------------------------------
 
-STATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # + milliseconds + "Z", the manifest's datetime_format
-
 
 def format_state_datetime(value: datetime) -> str:
+    """The manifest's state format, `%Y-%m-%dT%H:%M:%S.%_msZ`, in UTC."""
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 

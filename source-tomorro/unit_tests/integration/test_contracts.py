@@ -153,6 +153,9 @@ class TestIncremental:
 
         assert [r["id"] for r in records_of(output)] == ["a", "b", "c", "d"]
         assert final_state(output) == {"updatedAt": tie}
+        # the checkpoint follows the records it covers
+        kinds = [m.type.name for m in output._messages if m.type.name in ("RECORD", "STATE")]
+        assert kinds.index("STATE") > max(i for i, kind in enumerate(kinds) if kind == "RECORD")
 
     @HttpMocker()
     def test_given_record_at_the_watermark_when_read_then_re_read_not_lost(self, http_mocker):
