@@ -168,3 +168,10 @@ def test_admin_given_bad_body_returns_400(sb, path, body, fragment):
 
 def test_admin_unknown_route_is_404(sb):
     assert requests.get(sb.root_url + "/_sandbox/nope", timeout=10).status_code == 404
+
+
+def test_warm_serializes_every_record_and_changes_nothing(sb, api):
+    before = api.get("/contracts", limit=50).json()
+    out = sb.warm()
+    assert out["contracts"] == len(sb.records("contracts")) and out["seconds"] >= 0
+    assert api.get("/contracts", limit=50).json() == before

@@ -58,5 +58,8 @@ class AdminClient:
     def delete(self, contracts=(), counterparties=()) -> dict:
         return self._admin("POST", "/delete", {"contracts": list(contracts), "counterparties": list(counterparties)})
 
+    def warm(self) -> dict:
+        return self._admin("POST", "/warm", {})
+
     def set_clock(self, offset_seconds: float) -> dict:
         return self._admin("POST", "/clock", {"offset_seconds": offset_seconds})
