@@ -296,3 +296,9 @@ def test_dedup_external_id_mode_returns_409_on_second_create(ids):
         first = api2.post("/contracts", body)
         assert first.status_code == 201
         assert_error(api2.post("/contracts", body), 409, "sf-once", first.json()["id"])
+
+
+def test_patch_contract_integration_takes_only_type(api, sb):
+    c = sb.records("contracts")[0]
+    r = api.patch(f"/contracts/{c['id']}", {"integration": {"type": "hubspot", "externalId": "hs-9"}})
+    assert_error(r, 400, "integration.externalId should not exist")

@@ -249,9 +249,7 @@ def patch_contract(store, cid: str, body) -> dict:
     members = _contract_members(store, body, errors)
     if members is not None:
         new["contractMembers"] = members
-    itype = body.get("integration", {}).get("type") if isinstance(body.get("integration"), dict) else None
-    if "integration" in body and itype not in A.INTEGRATION_TYPES:
-        errors.append(f"integration.type must be one of the following values: {', '.join(A.INTEGRATION_TYPES)}")
+    itype = _patch_integration(body, errors)
     if "fields" in body:
         changes = check_fields(store, body["fields"], "fields", "contract", "fieldId", itype, errors)
         new["fields"] = _merge_fields(old["fields"], changes, store)
@@ -264,6 +262,20 @@ def patch_contract(store, cid: str, body) -> dict:
     new["updatedAt"] = now
     store.contracts.put(new)
     return new
+
+
+def _patch_integration(body: dict, errors: list) -> str | None:
+    """PATCH's `integration` is `{type}` only: it picks the option mappings for `fields` and cannot
+    relink the contract (other keys -> 400, NestJS forbidNonWhitelisted on the nested DTO)."""
+    if "integration" not in body:
+        return None
+    raw = body["integration"]
+    itype = raw.get("type") if isinstance(raw, dict) else None
+    if itype not in A.INTEGRATION_TYPES:
+        errors.append(f"integration.type must be one of the following values: {', '.join(A.INTEGRATION_TYPES)}")
+        return None
+    errors.extend(f"integration.{k} should not exist" for k in raw if k != "type")
+    return itype
 
 
 def _instant(value, path: str, errors: list):
