@@ -96,3 +96,26 @@ class TestContractSignedFiles:
         records = records_of(output)
         assert [(r["contractId"], r["filename"]) for r in records] == [("k1", "NDA - Acme - signed.pdf")]
         assert not output.errors
+
+    @HttpMocker()
+    def test_given_404_on_the_parent_list_when_read_then_the_sync_fails(self, http_mocker):
+        http_mocker.get(TomorroRequestBuilder.contracts().with_status("signed").with_limit(2).build(), error(404))
+
+        output = read_stream("contract_signed_files", _config(), expecting_exception=True)
+
+        assert output.errors
+
+
+@freezegun.freeze_time(_NOW)
+class TestFieldOptionsMissingParent:
+    @HttpMocker()
+    def test_given_field_deleted_before_its_options_are_read_then_skipped(self, http_mocker):
+        http_mocker.get(_fields_request("contract"), data_page([{"id": "f2", "name": "Region", "type": "select"}]))
+        http_mocker.get(_fields_request("external_party"), data_page([{"id": "g1", "name": "Tags", "type": "multiselect"}]))
+        http_mocker.get(TomorroRequestBuilder.options("f2").with_limit(2).build(), error(404))
+        http_mocker.get(TomorroRequestBuilder.options("g1").with_limit(2).build(), data_page([an_option(id="o4")]))
+
+        output = read_stream("field_options", _config())
+
+        assert [(r["fieldId"], r["id"]) for r in records_of(output)] == [("g1", "o4")]
+        assert not output.errors
