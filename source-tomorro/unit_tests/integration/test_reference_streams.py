@@ -54,7 +54,7 @@ class TestFields:
 
         records = records_of(read_stream("field_options", _config()))
 
-        assert sorted((r["fieldId"], r["id"]) for r in records) == [("f2", "o1"), ("f2", "o2"), ("f2", "o3"), ("g1", "o4")]
+        assert sorted((r["smartFieldId"], r["id"]) for r in records) == [("f2", "o1"), ("f2", "o2"), ("f2", "o3"), ("g1", "o4")]
 
 
 @freezegun.freeze_time(_NOW)
@@ -117,5 +117,5 @@ class TestFieldOptionsMissingParent:
 
         output = read_stream("field_options", _config())
 
-        assert [(r["fieldId"], r["id"]) for r in records_of(output)] == [("g1", "o4")]
+        assert [(r["smartFieldId"], r["id"]) for r in records_of(output)] == [("g1", "o4")]
         assert not output.errors
