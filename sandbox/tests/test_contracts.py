@@ -302,3 +302,14 @@ def test_patch_contract_integration_takes_only_type(api, sb):
     c = sb.records("contracts")[0]
     r = api.patch(f"/contracts/{c['id']}", {"integration": {"type": "hubspot", "externalId": "hs-9"}})
     assert_error(r, 400, "integration.externalId should not exist")
+
+
+@pytest.mark.parametrize(("extra", "fragment"), [
+    ({"counterparty": {"name": "X", "vat": "FR1"}}, "counterparty.vat should not exist"),
+    ({"integration": {"type": "hubspot", "externalId": "h", "owner": "me"}}, "integration.owner should not exist"),
+    ({"fields": [{"fieldId": "x", "value": 1, "label": "y"}]}, "fields[0].label should not exist"),
+    ({"signatories": {"internalSignatoryMemberIds": [], "cc": []}}, "signatories.cc should not exist"),
+])
+def test_create_contract_given_unknown_nested_property_returns_400(api, ids, extra, fragment):
+    body = {"templateId": ids["template"]["id"], "counterparty": {"name": "X"}, **extra}
+    assert_error(api.post("/contracts", body), 400, fragment)

@@ -104,6 +104,7 @@ def check_fields(store, entries, path: str, obj: str, id_key: str, integration: 
         if not isinstance(entry, dict) or id_key not in entry or "value" not in entry:
             errors.append(f"{where} must be an object with {id_key} and value")
             continue
+        errors.extend(f"{where}.{k} should not exist" for k in entry if k not in (id_key, "value"))
         fid = entry[id_key]
         f = store.field(fid) if isinstance(fid, str) else None
         if f is None:

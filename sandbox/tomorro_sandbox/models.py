@@ -62,6 +62,7 @@ def _counterparty_ref(store, ref, errors: list, now: str):
     if not isinstance(ref, dict) or not (ref.get("id") or ref.get("name")):
         errors.append("counterparty must be an object with id or name")
         return None
+    errors.extend(f"counterparty.{k} should not exist" for k in ref if k not in ("id", "name"))
     if ref.get("id"):
         cp = store.counterparties.get(ref["id"]) if isinstance(ref["id"], str) else None
         if cp is None:
@@ -86,6 +87,8 @@ def _signatories(store, raw, errors: list) -> list | None:
             errors.append("signatories must be an object {internalSignatoryMemberIds, externalSignatoryEmailList}")
             return None
         low = {k[:1].lower() + k[1:]: v for k, v in part.items()}
+        errors.extend(f"signatories.{k} should not exist" for k in low
+                      if k not in ("internalSignatoryMemberIds", "externalSignatoryEmailList"))
         bad = [k for k in ("internalSignatoryMemberIds", "externalSignatoryEmailList")
                if not isinstance(low.get(k) or [], list)]
         if bad:
@@ -105,7 +108,7 @@ def _signatories(store, raw, errors: list) -> list | None:
     return out
 
 
-def _integration(raw, errors: list, dedup_store=None):
+def _integration(raw, errors: list):
     if raw is None:
         return None
     if not isinstance(raw, dict) or raw.get("type") not in A.INTEGRATION_TYPES:
@@ -114,6 +117,8 @@ def _integration(raw, errors: list, dedup_store=None):
     if not isinstance(raw.get("externalId"), str) or not raw["externalId"]:
         errors.append("integration.externalId must be a non-empty string")
         return None
+    errors.extend(f"integration.{k} should not exist" for k in raw
+                  if k not in ("type", "externalId", "externalEntity", "externalUrl"))
     return {"type": raw["type"], "externalId": raw["externalId"],
             "externalEntity": raw.get("externalEntity"), "externalUrl": raw.get("externalUrl")}
 
