@@ -17,11 +17,6 @@ def _config():
     return ConfigBuilder().build()
 
 
-def _fields_request(object_kind: str, after: str | None = None):
-    builder = TomorroRequestBuilder("smart-fields").with_limit(2).with_param("object", object_kind)
-    return (builder.with_after(after) if after else builder).build()
-
-
 @freezegun.freeze_time(_NOW)
 class TestMembers:
     @HttpMocker()
