@@ -59,3 +59,12 @@ def test_requests_per_minute_sets_the_api_budget():
     policy = source._constructor._api_budget._policies[0]
     rates = policy._bucket.rates if hasattr(policy, "_bucket") else policy._limiter._bucket_factory.buckets[0].rates
     assert [(rate.limit, rate.interval) for rate in rates] == [(120, 60_000)]
+
+
+def test_optional_fields_given_as_null_fall_back_to_their_defaults():
+    config = {**VALID, "start_date": None, "lookback_window": None, "page_size": None, "num_workers": None,
+              "requests_per_minute": None}
+    source = create_source(config=config)
+    streams = {stream.name: stream for stream in source.streams(config)}
+    assert set(streams) >= {"contracts", "counterparties"}
+    assert source._concurrent_source._threadpool._threadpool._max_workers == 4
