@@ -7,7 +7,7 @@ from .errors import ApiError, BadRequest, NotFound
 from .models import create_contract
 from .routes import Router
 from .seed import SeedOptions
-from .wire import Request, Response, ok
+from .wire import Request, Response, ok, raw
 
 _PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
         b"trailer<</Root 1 0 R>>\n%%EOF\n")
@@ -120,6 +120,10 @@ def records(app, req, collection: str):
     if fn is None:
         raise NotFound(f"unknown collection '{collection}' (known: {', '.join(COLLECTIONS)})")
     with app.store.lock:
+        coll = getattr(app.store, collection, None)
+        if collection in ("contracts", "counterparties", "members"):
+            # join the cached wire bytes: fast for 200,000 contracts, and warms the cache
+            return raw(b"[" + b",".join(coll.raw(rid) for rid in coll.records) + b"]")
         return ok(fn(app.store))
 
 
