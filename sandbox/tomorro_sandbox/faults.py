@@ -71,14 +71,15 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(unknown)} (known: {', '.join(sorted(names))})")
         new = FaultSettings(**{**self.settings.to_dict(), **changes})
-        for name in ("error_rate", "reset_rate", "slow_body_rate", "malformed_rate"):
-            v = float(getattr(new, name))
-            if not 0 <= v <= 1:
+        for name in ("error_rate", "reset_rate", "slow_body_rate", "malformed_rate", "latency_ms", "jitter_ms"):
+            v = getattr(new, name)
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ValueError(f"{name} must be a number, got {v!r}")
+            if name.endswith("_rate") and not 0 <= v <= 1:
                 raise ValueError(f"{name} must be between 0 and 1, got {v}")
-            setattr(new, name, v)
-        for name in ("latency_ms", "jitter_ms"):
-            if float(getattr(new, name)) < 0:
-                raise ValueError(f"{name} must be >= 0")
+            if name.endswith("_ms") and v < 0:
+                raise ValueError(f"{name} must be >= 0, got {v}")
+            setattr(new, name, float(v))
         rate = parse_rate(new.rate_limit)
         with self._lock:
             self.settings, self._rate = new, rate
