@@ -137,18 +137,20 @@ def _smart_fields(rng, d: SeedData, total: int) -> None:
         gb, fr = names[k % len(names)]
         suffix = "" if k < len(names) else f" {k // len(names) + 1}"
         fid = new_id(rng)
-        d.smart_fields[fid] = {"id": fid, "type": ftype, "object": obj,
+        # "base" (the name without the numbering suffix) picks values that fit the field
+        d.smart_fields[fid] = {"id": fid, "type": ftype, "object": obj, "base": gb,
                                "names": _field_names(gb + suffix, fr + suffix)}
         if ftype in A.SELECT_TYPES:
+            labels = V.FIELD_OPTIONS.get(gb, V.OPTION_LABELS)
             # the very first select field has more options than one page, to exercise paging
-            count = 60 if not d.options else rng.randint(3, 8)
-            d.options[fid] = [_option(rng, i) for i in range(count)]
+            count = 60 if not d.options else rng.randint(3, len(labels))
+            d.options[fid] = [_option(rng, labels, i) for i in range(count)]
 
 
-def _option(rng, i: int) -> dict:
-    gb, fr = V.OPTION_LABELS[i % len(V.OPTION_LABELS)]
-    if i >= len(V.OPTION_LABELS):
-        gb, fr = f"{gb} {i // len(V.OPTION_LABELS) + 1}", f"{fr} {i // len(V.OPTION_LABELS) + 1}"
+def _option(rng, labels: tuple, i: int) -> dict:
+    gb, fr = labels[i % len(labels)]
+    if i >= len(labels):
+        gb, fr = f"{gb} {i // len(labels) + 1}", f"{fr} {i // len(labels) + 1}"
     slug = gb.lower().replace(" ", "_")
     return {
         "id": new_id(rng),
@@ -202,11 +204,13 @@ def _custom_objects(rng, d: SeedData) -> None:
 
 def field_value(rng, f: dict, options: dict):
     """A realistic value of smart field `f`, in the wire format of its type."""
-    t = f["type"]
+    t, base = f["type"], f.get("base")
     if t == "text":
-        return rng.choice(V.PHRASES)
+        if base in V.TEXT_PATTERNS:
+            return V.TEXT_PATTERNS[base].format(rng.randrange(10000))
+        return rng.choice(V.TEXT_CHOICES.get(base, V.PHRASES))
     if t == "number":
-        return rng.randrange(100, 500000)
+        return rng.randrange(*V.NUMBER_RANGES.get(base, (1000, 500000)))
     if t == "date":
         return time.strftime("%Y-%m-%d", time.gmtime(GRID_START + rng.randrange(1000) * 86400))
     if t == "select":

@@ -32,6 +32,33 @@ FIELD_NAMES = {
                  ("Notes", "Notes")),
     "duration": (("Notice period", "Préavis"), ("Initial term", "Durée initiale"), ("Warranty", "Garantie")),
 }
+# option labels (gb, fr) of each select / multiselect field, keyed by the field's base name
+FIELD_OPTIONS = {
+    "Industry": (("Technology", "Technologie"), ("Healthcare", "Santé"), ("Finance", "Finance"),
+                 ("Retail", "Commerce"), ("Energy", "Énergie"), ("Manufacturing", "Industrie"),
+                 ("Legal services", "Services juridiques")),
+    "Department": (("Legal", "Juridique"), ("Sales", "Ventes"), ("Marketing", "Marketing"), ("Finance", "Finance"),
+                   ("Procurement", "Achats"), ("Human resources", "Ressources humaines"), ("IT", "Informatique")),
+    "Risk level": (("Low", "Faible"), ("Medium", "Moyen"), ("High", "Élevé"), ("Critical", "Critique")),
+    "Payment terms": (("Net 30", "30 jours"), ("Net 45", "45 jours"), ("Net 60", "60 jours"),
+                      ("On receipt", "À réception")),
+    "Region": (("Europe", "Europe"), ("North America", "Amérique du Nord"), ("Asia-Pacific", "Asie-Pacifique"),
+               ("Latin America", "Amérique latine"), ("Middle East & Africa", "Moyen-Orient et Afrique")),
+    "Products": (("Platform", "Plateforme"), ("Analytics", "Analytique"), ("Support", "Support"),
+                 ("Training", "Formation"), ("API access", "Accès API")),
+    "Data categories": (("Personal data", "Données personnelles"), ("Financial data", "Données financières"),
+                        ("Health data", "Données de santé"), ("Employee data", "Données salariés")),
+    "Languages": (("English", "Anglais"), ("French", "Français"), ("German", "Allemand"),
+                  ("Spanish", "Espagnol"), ("Italian", "Italien")),
+}
+# text field values that fit the field; other text fields get a phrase
+TEXT_CHOICES = {
+    "Governing law": ("French law", "English law", "German law", "New York law", "Spanish law"),
+    "Signer title": ("CEO", "CFO", "General Counsel", "Head of Procurement", "Sales Director"),
+    "Billing contact": ("billing@example.com", "ap@example.com", "finance@example.com"),
+}
+TEXT_PATTERNS = {"Project code": "PRJ-{:04d}", "PO number": "PO-{:06d}"}
+NUMBER_RANGES = {"Discount rate": (0, 40), "Headcount": (5, 5000)}  # others: amounts in euros
 OPTION_LABELS = (
     ("Technology", "Technologie"), ("Healthcare", "Santé"), ("Finance", "Finance"), ("Retail", "Commerce"),
     ("Energy", "Énergie"), ("Manufacturing", "Industrie"), ("Legal", "Juridique"), ("Sales", "Ventes"),
