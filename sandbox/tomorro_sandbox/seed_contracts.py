@@ -1,5 +1,6 @@
 """The contracts part of the seed: the bulk of the data, so written for speed (200k in seconds)."""
 
+import calendar
 import random
 
 from . import vocab as V
@@ -87,7 +88,10 @@ def _end(r, start: str | None) -> str | None:
     if start is None or r() < 0.2:
         return None
     year = int(start[:4]) + 1 + int(r() * 3)
-    return f"{year}{start[4:10]}T23:59:59.999Z"
+    month_day = start[4:10]
+    if month_day == "-02-29" and not calendar.isleap(year):
+        month_day = "-02-28"  # a term starting on a leap day ends on the 28th in common years
+    return f"{year}{month_day}T23:59:59.999Z"
 
 
 def _signatories(rng, active: list, cp: dict | None) -> list:
