@@ -215,7 +215,8 @@ def _sanitize(sb, sc: Scenario, contenders: list[str]) -> int:
 
 
 def make_rows(existing: list[dict[str, Any]], n: int, rng: random.Random) -> list[dict[str, Any]]:
-    """n CRM rows: about 20% update existing counterparties (status flipped), the rest are new."""
+    """n CRM rows: each distinct existing name (at most 20% of the rows) with its status flipped,
+    the rest new names. Seeded names repeat, so there are fewer updates than counterparties."""
     names = sorted({cp["name"] for cp in existing if cp.get("name")})
     by_name = {cp["name"]: cp for cp in existing}
     n_update = min(len(names), n // 5)

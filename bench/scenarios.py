@@ -44,7 +44,7 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
     Scenario(
         key="b", title="150 ms latency full read", kind="read",
         sizes=[20_000], quick_sizes=[500], latency_ms=150, contenders=SOURCES,
-        quick_contenders=["ours-pyairbyte", "dlt"],
+        quick_contenders=["ours-cli", "dlt"],
         limited_by="API latency: one chain of 50-record pages moves at most 50 / 0.15 s = 333 records/s; "
                    "only parallel chains (partitions) go faster",
         targets=["ours >= 4x dlt records/s", "ours >= 4x naive manifest records/s"],
