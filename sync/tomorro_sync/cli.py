@@ -45,7 +45,7 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    from .push import push, show
+    from .push import PLURALS, push, show
     from .rows import from_csv, from_duckdb
     from .target import open_target
 
@@ -55,7 +55,7 @@ def _push(args: argparse.Namespace) -> int:
     stream = args.stream or (args.csv.stem if args.csv else args.table.split(".")[-1])
     with open_target(args.config, sandbox_port=args.sandbox_port) as target:
         report.step(f"Pushing {stream} into {'the bundled sandbox' if target.sandbox else target.base_url}"
-                    f" as {args.object}s{' (dry run)' if args.dry_run else ''}")
+                    f" as {PLURALS[args.object]}{' (dry run)' if args.dry_run else ''}")
         options = {key: value for key, value in (("integration_type", args.crm),
                                                  ("integration_entity", args.crm_entity),
                                                  ("default_template", args.template)) if value}

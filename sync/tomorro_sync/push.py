@@ -23,6 +23,9 @@ from .errors import SyncError
 from .target import Target
 
 PRIMARY_KEYS = {"counterparty": "name", "contract": "external_id"}
+PLURALS = {"counterparty": "counterparties", "contract": "contracts"}
+# destination log lines that repeat what the summary already shows (rejected rows, unknown columns)
+REPEATED_WARNINGS = ("Rejected a row", "column '")
 
 
 @dataclass
@@ -72,7 +75,7 @@ def push(target: Target, rows: Iterable[dict[str, Any]], *, stream: str, object_
 
 def show(summary: PushSummary, *, object_name: str, dry_run: bool) -> None:
     stats = summary.stats
-    title = f"push {summary.stream} -> Tomorro {object_name}s" + (" (dry run: nothing written)" if dry_run else "")
+    title = f"push {summary.stream} -> Tomorro {PLURALS[object_name]}" + (" (dry run: nothing written)" if dry_run else "")
     report.table(title, ["rows", "created", "updated", "unchanged", "rejected"],
                  [[summary.rows, stats.get("created"), stats.get("updated"), stats.get("unchanged"),
                    stats.get("rejected", len(summary.rejected))]])
@@ -136,7 +139,7 @@ def _read_output_line(line: str, summary: PushSummary, api_key: str) -> None:
         stats = _stats_from_log(text, summary.stream)
         if stats is not None:
             summary.stats = stats
-        elif message["log"].get("level") in {"WARN", "ERROR"}:
+        elif message["log"].get("level") in {"WARN", "ERROR"} and not text.startswith(REPEATED_WARNINGS):
             summary.warnings.append(redact(text, api_key))
 
 

@@ -7,6 +7,7 @@ it through `load()` after `configure()` has run.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +17,8 @@ def configure(log_dir: Path) -> None:
     os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # never ask the public connector registry
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("AIRBYTE_LOGGING_ROOT", str(log_dir.resolve()))
+    # Google client libraries (pulled in by PyAirbyte, unused here) warn about Python 3.11 at import.
+    warnings.filterwarnings("ignore", message="You are using a Python version", category=FutureWarning)
 
 
 def load() -> ModuleType:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
+# Piped output (CI logs, `| tee`) gets a fixed width instead of rich's 80-column fallback.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]],
           footer: Sequence[object] | None = None) -> None:
+    rows = [list(row) for row in rows]
     view = Table(title=title, title_justify="left", show_footer=footer is not None)
     for index, name in enumerate(columns):
+        numeric = bool(rows) and all(isinstance(row[index], int | float | type(None)) for row in rows)
         view.add_column(name, footer=_cell(footer[index]) if footer else "",
-                        justify="left" if index == 0 else "right")
+                        justify="right" if numeric else "left")
     for row in rows:
         view.add_row(*(_cell(value) for value in row))
     console.print(view)
