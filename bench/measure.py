@@ -4,8 +4,8 @@ Every contender runs as its own process (a console script or `python -m bench.co
 its peak RSS is clean and never includes the harness or another contender. We measure:
 
 * wall seconds from spawn to exit (start-up and imports included: that is what a user waits for);
-* peak RSS of the whole process tree (psutil sampling of the child and its descendants, summed),
-  never below the child's own `ru_maxrss` from `os.wait4`;
+* peak RSS of the whole process tree (psutil sampling every 0.1 s of the child and its
+  descendants, summed);
 * Airbyte protocol messages on stdout, counted in a reader thread (records, the last STATE per
   stream, error TRACE messages), or a JSON result line printed by our in-process runner scripts.
 """
@@ -138,16 +138,16 @@ def run_process(cmd: list[str], *, env: dict[str, str], cwd: Path, stdin_path: P
         counter.start()
         ps = psutil.Process(proc.pid)
         peak = 0
-        child_maxrss = 0
         known: dict[int, psutil.Process] = {}
         timed_out = False
         deadline = start + timeout_s
         while True:
-            # reap with wait4 ourselves: its rusage gives the child's own ru_maxrss (KiB on Linux)
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            # Not ru_maxrss from wait4: on Linux it keeps the high-water mark of the forked image from
+            # before exec, i.e. of the harness (which may hold the sandbox's ground truth), not of the
+            # contender. Sampling starts once Popen returns, after the exec.
+            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 proc.returncode = os.waitstatus_to_exitcode(status)
-                child_maxrss = usage.ru_maxrss * 1024
                 break
             peak = max(peak, _tree_rss(ps, known))
             if time.perf_counter() > deadline:
@@ -178,7 +178,7 @@ def run_process(cmd: list[str], *, env: dict[str, str], cwd: Path, stdin_path: P
     if timed_out:
         errors.append(f"timeout after {timeout_s:.0f} s")
     return ProcResult(cmd=cmd, exit_code=proc.returncode, wall_s=wall,
-                      peak_rss_mb=max(peak, child_maxrss) / 2**20, records=counter.records,
+                      peak_rss_mb=peak / 2**20, records=counter.records,
                       states=counter.states, errors=errors, result=counter.result, timed_out=timed_out,
                       stderr_tail=tail if (proc.returncode or errors) else "")
 
