@@ -19,7 +19,7 @@ def test_given_csv_with_bom_and_empty_cells_when_read_then_empty_cells_are_null(
 
 
 def test_given_missing_csv_when_read_then_clear_error(tmp_path):
-    with pytest.raises(SyncError, match="CSV file not found"):
+    with pytest.raises(SyncError, match="Cannot read CSV file .*missing.csv"):
         list(from_csv(tmp_path / "missing.csv"))
 
 

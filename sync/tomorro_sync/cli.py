@@ -38,6 +38,7 @@ def _pull(args: argparse.Namespace) -> int:
 
     with open_target(args.config, sandbox_port=args.sandbox_port) as target:
         where = "the bundled sandbox at " + target.base_url if target.sandbox else target.base_url
+        target.preflight()
         report.step(f"Pulling from {where} into {args.db}")
         streams = args.streams.split(",") if args.streams else None
         show(pull(target, args.db, streams=streams, full_refresh=args.full_refresh), "pull")
@@ -54,6 +55,7 @@ def _push(args: argparse.Namespace) -> int:
     rows = from_csv(args.csv) if args.csv else from_duckdb(args.db, args.table)
     stream = args.stream or (args.csv.stem if args.csv else args.table.split(".")[-1])
     with open_target(args.config, sandbox_port=args.sandbox_port) as target:
+        target.preflight()
         report.step(f"Pushing {stream} into {'the bundled sandbox' if target.sandbox else target.base_url}"
                     f" as {PLURALS[args.object]}{' (dry run)' if args.dry_run else ''}")
         options = {key: value for key, value in (("integration_type", args.crm),

@@ -13,26 +13,39 @@ from .errors import SyncError
 
 
 def from_csv(path: Path) -> Iterator[dict[str, Any]]:
-    """Each line as a dict; empty cells become null (a CSV cannot tell "" from missing)."""
+    """Each line as a dict; empty cells become null (a CSV cannot tell "" from missing).
+
+    The file is opened now, so a wrong path fails before anything starts."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SyncError(f"CSV file not found: {path}") from None
+    except OSError as err:
+        raise SyncError(f"Cannot read CSV file {path}: {err.strerror}") from None
+    return _csv_rows(handle)
+
+
+def _csv_rows(handle) -> Iterator[dict[str, Any]]:
     with handle:
         for row in csv.DictReader(handle):
             yield {key: (value if value != "" else None) for key, value in row.items() if key}
 
 
 def from_duckdb(db: Path, table: str) -> Iterator[dict[str, Any]]:
+    """Rows of `table`; the file and table are checked now, rows are read lazily."""
     import duckdb
 
     if not db.exists():
         raise SyncError(f"DuckDB file not found: {db}")
-    with duckdb.connect(str(db), read_only=True) as con:
-        try:
-            cursor = con.execute(f"SELECT * FROM {_quote(table)}")
-        except duckdb.Error as err:
-            raise SyncError(f"Cannot read table {table!r} from {db}: {err}") from None
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cursor = con.execute(f"SELECT * FROM {_quote(table)}")
+    except duckdb.Error as err:
+        con.close()
+        raise SyncError(f"Cannot read table {table!r} from {db}: {err}") from None
+    return _duckdb_rows(con, cursor)
+
+
+def _duckdb_rows(con, cursor) -> Iterator[dict[str, Any]]:
+    with con:
         names = [column[0] for column in cursor.description]
         while batch := cursor.fetchmany(1000):
             for values in batch:

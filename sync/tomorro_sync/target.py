@@ -32,6 +32,23 @@ class Target:
     def destination_config(self, **overrides: Any) -> dict[str, Any]:
         return {**self.destination_options, "api_key": self.api_key, "base_url": self.base_url, **overrides}
 
+    def preflight(self) -> None:
+        """Fail in seconds, with a plain message, when the API is unreachable or refuses the key;
+        the connectors would retry a dead host for minutes before saying the same."""
+        import requests
+
+        try:
+            response = requests.get(f"{self.base_url.rstrip('/')}/members", params={"limit": 1},
+                                    headers={"x-api-key": self.api_key}, timeout=10)
+        except requests.RequestException as err:
+            reason = type(err).__name__ if not str(err) else str(err).replace(self.api_key, "****")
+            raise SyncError(f"Cannot reach {self.base_url}: {reason}. Check `base_url` and the network.") from None
+        if response.status_code in (401, 403):
+            raise SyncError(f"Tomorro rejected the API key (HTTP {response.status_code}): check `api_key`.")
+        if response.status_code >= 400:
+            raise SyncError(f"{self.base_url} answered HTTP {response.status_code} to a test request: "
+                            "is `base_url` the Tomorro API (e.g. https://api.tomorro.com/v2)?")
+
     def request_count(self) -> int | None:
         """API requests served so far (known only for the sandbox)."""
         return self.sandbox.stats()["total"] if self.sandbox else None
