@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.declarative.schema.schema_loader import SchemaLoader
@@ -202,6 +203,52 @@ class ClampFutureState(StateMigration):
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
         return {**stream_state, self.cursor_field: format_state_datetime(datetime.now(UTC))}
+
+
+def _is_canonical_timestamp(value: str) -> bool:
+    """`YYYY-MM-DDTHH:MM:SS.mmmZ`: such strings sort as the instants they name."""
+    return len(value) == 24 and value[19] == "." and value[23] == "Z" and value[10] == "T"
+
+
+@dataclass
+class WindowEndFilter(RecordFilter):
+    """YAML cannot drop the records past a backfill window's end without per-record templates because
+    RecordFilter's `condition` is a Jinja expression evaluated once per record, and the API has no upper
+    bound on `updatedAt` (one operator per filter parameter).
+
+    A backfill window `[start_time, end_time]` is read as `sort=updatedAt&updatedAt=gte:<start_time>`; its
+    last page runs past `end_time` (the paginator's stop condition ends the chain there). This drops the
+    records whose `cursor_field` is after the slice's `end_time`, so each record is emitted by exactly one
+    window and nothing after the sync start reaches the state. The end is parsed once per page; canonical
+    `...mmmZ` timestamps are compared as strings (same order as instants), others are parsed. A record
+    without a parsable cursor value is kept (the CDK's cursors do the same)."""
+
+    cursor_field: str = "updatedAt"
+    end_key: str = "end_time"
+
+    def filter_records(self, records: Any, stream_state: Any, stream_slice: Any = None,
+                       next_page_token: Any = None) -> Any:
+        end_value = stream_slice.get(self.end_key) if stream_slice else None
+        if not end_value:
+            yield from records
+            return
+        end = ab_datetime_parse(end_value)
+        end_text = format_state_datetime(end)
+        key = self.cursor_field
+        for record in records:
+            value = record.get(key)
+            if not isinstance(value, str):
+                yield record
+            elif _is_canonical_timestamp(value):
+                if value <= end_text:
+                    yield record
+            else:
+                try:
+                    keep = ab_datetime_parse(value) <= end
+                except (ValueError, TypeError):
+                    keep = True
+                if keep:
+                    yield record
 
 
 # --- config validation -----------------------------------------------------------------------------

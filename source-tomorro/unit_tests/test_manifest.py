@@ -13,9 +13,26 @@ CONNECTOR_DIR = Path(__file__).resolve().parent.parent
 RAW = yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text())
 RESOLVED = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text()))
 STREAM_NAMES = [ref["$ref"].rsplit("/", 1)[-1] for ref in RAW["streams"]]
-RESOLVED_STREAMS = {stream["$parameters"]["name"]: stream for stream in RESOLVED["streams"]}
+RESOLVED_STREAMS = {stream.get("name") or stream["$parameters"]["name"]: stream for stream in RESOLVED["streams"]}
 INCREMENTAL = {"contracts", "counterparties"}
-SHARED_PAGINATORS = {"#/definitions/data_envelope_paginator", "#/definitions/camel_envelope_paginator"}
+SHARED_PAGINATORS = {"#/definitions/data_envelope_paginator", "#/definitions/camel_envelope_paginator",
+                     "#/definitions/camel_envelope_window_paginator"}
+
+
+def _variants(stream: str) -> list[dict]:
+    """The declarative stream(s) behind a listed stream: both sides of a StateDelegatingStream."""
+    resolved = RESOLVED_STREAMS[stream]
+    if resolved.get("type") == "StateDelegatingStream":
+        return [resolved["full_refresh_stream"], resolved["incremental_stream"]]
+    return [resolved]
+
+
+def _raw_variants(stream: str) -> list[dict]:
+    raw = RAW["definitions"]["streams"][stream]
+    if raw.get("type") == "StateDelegatingStream":
+        return [RAW["definitions"]["streams"][raw[side]["$ref"].rsplit("/", 1)[-1]]
+                for side in ("full_refresh_stream", "incremental_stream")]
+    return [raw]
 
 
 def _walk(node, path=()):
@@ -47,10 +64,11 @@ def test_every_stream_is_a_ref_to_its_definition(stream):
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_every_stream_resolves_to_base_requester(stream):
     base = RESOLVED["definitions"]["base_requester"]
-    requester = RESOLVED_STREAMS[stream]["retriever"]["requester"]
-    assert requester["error_handler"] == base["error_handler"]
-    assert requester["authenticator"] == base["authenticator"]
-    assert requester["request_headers"] == base["request_headers"]
+    for variant in _variants(stream):
+        requester = variant["retriever"]["requester"]
+        assert requester["error_handler"] == base["error_handler"]
+        assert requester["authenticator"] == base["authenticator"]
+        assert requester["request_headers"] == base["request_headers"]
 
 
 @pytest.mark.parametrize("stream", list(RAW["definitions"]["streams"]))
@@ -64,29 +82,49 @@ def test_no_stream_declares_its_own_paginator_or_error_handler(stream):
 
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_every_stream_has_a_schema_and_a_primary_key(stream):
-    resolved = RESOLVED_STREAMS[stream]
-    assert resolved["primary_key"]
-    loaders = resolved["schema_loader"] if isinstance(resolved["schema_loader"], list) else [resolved["schema_loader"]]
-    static = loaders[0]["schema"]
-    assert static["additionalProperties"] is True
-    for key in resolved["primary_key"]:
-        assert key in static["properties"] and key in static["required"]
+    for resolved in _variants(stream):
+        assert resolved["primary_key"]
+        loaders = resolved["schema_loader"] if isinstance(resolved["schema_loader"], list) else [resolved["schema_loader"]]
+        static = loaders[0]["schema"]
+        assert static["additionalProperties"] is True
+        for key in resolved["primary_key"]:
+            assert key in static["properties"] and key in static["required"]
 
 
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_incremental_streams_use_the_shared_updated_at_cursor(stream):
-    raw = RAW["definitions"]["streams"][stream]
-    if stream in INCREMENTAL:
-        assert raw["incremental_sync"]["$ref"] == "#/definitions/updated_at_cursor"
-        assert RESOLVED_STREAMS[stream]["incremental_sync"]["cursor_field"] == "updatedAt"
-    else:
-        assert "incremental_sync" not in RESOLVED_STREAMS[stream]
+    for raw, resolved in zip(_raw_variants(stream), _variants(stream), strict=True):
+        if stream in INCREMENTAL:
+            assert raw["incremental_sync"]["$ref"] in ("#/definitions/updated_at_cursor",
+                                                       "#/definitions/updated_at_window_cursor")
+            assert resolved["incremental_sync"]["cursor_field"] == "updatedAt"
+        else:
+            assert "incremental_sync" not in resolved
+
+
+def test_contracts_backfill_windows_feed_the_incremental_stream():
+    """The first sync is the windowed backfill, later ones the single chain; same cursor and state key."""
+    contracts = RESOLVED_STREAMS["contracts"]
+    assert contracts["type"] == "StateDelegatingStream"
+    backfill, incremental = contracts["full_refresh_stream"], contracts["incremental_stream"]
+    assert backfill["$parameters"]["name"] == incremental["$parameters"]["name"] == "contracts"
+    assert "step" not in incremental["incremental_sync"]
+    window_cursor = backfill["incremental_sync"]
+    assert window_cursor["step"] and window_cursor["cursor_granularity"] == "PT0.001S"
+    for key in ("cursor_field", "datetime_format", "cursor_datetime_formats", "lookback_window"):
+        assert window_cursor[key] == incremental["incremental_sync"][key], key
+    assert backfill["retriever"]["record_selector"]["record_filter"]["class_name"].endswith(".WindowEndFilter")
+    # the backfill floor appears in the cursor and in the open-below first window's request, the same
+    floor = "2019-01-01T00:00:00"
+    assert floor in window_cursor["start_datetime"]["datetime"]
+    assert f"'{floor}.000Z'" in backfill["retriever"]["requester"]["request_parameters"]["updatedAt"]
 
 
 def test_custom_field_work_is_one_python_transformation_per_record():
     for stream in INCREMENTAL:
-        transformations = RESOLVED_STREAMS[stream]["transformations"]
-        assert [t["type"] for t in transformations] == ["CustomTransformation"]
+        for variant in _variants(stream):
+            transformations = variant["transformations"]
+            assert [t["type"] for t in transformations] == ["CustomTransformation"]
 
 
 def test_stream_list_equals_the_contributing_table():
@@ -101,6 +139,7 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
 
     module = register_components()
     names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
-    assert names == {"CustomFieldsSchemaLoader", "FlattenCustomFields", "ClampFutureState", "ConfigFieldValidator"}
+    assert names == {"CustomFieldsSchemaLoader", "FlattenCustomFields", "ClampFutureState", "ConfigFieldValidator",
+                     "WindowEndFilter"}
     for name in names:
         assert getattr(module, name).__doc__.startswith("YAML cannot ")

@@ -23,7 +23,9 @@ _EPOCH_BOUND = "1970-01-01T00:00:00.000Z"
 
 
 def _config(**values):
-    return ConfigBuilder().with_values(**values).build()
+    # One backfill window (10 years) unless a test asks for more: the request shapes below are then those
+    # of a single chain. The windowed backfill itself is tested in TestBackfill.
+    return ConfigBuilder().with_values(**{"backfill_window_days": 3650, **values}).build()
 
 
 def _request(gte: str = _EPOCH_BOUND, after: str | None = None, limit: int = 2):
@@ -191,6 +193,115 @@ class TestIncremental:
 
         assert [r["id"] for r in records_of(output)] == ["late"]
         assert final_state(output) == {"updatedAt": "2024-03-01T00:00:00.000Z"}
+
+
+def _states(output) -> list[dict]:
+    """Every contracts checkpoint, in order, consecutive repeats folded."""
+    states: list[dict] = []
+    for message in output.state_messages:
+        state = dict(message.state.stream.stream_state.__dict__)
+        if not states or states[-1] != state:
+            states.append(state)
+    return states
+
+
+# Backfill (no state): start 2024-01-01, 30-day windows, now 2024-03-01 ->
+#   W1 = [2024-01-01T00:00:00.000Z, 2024-01-30T23:59:59.999Z], W2 = [2024-01-31T00:00:00.000Z, now].
+_W1_START, _W1_END, _W2_START = "2024-01-01T00:00:00.000Z", "2024-01-30T23:59:59.999Z", "2024-01-31T00:00:00.000Z"
+
+
+def _backfill_config(**values):
+    return _config(start_date=_START, backfill_window_days=30, **values)
+
+
+def _mock_two_windows(http_mocker, late_in_w2=()):
+    """W1 answers two pages; its second page runs past W1's end (d), so the chain stops there (no request
+    for CUR_STOP) and d is dropped from W1; W2 reads d again, from its own start."""
+    smart_fields_mocked(http_mocker, "contract")
+    http_mocker.get(_request(gte=_W1_START),
+                    contracts_page([a_contract(id="a", updatedAt="2024-01-05T00:00:00.000Z"),
+                                    a_contract(id="b", updatedAt="2024-01-20T00:00:00.000Z")], next_cursor="CUR1"))
+    http_mocker.get(_request(gte=_W1_START, after="CUR1"),
+                    contracts_page([a_contract(id="c", updatedAt=_W1_END),
+                                    a_contract(id="d", updatedAt="2024-02-02T00:00:00.000Z")], next_cursor="CUR_STOP"))
+    http_mocker.get(_request(gte=_W2_START),
+                    contracts_page([a_contract(id="d", updatedAt="2024-02-02T00:00:00.000Z"),
+                                    a_contract(id="e", updatedAt="2024-02-20T08:00:00.000Z"), *late_in_w2]))
+
+
+@freezegun.freeze_time(_NOW)
+class TestBackfill:
+    """The first sync (no state) reads `backfill_window_days` windows of updatedAt, one keyset chain each."""
+
+    @HttpMocker()
+    def test_given_no_state_when_read_then_one_chain_per_window_and_each_record_once(self, http_mocker):
+        _mock_two_windows(http_mocker)
+
+        output = read_stream(_STREAM, _backfill_config(), SyncMode.incremental)
+
+        # HttpMocker fails on any request not mocked above (e.g. after=CUR_STOP) and on a mock never called
+        assert sorted(r["id"] for r in records_of(output)) == ["a", "b", "c", "d", "e"]
+        assert final_state(output) == {"updatedAt": "2024-02-20T08:00:00.000Z"}
+
+    @HttpMocker()
+    def test_given_full_refresh_catalog_when_read_then_the_same_windows(self, http_mocker):
+        _mock_two_windows(http_mocker)
+
+        output = read_stream(_STREAM, _backfill_config())
+
+        assert sorted(r["id"] for r in records_of(output)) == ["a", "b", "c", "d", "e"]
+
+    @HttpMocker()
+    def test_given_two_windows_when_read_then_a_checkpoint_after_each_window(self, http_mocker):
+        _mock_two_windows(http_mocker)
+
+        output = read_stream(_STREAM, _backfill_config(num_workers=1), SyncMode.incremental)
+
+        # one worker reads W1 then W2: W1's checkpoint is its largest updatedAt (c, at W1's end), before W2's records
+        assert _states(output) == [{"updatedAt": _W1_END}, {"updatedAt": "2024-02-20T08:00:00.000Z"}]
+        kinds = [(m.type.name, m.record.data["id"] if m.record else None)
+                 for m in output._messages if m.type.name in ("RECORD", "STATE")]
+        first_state = kinds.index(("STATE", None))
+        assert {rid for _, rid in kinds[:first_state]} == {"a", "b", "c"}
+        assert {rid for _, rid in kinds[first_state:] if rid} == {"d", "e"}
+
+    @HttpMocker()
+    def test_given_a_record_updated_after_the_sync_start_when_backfill_then_left_to_the_next_sync(self, http_mocker):
+        # x was changed after the sync started (its window's end is the sync start): not emitted now, and
+        # the state stays at or before the sync start, so the next incremental read catches it
+        _mock_two_windows(http_mocker, late_in_w2=[a_contract(id="x", updatedAt="2024-03-01T00:00:05.000Z")])
+
+        output = read_stream(_STREAM, _backfill_config(), SyncMode.incremental)
+
+        assert "x" not in {r["id"] for r in records_of(output)}
+        state = final_state(output)
+        assert state == {"updatedAt": "2024-02-20T08:00:00.000Z"} and state["updatedAt"] <= "2024-03-01T00:00:00.000Z"
+
+    @HttpMocker()
+    def test_given_backfill_state_when_read_then_the_single_chain_incremental_stream(self, http_mocker):
+        # with 1-day windows a backfill would cut 2024-02-20..now into 10 windows; with state the
+        # incremental stream sends ONE chain from state - lookback
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2024-02-20T07:55:00.000Z"),
+                        contracts_page([a_contract(id="e", updatedAt="2024-02-20T08:00:00.000Z"),
+                                        a_contract(id="x", updatedAt="2024-02-29T10:00:00.000Z")]))
+
+        output = read_stream(_STREAM, _config(start_date=_START, backfill_window_days=1), SyncMode.incremental,
+                             state={"updatedAt": "2024-02-20T08:00:00.000Z"})
+
+        assert [r["id"] for r in records_of(output)] == ["e", "x"]
+        assert final_state(output) == {"updatedAt": "2024-02-29T10:00:00.000Z"}
+
+    @HttpMocker()
+    def test_given_no_start_date_when_backfill_then_first_window_open_below(self, http_mocker):
+        # windows start at the 2019-01-01 floor; the first one asks from the epoch so nothing older is skipped
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte=_EPOCH_BOUND), contracts_page([a_contract(id="old", updatedAt="2018-06-01T00:00:00.000Z")]))
+        http_mocker.get(_request(gte="2021-08-07T00:00:00.000Z"), contracts_page([a_contract(id="new")]))
+
+        output = read_stream(_STREAM, _config(backfill_window_days=949), SyncMode.incremental)
+
+        assert sorted(r["id"] for r in records_of(output)) == ["new", "old"]
 
 
 class TestDiscover:
