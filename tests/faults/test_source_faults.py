@@ -33,7 +33,7 @@ def test_source_under_the_fault_mix_completes_exactly_or_fails_clearly(sb, work,
     # full: the first (backfill) sync of everything; quick: an incremental sync from a state two months
     # before the newest record (one keyset chain per stream, a handful of requests)
     start = "2023-01-01T00:00:00.000Z" if full_faults else "2024-11-01T00:00:00.000Z"
-    config = {"api_key": SECRET, "start_date": "2023-01-01T00:00:00.000Z", "page_size": 10 if full_faults else 25,
+    config = {"api_key": SECRET, "start_date": "2023-01-01T00:00:00.000Z", "page_size": 10 if full_faults else 50,
               "num_workers": 4, "lookback_window": 0}
     state = None if full_faults else [
         {"type": "STREAM", "stream": {"stream_descriptor": {"name": name}, "stream_state": {"updatedAt": start}}}
