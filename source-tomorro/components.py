@@ -83,6 +83,28 @@ def fetch_smart_fields(requester: HttpRequester, object_kind: str) -> list[Mappi
         params = {**params, "after": pagination["next_cursor"]}
 
 
+_SHARED_LOCK = threading.Lock()
+_SHARED_DEFINITIONS: dict[tuple[int, str], tuple[Any, list[Mapping[str, Any]]]] = {}
+
+
+def shared_smart_fields(requester: HttpRequester, object_kind: str, config: Any) -> list[Mapping[str, Any]]:
+    """`fetch_smart_fields`, once per source: the schema loader and the transformation of a stream are
+    separate component instances built with the same config object, so the list fetched by the first is
+    reused by the second (keyed on that object's identity; the entry holds the object, so its id cannot be
+    reused while cached). A different source (config object) fetches its own."""
+    key = (id(config), object_kind)
+    with _SHARED_LOCK:
+        hit = _SHARED_DEFINITIONS.get(key)
+        if hit is not None and hit[0] is config:
+            return hit[1]
+    definitions = fetch_smart_fields(requester, object_kind)
+    with _SHARED_LOCK:
+        while len(_SHARED_DEFINITIONS) >= 16:
+            _SHARED_DEFINITIONS.pop(next(iter(_SHARED_DEFINITIONS)))
+        _SHARED_DEFINITIONS[key] = (config, definitions)
+    return definitions
+
+
 @dataclass
 class CustomFieldsSchemaLoader(SchemaLoader):
     """YAML cannot page the smart-field list into one schema because DynamicSchemaLoader reads only the
@@ -102,7 +124,7 @@ class CustomFieldsSchemaLoader(SchemaLoader):
     def get_json_schema(self) -> Mapping[str, Any]:
         with self._lock:
             if self._schema is None:
-                columns = custom_field_columns(fetch_smart_fields(self.requester, self.object_kind))
+                columns = custom_field_columns(shared_smart_fields(self.requester, self.object_kind, self.config))
                 self._schema = {
                     "$schema": "http://json-schema.org/draft-07/schema#",
                     "type": "object",
@@ -138,7 +160,7 @@ class FlattenCustomFields(RecordTransformation):
     def _load_columns(self) -> dict[str, str]:
         with self._lock:
             if self._columns is None:
-                columns = custom_field_columns(fetch_smart_fields(self.requester, self.object_kind))
+                columns = custom_field_columns(shared_smart_fields(self.requester, self.object_kind, self.config))
                 self._columns = {
                     field_id: column
                     for field_id, (column, field_type) in columns.items()

@@ -109,6 +109,30 @@ class TestFlattenCustomFields:
         assert record["templateId"] == "top"
 
 
+class TestSharedSmartFields:
+    def test_schema_loader_and_transformation_of_one_source_list_the_fields_once(self):
+        config = {"api_key": "k"}
+        requester = _requester([{"id": "aaaaaaaa-1", "name": "Value", "type": "number"}])
+        loader = components.CustomFieldsSchemaLoader(requester=requester, object_kind="contract", config=config)
+        transformation = components.FlattenCustomFields(requester=requester, object_kind="contract", config=config)
+
+        assert "cf_value_aaaaaaaa" in loader.get_json_schema()["properties"]
+        record = {"fields": [{"attributeDefinitionId": "aaaaaaaa-1", "value": 3}]}
+        transformation.transform(record)
+
+        assert record["cf_value_aaaaaaaa"] == 3
+        assert requester.send_request.call_count == 1
+
+    def test_another_config_object_or_object_kind_lists_its_own(self):
+        fields = [{"id": "aaaaaaaa-1", "name": "Value", "type": "number"}]
+        first, second, third = _requester(fields), _requester(fields), _requester(fields)
+        config = {"api_key": "k"}
+        components.shared_smart_fields(first, "contract", config)
+        components.shared_smart_fields(second, "contract", dict(config))  # equal, but another source
+        components.shared_smart_fields(third, "external_party", config)
+        assert [r.send_request.call_count for r in (first, second, third)] == [1, 1, 1]
+
+
 class TestClampFutureState:
     @freezegun.freeze_time("2024-03-01T12:00:00Z")
     def test_future_state_is_clamped_to_now_and_past_state_untouched(self):
