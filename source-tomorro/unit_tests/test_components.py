@@ -133,6 +133,26 @@ class TestSharedSmartFields:
         assert [r.send_request.call_count for r in (first, second, third)] == [1, 1, 1]
 
 
+class TestEnvelopeExtractor:
+    @staticmethod
+    def _response(body):
+        response = MagicMock()
+        response.json.return_value = body
+        return response
+
+    def test_records_under_a_templated_key_and_nothing_for_a_missing_key(self):
+        extractor = components.EnvelopeExtractor(field_path=["{{ parameters.records_key }}"], config={},
+                                                 parameters={"records_key": "contracts"})
+        records = [{"id": "a", "fields": [{"value": {"deep": [1, 2]}}]}, {"id": "b"}]
+        assert list(extractor.extract_records(self._response({"contracts": records, "hasNext": False}))) == records
+        assert list(extractor.extract_records(self._response({"data": records}))) == []
+
+    def test_nested_path_and_a_single_object(self):
+        extractor = components.EnvelopeExtractor(field_path=["a", "b"], config={}, parameters={})
+        assert list(extractor.extract_records(self._response({"a": {"b": {"id": 1}}}))) == [{"id": 1}]
+        assert list(extractor.extract_records(self._response({"a": None}))) == []
+
+
 class TestClampFutureState:
     @freezegun.freeze_time("2024-03-01T12:00:00Z")
     def test_future_state_is_clamped_to_now_and_past_state_untouched(self):

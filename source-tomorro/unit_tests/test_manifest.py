@@ -140,6 +140,6 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
     module = register_components()
     names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
     assert names == {"CustomFieldsSchemaLoader", "FlattenCustomFields", "ClampFutureState", "ConfigFieldValidator",
-                     "WindowEndFilter"}
+                     "WindowEndFilter", "EnvelopeExtractor"}
     for name in names:
         assert getattr(module, name).__doc__.startswith("YAML cannot ")
