@@ -39,7 +39,7 @@ test-all: bootstrap  ## default suite plus every slow test
 	$(UV) run --frozen pytest $(PYTEST_ARGS) -m "not image_tests"
 
 bench: $(UV)  ## benchmarks against peers (installs the bench dependency group)
-	$(UV) sync --frozen --group bench
+	$(UV) sync --frozen --inexact --group bench
 	$(UV) run --frozen --group bench python -m bench $(BENCH_ARGS)
 
 lint: bootstrap  ## ruff

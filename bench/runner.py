@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import json
 import math
@@ -72,34 +71,6 @@ def records(sb, collection: str) -> list[dict[str, Any]]:
     return body
 
 
-DATE_FIELDS = ("createdAt", "updatedAt", "startAt", "endAt", "signatureDate")
-
-
-def _real_datetime(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    try:
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return True
-    except ValueError:
-        return False
-
-
-def drop_impossible_dates(sb) -> int:
-    """Delete contracts holding a date that does not exist (e.g. `endAt` 2026-02-29: the sandbox's
-    seed adds whole years to a 29 February). PyAirbyte's DuckDB cache rejects such a value and fails
-    the whole sync, so when it takes part every contender reads the same data without them; the
-    count is reported. A no-op once the seed is fixed."""
-    bad = [c["id"] for c in records(sb, "contracts")
-           if not all(_real_datetime(c.get(f)) for f in DATE_FIELDS)]
-    if bad:
-        if hasattr(sb, "delete"):
-            sb.delete(contracts=bad)
-        else:
-            admin(sb, "POST", "/delete", {"contracts": bad, "counterparties": []})
-    return len(bad)
-
-
 def request_stats(sb) -> dict[str, Any]:
     """API requests since the last reset, admin calls excluded."""
     total = n429 = failed = 0
@@ -157,16 +128,14 @@ def run_read(sc: Scenario, sizes: list[int], contenders: list[str], workroot: Pa
     for size in sizes:
         _log(f"scenario {sc.key}: starting sandbox with {size} contracts")
         with start_sandbox(sc, size) as sb:
-            dropped = _sanitize(sb, sc, contenders)
             for name in contenders:
                 c = ALL[name]
                 ctx = _ctx(sb, workroot, sc, c, size, timeout_s)
                 c.prepare(ctx)
                 sb.reset_stats()
-                _log(f"scenario {sc.key}: {name} reading {size - dropped} contracts")
+                _log(f"scenario {sc.key}: {name} reading {size} contracts")
                 res = c.read(ctx)
-                rows.append(row(sc, c, size, "full", res, request_stats(sb), size - dropped,
-                                dropped_contracts=dropped))
+                rows.append(row(sc, c, size, "full", res, request_stats(sb), size))
                 _log(_brief(rows[-1]))
     return rows
 
@@ -181,14 +150,12 @@ def run_incremental(sc: Scenario, sizes: list[int], contenders: list[str], workr
                 c = ALL[name]
                 if i:
                     reset_data(sb)
-                dropped = _sanitize(sb, sc, contenders)
-                ctx = _ctx(sb, workroot, sc, c, size, timeout_s)
+                    ctx = _ctx(sb, workroot, sc, c, size, timeout_s)
                 c.prepare(ctx)
                 sb.reset_stats()
-                _log(f"scenario {sc.key}: {name} full read of {size - dropped} contracts")
+                _log(f"scenario {sc.key}: {name} full read of {size} contracts")
                 full = c.read(ctx)
-                rows.append(row(sc, c, size, "full", full, request_stats(sb), size - dropped,
-                                dropped_contracts=dropped))
+                rows.append(row(sc, c, size, "full", full, request_stats(sb), size))
                 _log(_brief(rows[-1]))
                 if full.exit_code != 0:
                     _log(f"scenario {sc.key}: {name} incremental read skipped (the full read failed)")
@@ -202,16 +169,6 @@ def run_incremental(sc: Scenario, sizes: list[int], contenders: list[str], workr
                                 changed=changed, request_floor=floor))
                 _log(_brief(rows[-1]))
     return rows
-
-
-def _sanitize(sb, sc: Scenario, contenders: list[str]) -> int:
-    if "ours-pyairbyte" not in contenders:
-        return 0
-    dropped = drop_impossible_dates(sb)
-    if dropped:
-        _log(f"scenario {sc.key}: deleted {dropped} contracts with impossible dates (sandbox seed bug) "
-             "so that PyAirbyte's DuckDB cache can load the data; every contender reads the same data")
-    return dropped
 
 
 def make_rows(existing: list[dict[str, Any]], n: int, rng: random.Random) -> list[dict[str, Any]]:
