@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: the standard tests exec this file 
 not in sys.modules, and dataclasses cannot resolve string annotations there.
 """
 
+import datetime as datetime_module
 import re
 import threading
 import unicodedata
@@ -238,6 +239,13 @@ class EnvelopeExtractor(RecordExtractor):
 # --- incremental state -----------------------------------------------------------------------------
 
 
+def _now() -> datetime:
+    """The current time, looked up on the `datetime` module at each call (not a class bound at import):
+    a test that freezes time and first imports this module during the freeze would otherwise leave a
+    stale fake clock behind for every later test in the process."""
+    return datetime_module.datetime.now(UTC)
+
+
 def format_state_datetime(value: datetime) -> str:
     """The manifest's state format, `%Y-%m-%dT%H:%M:%S.%_msZ`, in UTC."""
     value = value.astimezone(UTC)
@@ -264,10 +272,10 @@ class ClampFutureState(StateMigration):
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
         cursor = self._cursor(stream_state)
-        return cursor is not None and cursor > datetime.now(UTC)
+        return cursor is not None and cursor > _now()
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {**stream_state, self.cursor_field: format_state_datetime(datetime.now(UTC))}
+        return {**stream_state, self.cursor_field: format_state_datetime(_now())}
 
 
 def _is_canonical_timestamp(value: str) -> bool:
