@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import freezegun
 from airbyte_cdk.models import FailureType, SyncMode
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from .config import API_KEY, ConfigBuilder
 from .helpers import discover_catalog, final_state, read_stream, records_of, smart_fields_mocked
@@ -90,6 +90,22 @@ class TestFullRefresh:
         assert [r["id"] for r in records_of(output)] == ["c1"]
         waits = [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1]
         assert len(waits) == 2 and waits[1] > waits[0]  # exponential backoff
+
+    @HttpMocker()
+    def test_given_truncated_json_page_then_200_when_read_then_retried_not_read_as_empty(self, http_mocker,
+                                                                                      no_sleep):
+        # a dropped connection can cut a 200 body short: it must be retried, never taken for an empty
+        # last page (pagination would stop and the sync complete with records missing)
+        smart_fields_mocked(http_mocker, "contract")
+        first, truncated = contracts_page([a_contract(id="c1")], next_cursor="p2"), '{"contracts": [{"id": "c2"'
+        http_mocker.get(_request(), first)
+        http_mocker.get(_request(after="p2"),
+                        [HttpResponse(truncated, 200), contracts_page([a_contract(id="c2")])])
+
+        output = read_stream(_STREAM, _config())
+
+        assert [r["id"] for r in records_of(output)] == ["c1", "c2"]
+        assert not output.errors
 
     @HttpMocker()
     def test_given_401_when_read_then_config_error_without_the_key(self, http_mocker):
