@@ -266,10 +266,12 @@ class FaultProxy:
 
     def __init__(self, upstream: str, *, rate_limited: float = 0.0, retry_after: int = 1,
                  lost_after_commit: float = 0.0, truncate: str | None = None, truncate_times: int = 0,
-                 seed: int = 7):
+                 script: dict[int, str] | None = None, seed: int = 7):
         self.upstream = urlparse(upstream)
         self.rate_limited, self.retry_after, self.lost_after_commit = rate_limited, retry_after, lost_after_commit
         self.truncate, self.truncate_times = truncate, truncate_times  # cut the body of the first N answers to a path
+        self.script = dict(script or {})  # request number (1-based) -> "429" | "503" | "reset": exact faults
+        self.seen = 0
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.counts = {"forwarded": 0, "429": 0, "lost_after_commit": 0, "upstream_reset": 0, "truncated": 0}
@@ -287,8 +289,13 @@ class FaultProxy:
 
     def _draw(self, method: str) -> str | None:
         with self.lock:
+            self.seen += 1
+            scripted = self.script.get(self.seen)
+            if scripted:
+                self.counts[scripted] = self.counts.get(scripted, 0) + 1
+                return scripted
             if self.rate_limited and self.rng.random() < self.rate_limited:
-                self.counts["429"] += 1
+                self.counts["429"] = self.counts.get("429", 0) + 1
                 return "429"
             if method == "POST" and self.lost_after_commit and self.rng.random() < self.lost_after_commit:
                 self.counts["lost_after_commit"] += 1
@@ -312,6 +319,15 @@ class FaultProxy:
             headers[name.strip()] = value.strip()
         body = handler.rfile.read(int(headers.get("Content-Length", 0) or 0))
         fault = self._draw(method)
+        if fault == "reset":
+            self._reset(handler)
+            return False
+        if fault == "503":
+            payload = b'{"statusCode": 503, "message": "Service Unavailable", "error": "Service Unavailable"}'
+            handler.wfile.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+            handler.wfile.flush()
+            return True
         if fault == "429":
             payload = b'{"statusCode": 429, "message": "ThrottlerException: Too Many Requests"}'
             handler.wfile.write(b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"

@@ -37,6 +37,7 @@ def _config(sb, **extra):
     return {"api_key": SECRET, "base_url": sb.url, "start_date": "2023-01-01T00:00:00Z", "num_workers": 2, **extra}
 
 
+@pytest.mark.timeout(1200)
 def test_many_records_sharing_one_updated_at_across_pages_are_all_read(fresh, work, full_faults):
     sb = fresh
     first = work.run("source-tomorro", "read", _config(sb, page_size=50), catalog("contracts", "counterparties"))

@@ -25,6 +25,7 @@ def sb(request):
         yield server
 
 
+@pytest.mark.timeout(1200)
 def test_killed_at_random_points_then_resumed_from_the_last_state_loses_nothing(sb, work, full_faults):
     rng = random.Random(20261122)
     kills = 6 if full_faults else 3

@@ -8,7 +8,7 @@ test_create_lost_after_commit_is_looked_up_not_repeated, test_faults_everything_
 test_lost_create_is_found_even_when_the_server_clock_is_skewed, test_state_after_a_failed_batch_is_not_emitted
 (in-process) and the slow test_killed_mid_write_under_faults_then_rerun_lands_every_row_exactly_once
 (time-based kills). Here: lost-after-commit creates and a kill after a random number of committed
-writes, through the console script, in the default run. Quick: 24 contracts, 1 kill; full: 150, 3."""
+writes, through the console script, in the default run. Quick: 16 contracts, 1 kill; full: 150, 3."""
 
 from __future__ import annotations
 
@@ -33,9 +33,10 @@ def _writes(sb) -> int:
     return sum(r["count"] for r in sb.stats()["requests"] if r["method"] in ("POST", "PATCH") and r["status"] < 300)
 
 
+@pytest.mark.timeout(1200)
 def test_write_under_faults_killed_then_rerun_lands_every_row_exactly_once(sb, work, full_faults):
     rng = random.Random(77)
-    n, kills = (150, 3) if full_faults else (24, 1)
+    n, kills = (150, 3) if full_faults else (16, 1)
     prefix = "FLT7-"
     catalog = {"streams": [{"stream": {"name": name, "json_schema": {"type": "object"},
                                        "supported_sync_modes": ["full_refresh", "incremental"]},
