@@ -26,6 +26,18 @@ def test_serve_prints_the_base_url_first_and_serves_it():
         assert proc.wait(timeout=30) == 0  # generous: CI machines can be loaded
 
 
+def test_serve_given_sigint_ignored_by_its_parent_still_exits_cleanly_on_ctrl_c():
+    """A child inherits an ignored SIGINT (nohup, some runners); Ctrl-C must still stop the server."""
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", "0", "--contracts", "5", "--counterparties", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert proc.stdout.readline().startswith("http://127.0.0.1:")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+
+
 def test_serve_given_taken_port_exits_2_with_one_line_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

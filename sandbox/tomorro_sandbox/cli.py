@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     host, port = httpd.server_address[:2]
     # the socket listens from here on: connections queue until serve_forever picks them up
     print(f"http://{host}:{port}/v2", flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # terminate() ends like Ctrl-C: clean exit, code 0
+    # terminate() ends like Ctrl-C: clean exit, code 0. SIGINT is installed explicitly too: a process
+    # started with SIGINT ignored (nohup, some test runners) gets no KeyboardInterrupt from Python.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _interrupt)
     try:
         httpd.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
