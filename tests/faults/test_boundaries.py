@@ -128,10 +128,9 @@ def test_a_contract_deleted_between_list_and_signed_files_fetch_is_skipped(fresh
     work.assert_no_secret()
 
 
-@pytest.mark.parametrize("skew_seconds", [-120, pytest.param(3600, marks=pytest.mark.xfail(strict=True, reason=(
-    "source bug: with the server clock ahead of the client, counterparties whose updatedAt is in the client's "
-    "future are dropped client-side (the incremental cursor's upper bound is the client's now) and the sync "
-    "completes without them; they only arrive once the client's clock passes them. Contracts are read.")))])
+# 3600: the server clock ahead of the client; counterparties used to be dropped client-side (the data
+# feed's upper bound was the client's now) until the client's clock caught up
+@pytest.mark.parametrize("skew_seconds", [-120, 3600])
 def test_clock_skew_between_sandbox_and_client_is_covered_by_the_lookback(fresh, work, skew_seconds):
     """The server's clock jumps by `skew_seconds` between two syncs (behind: a write stamped before
     the saved cursor, by less than the 5-minute lookback; ahead: a state in the client's future,

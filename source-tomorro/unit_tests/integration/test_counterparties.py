@@ -89,6 +89,19 @@ class TestIncremental:
         assert final_state(output) == {"updatedAt": watermark}
 
     @HttpMocker()
+    def test_given_server_clock_ahead_when_read_then_records_in_our_future_are_kept(self, http_mocker):
+        # our clock: 2024-03-01T00:00; the server stamps writes an hour ahead of it
+        smart_fields_mocked(http_mocker, "external_party")
+        ahead = "2024-03-01T01:00:00.000Z"
+        http_mocker.get(_request(), data_page([_cp("ahead", ahead), _cp("old", "2024-01-01T00:00:00.000Z")],
+                                              next_cursor="N1"))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-01T10:00:00.000Z"})
+
+        assert [r["id"] for r in records_of(output)] == ["ahead"]
+        assert final_state(output) == {"updatedAt": ahead}  # the true maximum; clamped at the next sync start
+
+    @HttpMocker()
     def test_given_nothing_changed_when_read_then_one_request_and_state_unchanged(self, http_mocker):
         smart_fields_mocked(http_mocker, "external_party")
         http_mocker.get(_request(), data_page([_cp("x", "2024-01-01T00:00:00.000Z"),
