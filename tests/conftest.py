@@ -6,9 +6,10 @@ import pytest
 from tomorro_sync import pyairbyte
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def e2e_dir(tmp_path_factory):
+    # One folder per test process: PyAirbyte reads its settings (the log root among them) at its
+    # first import, so every end-to-end module of a process must share them.
     path = tmp_path_factory.mktemp("e2e")
-    # PyAirbyte reads its settings at first import: set them before anything imports it.
     pyairbyte.configure(path / "logs")
     return path

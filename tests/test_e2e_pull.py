@@ -33,9 +33,12 @@ def utc(value) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+SECRET = "tk_live_E2E_NEVER_LOGGED_42"
+
+
 @pytest.fixture(scope="module")
 def sandbox():
-    with SandboxServer(seed=7, contracts=240, counterparties=70, fields=60, members=8) as sb:
+    with SandboxServer(seed=7, contracts=240, counterparties=70, fields=60, members=8, api_key=SECRET) as sb:
         yield sb
 
 
@@ -92,3 +95,11 @@ def test_given_changes_in_tomorro_when_pulled_again_then_exactly_the_changes_arr
     lists = {row["path"]: row["count"] for row in sandbox.stats()["requests"] if row["method"] == "GET"}
     assert lists.get("/v2/contracts", 0) <= 3
     assert lists.get("/v2/counterparties", 0) <= 3
+
+
+def test_given_pulls_then_no_log_or_file_written_holds_the_api_key(first_pull, e2e_dir):
+    """PyAirbyte's and the connector's logs, the cache files and the DuckDB file never hold the key."""
+    written = [path for path in e2e_dir.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".log" for path in written)  # the check looks at real logs
+    leaking = [path for path in written if SECRET.encode() in path.read_bytes()]
+    assert leaking == []
