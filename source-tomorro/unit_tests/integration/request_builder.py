@@ -35,6 +35,12 @@ class TomorroRequestBuilder:
         return cls("smart-fields").with_param("object", object_kind)
 
     @classmethod
+    def fields_stream_page(cls, object_kind: str, after: str | None = None, limit: int = 2) -> HttpRequest:
+        """A page of the `fields` stream (and of `field_options`' parent) at the tests' page size."""
+        builder = cls.smart_fields(object_kind).with_limit(limit)
+        return (builder.with_after(after) if after else builder).build()
+
+    @classmethod
     def options(cls, field_id: str) -> TomorroRequestBuilder:
         return cls(f"smart-fields/{field_id}/options")
 

@@ -18,19 +18,14 @@ def _config():
     return ConfigBuilder().build()
 
 
-def _fields_request(object_kind: str, after: str | None = None):
-    builder = TomorroRequestBuilder("smart-fields").with_limit(2).with_param("object", object_kind)
-    return (builder.with_after(after) if after else builder).build()
-
-
 @freezegun.freeze_time(_NOW)
 class TestFieldOptions:
     @HttpMocker()
     def test_given_select_and_other_fields_when_read_options_then_only_select_fields_are_asked(self, http_mocker):
-        http_mocker.get(_fields_request("contract"),
+        http_mocker.get(TomorroRequestBuilder.fields_stream_page("contract"),
                         data_page([{"id": "f1", "name": "Value", "type": "number"},
                                    {"id": "f2", "name": "Region", "type": "select"}]))
-        http_mocker.get(_fields_request("external_party"), data_page([{"id": "g1", "name": "Tags", "type": "multiselect"}]))
+        http_mocker.get(TomorroRequestBuilder.fields_stream_page("external_party"), data_page([{"id": "g1", "name": "Tags", "type": "multiselect"}]))
         http_mocker.get(TomorroRequestBuilder.options("f2").with_limit(2).build(),
                         data_page([an_option(id="o1"), an_option(id="o2")], next_cursor="O2"))
         http_mocker.get(TomorroRequestBuilder.options("f2").with_limit(2).with_after("O2").build(),
@@ -43,8 +38,8 @@ class TestFieldOptions:
 
     @HttpMocker()
     def test_given_field_deleted_before_its_options_are_read_then_skipped(self, http_mocker):
-        http_mocker.get(_fields_request("contract"), data_page([{"id": "f2", "name": "Region", "type": "select"}]))
-        http_mocker.get(_fields_request("external_party"), data_page([{"id": "g1", "name": "Tags", "type": "multiselect"}]))
+        http_mocker.get(TomorroRequestBuilder.fields_stream_page("contract"), data_page([{"id": "f2", "name": "Region", "type": "select"}]))
+        http_mocker.get(TomorroRequestBuilder.fields_stream_page("external_party"), data_page([{"id": "g1", "name": "Tags", "type": "multiselect"}]))
         http_mocker.get(TomorroRequestBuilder.options("f2").with_limit(2).build(), error(404))
         http_mocker.get(TomorroRequestBuilder.options("g1").with_limit(2).build(), data_page([an_option(id="o4")]))
 

@@ -18,20 +18,15 @@ def _config():
     return ConfigBuilder().build()
 
 
-def _fields_request(object_kind: str, after: str | None = None):
-    builder = TomorroRequestBuilder("smart-fields").with_limit(2).with_param("object", object_kind)
-    return (builder.with_after(after) if after else builder).build()
-
-
 @freezegun.freeze_time(_NOW)
 class TestFields:
     @HttpMocker()
     def test_given_both_object_kinds_when_read_then_each_record_says_its_object(self, http_mocker):
-        http_mocker.get(_fields_request("contract"),
+        http_mocker.get(TomorroRequestBuilder.fields_stream_page("contract"),
                         data_page([{"id": "f1", "name": "Value", "type": "number"},
                                    {"id": "f2", "name": "Region", "type": "select"}], next_cursor="F2"))
-        http_mocker.get(_fields_request("contract", after="F2"), data_page([{"id": "f3", "name": "Term", "type": "duration"}]))
-        http_mocker.get(_fields_request("external_party"), data_page([{"id": "g1", "name": "VAT", "type": "text"}]))
+        http_mocker.get(TomorroRequestBuilder.fields_stream_page("contract", after="F2"), data_page([{"id": "f3", "name": "Term", "type": "duration"}]))
+        http_mocker.get(TomorroRequestBuilder.fields_stream_page("external_party"), data_page([{"id": "g1", "name": "VAT", "type": "text"}]))
 
         records = records_of(read_stream("fields", _config()))
 
