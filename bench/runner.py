@@ -150,7 +150,7 @@ def run_incremental(sc: Scenario, sizes: list[int], contenders: list[str], workr
                 c = ALL[name]
                 if i:
                     reset_data(sb)
-                    ctx = _ctx(sb, workroot, sc, c, size, timeout_s)
+                ctx = _ctx(sb, workroot, sc, c, size, timeout_s)
                 c.prepare(ctx)
                 sb.reset_stats()
                 _log(f"scenario {sc.key}: {name} full read of {size} contracts")
