@@ -174,14 +174,15 @@ class FlattenCustomFields(RecordTransformation):
 
     def transform(self, record: MutableMapping[str, Any], config: Any = None, stream_state: Any = None,
                   stream_slice: Any = None) -> None:
+        # Runs once per record: `dict` checks (decoded JSON is dicts and lists), not the slower ABC `Mapping`.
         columns = self._columns if self._columns is not None else self._load_columns()
         values = record.get("fields")
         if isinstance(values, list):  # contracts: [{attributeDefinitionId, name, value}]
             for item in values:
-                column = columns.get(item.get("attributeDefinitionId")) if isinstance(item, Mapping) else None
+                column = columns.get(item.get("attributeDefinitionId")) if isinstance(item, dict) else None
                 if column:
                     record[column] = item.get("value")
-        elif isinstance(values, Mapping):  # counterparties: {smartFieldId: value}
+        elif isinstance(values, dict):  # counterparties: {smartFieldId: value}
             for field_id, value in values.items():
                 column = columns.get(field_id)
                 if column:
@@ -193,7 +194,7 @@ class FlattenCustomFields(RecordTransformation):
 
 
 def _nested_id(value: Any) -> Any:
-    return value.get("id") if isinstance(value, Mapping) else None
+    return value.get("id") if isinstance(value, dict) else None
 
 
 # --- record extraction -----------------------------------------------------------------------------

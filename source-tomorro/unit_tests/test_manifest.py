@@ -51,9 +51,24 @@ def test_manifest_version_is_the_pinned_cdk():
     assert RAW["version"] == version("airbyte-cdk") == "7.39.1"
 
 
-def test_the_only_error_handler_is_base_requesters():
+def test_the_error_handler_is_shared_and_the_per_parent_one_only_adds_the_404_skip():
     places = [path for path, key, _ in _walk(RAW) if key == "error_handler"]
-    assert places == [("definitions", "base_requester", "error_handler")]
+    assert places == [("definitions", "base_requester", "error_handler"), ("definitions", "error_handler"),
+                      ("definitions", "per_parent_requester", "error_handler")]
+    shared = RESOLVED["definitions"]["error_handler"]
+    per_parent = RESOLVED["definitions"]["per_parent_requester"]["error_handler"]
+    assert RESOLVED["definitions"]["base_requester"]["error_handler"] == shared
+    assert per_parent["response_filters"][:-1] == shared["response_filters"]
+    assert per_parent["response_filters"][-1] == {"type": "HttpResponseFilter", "http_codes": [404], "action": "IGNORE"}
+    assert {k: v for k, v in per_parent.items() if k != "response_filters"} == {
+        k: v for k, v in shared.items() if k != "response_filters"}
+
+
+def test_only_one_response_filter_parses_the_body():
+    # a predicate makes the CDK parse every response body again; the not-JSON check is the one that must
+    predicates = [f for f in RESOLVED["definitions"]["per_parent_requester"]["error_handler"]["response_filters"]
+                  if "predicate" in f]
+    assert [f["action"] for f in predicates] == ["RETRY"]
 
 
 @pytest.mark.parametrize("stream", STREAM_NAMES)
@@ -64,9 +79,12 @@ def test_every_stream_is_a_ref_to_its_definition(stream):
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_every_stream_resolves_to_base_requester(stream):
     base = RESOLVED["definitions"]["base_requester"]
+    per_parent = RESOLVED["definitions"]["per_parent_requester"]
     for variant in _variants(stream):
         requester = variant["retriever"]["requester"]
-        assert requester["error_handler"] == base["error_handler"]
+        partitioned = "stream_partition" in requester["url"]
+        # a URL built from a parent record skips a deleted parent's 404; every other request fails on it
+        assert requester["error_handler"] == (per_parent if partitioned else base)["error_handler"]
         assert requester["authenticator"] == base["authenticator"]
         assert requester["request_headers"] == base["request_headers"]
 

@@ -22,7 +22,7 @@ def _run(verb, config, tmp_path):
 def test_spec_declares_the_config_keys(tmp_path):
     spec = next(m for m in _run("spec", {}, tmp_path) if m["type"] == "SPEC")["spec"]["connectionSpecification"]
     assert list(spec["properties"]) == ["api_key", "start_date", "base_url", "lookback_window", "page_size",
-                                        "num_workers", "requests_per_minute", "backfill_window_days"]
+                                        "num_workers", "requests_per_minute", "backfill_windows"]
     assert spec["required"] == ["api_key"]
     assert spec["properties"]["api_key"]["airbyte_secret"] is True
     assert spec["properties"]["base_url"]["default"] == "https://api.tomorro.com/v2"
@@ -37,7 +37,8 @@ def test_spec_declares_the_config_keys(tmp_path):
     ("num_workers", 21),
     ("lookback_window", -1),
     ("requests_per_minute", 0),
-    ("backfill_window_days", 0),
+    ("backfill_windows", 0),
+    ("backfill_windows", 1001),
 ])
 def test_given_invalid_field_when_check_then_failed_status_naming_the_field(field, value, tmp_path):
     messages = _run("check", {**VALID, field: value}, tmp_path)
@@ -73,7 +74,7 @@ def test_a_budget_under_60_per_minute_still_allows_one_request_a_second():
 
 def test_optional_fields_given_as_null_fall_back_to_their_defaults():
     config = {**VALID, "start_date": None, "lookback_window": None, "page_size": None, "num_workers": None,
-              "requests_per_minute": None, "backfill_window_days": None}
+              "requests_per_minute": None, "backfill_windows": None}
     source = create_source(config=config)
     streams = {stream.name: stream for stream in source.streams(config)}
     assert set(streams) >= {"contracts", "counterparties"}

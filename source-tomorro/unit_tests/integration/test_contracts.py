@@ -23,9 +23,9 @@ _EPOCH_BOUND = "1970-01-01T00:00:00.000Z"
 
 
 def _config(**values):
-    # One backfill window (10 years) unless a test asks for more: the request shapes below are then those
-    # of a single chain. The windowed backfill itself is tested in TestBackfill.
-    return ConfigBuilder().with_values(**{"backfill_window_days": 3650, **values}).build()
+    # One backfill window unless a test asks for more: the request shapes below are then those of a single
+    # chain. The windowed backfill itself is tested in TestBackfill.
+    return ConfigBuilder().with_values(**{"backfill_windows": 1, **values}).build()
 
 
 def _request(gte: str = _EPOCH_BOUND, after: str | None = None, limit: int = 2):
@@ -221,13 +221,13 @@ def _states(output) -> list[dict]:
     return states
 
 
-# Backfill (no state): start 2024-01-01, 30-day windows, now 2024-03-01 ->
+# Backfill (no state): start 2024-01-01, now 2024-03-01, 2 windows of 30 days ->
 #   W1 = [2024-01-01T00:00:00.000Z, 2024-01-30T23:59:59.999Z], W2 = [2024-01-31T00:00:00.000Z, now].
 _W1_START, _W1_END, _W2_START = "2024-01-01T00:00:00.000Z", "2024-01-30T23:59:59.999Z", "2024-01-31T00:00:00.000Z"
 
 
 def _backfill_config(**values):
-    return _config(start_date=_START, backfill_window_days=30, **values)
+    return _config(start_date=_START, backfill_windows=2, **values)
 
 
 def _mock_two_windows(http_mocker, late_in_w2=()):
@@ -247,7 +247,7 @@ def _mock_two_windows(http_mocker, late_in_w2=()):
 
 @freezegun.freeze_time(_NOW)
 class TestBackfill:
-    """The first sync (no state) reads `backfill_window_days` windows of updatedAt, one keyset chain each."""
+    """The first sync (no state) reads `backfill_windows` windows of updatedAt, one keyset chain each."""
 
     @HttpMocker()
     def test_given_no_state_when_read_then_one_chain_per_window_and_each_record_once(self, http_mocker):
@@ -295,14 +295,14 @@ class TestBackfill:
 
     @HttpMocker()
     def test_given_backfill_state_when_read_then_the_single_chain_incremental_stream(self, http_mocker):
-        # with 1-day windows a backfill would cut 2024-02-20..now into 10 windows; with state the
-        # incremental stream sends ONE chain from state - lookback
+        # a backfill would cut 2024-01-01..now into 60 windows; with state the incremental stream sends ONE
+        # chain from state - lookback
         smart_fields_mocked(http_mocker, "contract")
         http_mocker.get(_request(gte="2024-02-20T07:55:00.000Z"),
                         contracts_page([a_contract(id="e", updatedAt="2024-02-20T08:00:00.000Z"),
                                         a_contract(id="x", updatedAt="2024-02-29T10:00:00.000Z")]))
 
-        output = read_stream(_STREAM, _config(start_date=_START, backfill_window_days=1), SyncMode.incremental,
+        output = read_stream(_STREAM, _config(start_date=_START, backfill_windows=60), SyncMode.incremental,
                              state={"updatedAt": "2024-02-20T08:00:00.000Z"})
 
         assert [r["id"] for r in records_of(output)] == ["e", "x"]
@@ -310,14 +310,51 @@ class TestBackfill:
 
     @HttpMocker()
     def test_given_no_start_date_when_backfill_then_first_window_open_below(self, http_mocker):
-        # windows start at the 2019-01-01 floor; the first one asks from the epoch so nothing older is skipped
+        # windows start at the 2019-01-01 floor (2 windows of 943 days to 2024-03-01); the first one asks
+        # from the epoch so nothing older is skipped
         smart_fields_mocked(http_mocker, "contract")
         http_mocker.get(_request(gte=_EPOCH_BOUND), contracts_page([a_contract(id="old", updatedAt="2018-06-01T00:00:00.000Z")]))
-        http_mocker.get(_request(gte="2021-08-07T00:00:00.000Z"), contracts_page([a_contract(id="new")]))
+        http_mocker.get(_request(gte="2021-08-01T00:00:00.000Z"), contracts_page([a_contract(id="new")]))
 
-        output = read_stream(_STREAM, _config(backfill_window_days=949), SyncMode.incremental)
+        output = read_stream(_STREAM, _config(backfill_windows=2), SyncMode.incremental)
 
         assert sorted(r["id"] for r in records_of(output)) == ["new", "old"]
+
+
+    @HttpMocker()
+    def test_given_a_start_date_before_the_floor_when_backfill_then_windows_from_the_floor(self, http_mocker):
+        # the windows split 2019-01-01..now as without a start date; the first one asks from the start date
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2015-01-01T00:00:00.000Z"),
+                        contracts_page([a_contract(id="old", updatedAt="2016-06-01T00:00:00.000Z")]))
+        http_mocker.get(_request(gte="2021-08-01T00:00:00.000Z"), contracts_page([a_contract(id="new")]))
+
+        output = read_stream(_STREAM, _config(start_date="2015-01-01", backfill_windows=2), SyncMode.incremental)
+
+        assert sorted(r["id"] for r in records_of(output)) == ["new", "old"]
+
+    @HttpMocker()
+    def test_given_no_window_count_when_backfill_then_four_windows_per_worker(self, http_mocker):
+        # 2024-01-01..2024-03-01 (60 days) with one worker: 4 windows of 15 days, one request each
+        smart_fields_mocked(http_mocker, "contract")
+        for gte in (_W1_START, "2024-01-16T00:00:00.000Z", _W2_START, "2024-02-15T00:00:00.000Z"):
+            http_mocker.get(_request(gte=gte), contracts_page([]))
+
+        config = {key: value for key, value in _config(start_date=_START, num_workers=1).items()
+                  if key != "backfill_windows"}
+        output = read_stream(_STREAM, config, SyncMode.incremental)
+
+        assert records_of(output) == []
+
+    @HttpMocker()
+    def test_given_a_start_date_minutes_ago_when_backfill_then_one_window_of_at_least_an_hour(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2024-02-29T23:50:00.000Z"), contracts_page([a_contract(id="a")]))
+
+        output = read_stream(_STREAM, _config(start_date="2024-02-29T23:50:00Z", backfill_windows=32),
+                             SyncMode.incremental)
+
+        assert [r["id"] for r in records_of(output)] == ["a"]
 
 
 class TestDiscover:
