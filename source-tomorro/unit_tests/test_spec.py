@@ -60,8 +60,8 @@ def test_requests_per_minute_sets_the_api_budget():
     source.streams(source._config)  # the budget is built with the streams
     policy = source._constructor._api_budget._policies[0]
     rates = policy._bucket.rates if hasattr(policy, "_bucket") else policy._limiter._bucket_factory.buckets[0].rates
-    # paced per second too, so workers cannot spend the whole minute's budget in one burst
-    assert [(rate.limit, rate.interval) for rate in rates] == [(2, 1_000), (120, 60_000)]
+    # paced per second too (a second stretched to 1.02 s against jitter), so workers cannot burst the minute
+    assert [(rate.limit, rate.interval) for rate in rates] == [(2, 1_020), (120, 60_000)]
 
 
 def test_a_budget_under_60_per_minute_still_allows_one_request_a_second():
@@ -69,7 +69,7 @@ def test_a_budget_under_60_per_minute_still_allows_one_request_a_second():
     source.streams(source._config)
     policy = source._constructor._api_budget._policies[0]
     rates = policy._bucket.rates if hasattr(policy, "_bucket") else policy._limiter._bucket_factory.buckets[0].rates
-    assert [(rate.limit, rate.interval) for rate in rates] == [(1, 1_000), (30, 60_000)]
+    assert [(rate.limit, rate.interval) for rate in rates] == [(1, 1_020), (30, 60_000)]
 
 
 def test_optional_fields_given_as_null_fall_back_to_their_defaults():
