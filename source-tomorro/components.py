@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.decoders.decoder import Decoder
+from airbyte_cdk.sources.declarative.decoders.json_decoder import JsonDecoder
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.extractors.record_filter import RecordFilter
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
@@ -198,6 +200,39 @@ def _nested_id(value: Any) -> Any:
 
 
 # --- record extraction -----------------------------------------------------------------------------
+
+
+_NOT_DECODED = object()
+
+
+@dataclass
+class OnceJsonDecoder(JsonDecoder):
+    """YAML cannot share one parse of a page between the record selector and the paginator because each
+    calls `decoder.decode(response)` and JsonDecoder parses the body again on every call (two full parses
+    of each page, about a tenth of a sync's CPU).
+
+    Parses a body once (orjson) and keeps the result on the response; otherwise as JsonDecoder: a list
+    yields its items, anything else one value, a body that is not JSON yields {} (the error handler has
+    already retried such bodies, see `response_filters.not_json`). A JsonDecoder subclass because the CDK
+    accepts only JSON decoders in paginators."""
+
+    parameters: InitVar[Mapping[str, Any]]
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__init__(parameters)
+
+    def decode(self, response: Any) -> Any:
+        body = getattr(response, "_tomorro_body", _NOT_DECODED)
+        if body is _NOT_DECODED:
+            try:
+                body = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
+                body = {}
+            response._tomorro_body = body
+        if isinstance(body, list):
+            yield from body or [{}]
+        else:
+            yield body
 
 
 @dataclass

@@ -7,6 +7,7 @@ from unittest.mock import MagicMock
 
 import freezegun
 import pytest
+import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_tomorro.run import register_components
@@ -151,6 +152,32 @@ class TestEnvelopeExtractor:
         extractor = components.EnvelopeExtractor(field_path=["a", "b"], config={}, parameters={})
         assert list(extractor.extract_records(self._response({"a": {"b": {"id": 1}}}))) == [{"id": 1}]
         assert list(extractor.extract_records(self._response({"a": None}))) == []
+
+
+class TestOnceJsonDecoder:
+    @staticmethod
+    def _response(content: bytes):
+        response = requests.Response()
+        response._content = content
+        return response
+
+    def test_a_page_is_parsed_once_however_many_components_decode_it(self, monkeypatch):
+        decoder = components.OnceJsonDecoder(parameters={})
+        response = self._response(b'{"contracts": [{"id": "a"}], "hasNext": false}')
+        calls = []
+        real_loads = components.orjson.loads
+        monkeypatch.setattr(components.orjson, "loads", lambda data: calls.append(1) or real_loads(data))
+
+        first, second = next(decoder.decode(response)), next(decoder.decode(response))
+
+        assert first == {"contracts": [{"id": "a"}], "hasNext": False} and second is first
+        assert len(calls) == 1
+
+    def test_like_json_decoder_for_lists_empty_lists_and_bodies_that_are_not_json(self):
+        decoder = components.OnceJsonDecoder(parameters={})
+        assert list(decoder.decode(self._response(b'[{"id": 1}, {"id": 2}]'))) == [{"id": 1}, {"id": 2}]
+        assert list(decoder.decode(self._response(b"[]"))) == [{}]
+        assert list(decoder.decode(self._response(b'{"contracts": [{"id": "a"'))) == [{}]
 
 
 class TestClampFutureState:

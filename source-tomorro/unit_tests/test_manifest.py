@@ -64,6 +64,15 @@ def test_the_error_handler_is_shared_and_the_per_parent_one_only_adds_the_404_sk
         k: v for k, v in shared.items() if k != "response_filters"}
 
 
+def test_every_enveloped_list_parses_each_page_once():
+    # the record selector and the paginator share one parse (OnceJsonDecoder); bare arrays keep JsonDecoder
+    for path, key, value in _walk(RAW["definitions"]):
+        if key == "retriever" and isinstance(value, dict) and value.get("type") == "SimpleRetriever":
+            selector = value["record_selector"].get("$ref", "")
+            enveloped = selector.endswith("envelope_selector")
+            assert (value.get("decoder") == {"$ref": "#/definitions/once_json_decoder"}) == enveloped, path
+
+
 def test_only_one_response_filter_parses_the_body():
     # a predicate makes the CDK parse every response body again; the not-JSON check is the one that must
     predicates = [f for f in RESOLVED["definitions"]["per_parent_requester"]["error_handler"]["response_filters"]
@@ -158,6 +167,6 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
     module = register_components()
     names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
     assert names == {"CustomFieldsSchemaLoader", "FlattenCustomFields", "ClampFutureState", "ConfigFieldValidator",
-                     "WindowEndFilter", "EnvelopeExtractor"}
+                     "WindowEndFilter", "EnvelopeExtractor", "OnceJsonDecoder"}
     for name in names:
         assert getattr(module, name).__doc__.startswith("YAML cannot ")
