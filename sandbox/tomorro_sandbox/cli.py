@@ -62,13 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tomorro-sandbox: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
         return 2
     host, port = httpd.server_address[:2]
-    # the socket listens from here on: connections queue until serve_forever picks them up
-    print(f"http://{host}:{port}/v2", flush=True)
     # terminate() ends like Ctrl-C: clean exit, code 0. SIGINT is installed explicitly too: a process
     # started with SIGINT ignored (nohup, some test runners) gets no KeyboardInterrupt from Python.
+    # Installed before the URL is announced: a caller may signal as soon as it reads the URL.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _interrupt)
     try:
+        # the socket listens from here on: connections queue until serve_forever picks them up
+        print(f"http://{host}:{port}/v2", flush=True)
         httpd.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
