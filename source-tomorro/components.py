@@ -7,6 +7,7 @@ not in sys.modules, and dataclasses cannot resolve string annotations there.
 import datetime as datetime_module
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Mapping, MutableMapping
 from dataclasses import InitVar, dataclass, field
@@ -270,6 +271,37 @@ class EnvelopeExtractor(RecordExtractor):
                 yield from extracted
             elif extracted:
                 yield extracted
+
+
+# --- memory --------------------------------------------------------------------------------------
+
+# Records that may wait for the writer thread: ~11 MB of contracts (with 8 smart fields), and still
+# 0.2 s of work for a writer at 5,000 records/s, so waiting here never leaves it idle (BENCHMARKS.md, f).
+WRITER_BACKLOG_LIMIT = 1_000
+
+
+@dataclass
+class WaitForWriter(RecordTransformation):
+    """YAML cannot bound the records a sync holds: the CDK queues up to 10,000 of them between its workers
+    and the one thread that writes them (a constant in CDK 7.39), ~110 MB of contracts whenever the
+    destination, or the writer itself, is slower than the API. Leaves each record as is, but holds the
+    worker that produced it while more than WRITER_BACKLOG_LIMIT records wait to be written."""
+
+    requester: HttpRequester
+
+    def __post_init__(self) -> None:
+        # Every requester gets the repository that feeds the writer's queue. `_queue` is private: on a CDK
+        # without it only the CDK's own bound is left (a unit test pins it on the pinned CDK).
+        self._queue = getattr(self.requester.message_repository, "_queue", None)
+
+    def transform(self, record: MutableMapping[str, Any], config: Any = None, stream_state: Any = None,
+                  stream_slice: Any = None) -> None:
+        queue, writer = self._queue, threading.main_thread()
+        if queue is None or threading.current_thread() is writer:
+            return  # the writer (`check`, a synchronous read) must never wait for itself
+        # Stops waiting once the writer has exited: a worker left behind must not hold up interpreter exit.
+        while queue.qsize() > WRITER_BACKLOG_LIMIT and writer.is_alive():
+            time.sleep(0.02)
 
 
 # --- incremental state -----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from queue import Queue
 from unittest.mock import MagicMock
 
 import freezegun
@@ -178,6 +180,67 @@ class TestOnceJsonDecoder:
         assert list(decoder.decode(self._response(b'[{"id": 1}, {"id": 2}]'))) == [{"id": 1}, {"id": 2}]
         assert list(decoder.decode(self._response(b"[]"))) == [{}]
         assert list(decoder.decode(self._response(b'{"contracts": [{"id": "a"'))) == [{}]
+
+
+class TestWaitForWriter:
+    @staticmethod
+    def _transformation(queue):
+        requester = MagicMock()
+        requester.message_repository._queue = queue
+        return components.WaitForWriter(requester=requester)
+
+    @staticmethod
+    def _in_a_worker(transformation):
+        worker = threading.Thread(target=transformation.transform, args=({"id": "a"},))
+        worker.start()
+        return worker
+
+    @staticmethod
+    def _queue_holding(n):
+        queue = Queue()
+        for index in range(n):
+            queue.put(index)
+        return queue
+
+    def test_a_worker_waits_while_the_writer_is_behind_and_resumes_once_it_caught_up(self, monkeypatch):
+        monkeypatch.setattr(components, "WRITER_BACKLOG_LIMIT", 3)
+        queue = self._queue_holding(4)
+        worker = self._in_a_worker(self._transformation(queue))
+
+        worker.join(0.3)
+        assert worker.is_alive()  # 4 records wait for the writer: over the limit of 3
+        queue.get()
+        worker.join(10)
+        assert not worker.is_alive()
+
+    def test_a_worker_does_not_wait_at_the_limit(self, monkeypatch):
+        monkeypatch.setattr(components, "WRITER_BACKLOG_LIMIT", 3)
+        worker = self._in_a_worker(self._transformation(self._queue_holding(3)))
+        worker.join(10)
+        assert not worker.is_alive()
+
+    def test_the_writer_itself_never_waits(self, monkeypatch):
+        monkeypatch.setattr(components, "WRITER_BACKLOG_LIMIT", 0)
+        record = {"id": "a"}
+        self._transformation(self._queue_holding(5)).transform(record)  # on the main thread: returns at once
+        assert record == {"id": "a"}
+
+    def test_without_the_cdk_queue_it_only_passes_records_through(self):
+        requester = MagicMock(spec=["message_repository"])
+        requester.message_repository = object()
+        transformation = components.WaitForWriter(requester=requester)
+        worker = self._in_a_worker(transformation)
+        worker.join(10)
+        assert not worker.is_alive() and transformation._queue is None
+
+    def test_the_pinned_cdk_gives_requesters_the_writer_queue(self):
+        from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
+        from airbyte_cdk.sources.message.repository import InMemoryMessageRepository
+
+        queue = Queue()
+        requester = MagicMock()
+        requester.message_repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
+        assert components.WaitForWriter(requester=requester)._queue is queue
 
 
 class TestClampFutureState:

@@ -147,11 +147,11 @@ def test_contracts_backfill_windows_feed_the_incremental_stream():
     assert f"'{floor}.000Z'" in backfill["retriever"]["requester"]["request_parameters"]["updatedAt"]
 
 
-def test_custom_field_work_is_one_python_transformation_per_record():
+def test_large_streams_flatten_custom_fields_in_one_transformation_then_wait_for_the_writer():
     for stream in INCREMENTAL:
         for variant in _variants(stream):
-            transformations = variant["transformations"]
-            assert [t["type"] for t in transformations] == ["CustomTransformation"]
+            classes = [t["class_name"].rsplit(".", 1)[-1] for t in variant["transformations"]]
+            assert classes == ["FlattenCustomFields", "WaitForWriter"], (stream, classes)
 
 
 def test_stream_list_equals_the_contributing_table():
@@ -167,6 +167,6 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
     module = register_components()
     names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
     assert names == {"CustomFieldsSchemaLoader", "FlattenCustomFields", "ClampFutureState", "ConfigFieldValidator",
-                     "WindowEndFilter", "EnvelopeExtractor", "OnceJsonDecoder"}
+                     "WindowEndFilter", "EnvelopeExtractor", "OnceJsonDecoder", "WaitForWriter"}
     for name in names:
         assert getattr(module, name).__doc__.startswith("YAML cannot ")
