@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from queue import Queue
 from unittest.mock import MagicMock
@@ -241,6 +242,24 @@ class TestWaitForWriter:
         requester = MagicMock()
         requester.message_repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
         assert components.WaitForWriter(requester=requester)._queue is queue
+
+
+class TestKeepPageBuffersOutOfTheHeap:
+    def test_sets_a_fixed_mmap_threshold_through_mallopt(self, monkeypatch):
+        calls = []
+        libc = MagicMock()
+        libc.mallopt.side_effect = lambda param, value: calls.append((param, value)) or 1
+        monkeypatch.setattr(components.ctypes, "CDLL", lambda name: libc)
+        assert components.keep_page_buffers_out_of_the_heap() is True
+        assert calls == [(-3, 64 * 1024)]  # M_MMAP_THRESHOLD, 64 KiB
+
+    def test_a_c_library_without_mallopt_is_left_alone(self, monkeypatch):
+        monkeypatch.setattr(components.ctypes, "CDLL", lambda name: MagicMock(spec=[]))
+        assert components.keep_page_buffers_out_of_the_heap() is False
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt exists on Linux only")
+    def test_glibc_accepts_the_setting(self):
+        assert components.keep_page_buffers_out_of_the_heap() is True
 
 
 class TestClampFutureState:
