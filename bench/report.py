@@ -131,7 +131,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
         if sc.rate_limit:
             cond.append(f"rate limit {sc.rate_limit} (requests/seconds)")
         if sc.source_options:
-            cond.append("ours with " + ", ".join(f"{k}={v}" for k, v in sc.source_options.items()))
+            cond.append("ours with " + ", ".join(f"{k}={'its default' if v is None else v}" for k, v in sc.source_options.items()))
         lines.append(f"### ({res['scenario']}) {res['title']}")
         lines.append("")
         lines.append(f"{'; '.join(cond)}. Limited by: {sc.limited_by}. ({res['seconds']} s)")

@@ -37,8 +37,10 @@ def source_spec() -> dict[str, Any] | None:
 
 
 def ours_config(ctx: Context) -> dict[str, Any]:
+    # a source option set to None leaves that setting to the connector's default
     wanted = {"api_key": ctx.api_key, "base_url": ctx.url, "start_date": START_DATE, "num_workers": 8,
               "page_size": 50, **ctx.source_options}
+    wanted = {k: v for k, v in wanted.items() if v is not None}
     spec = source_spec()
     if spec is None:
         return wanted
