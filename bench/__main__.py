@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if contenders and (bad := [c for c in contenders if c not in ALL]):
         parser.error(f"unknown contender(s) {bad}; choose among {list(ALL)}")
 
-    started = dt.datetime.now(dt.UTC)
+    started, host = dt.datetime.now(dt.UTC), machine()  # load and commit as the run starts, not as it ends
     t0 = time.perf_counter()
     results = runner.run([SCENARIOS[k] for k in keys], quick=args.quick, contenders=contenders, size=args.size,
                          timeout_s=args.timeout or (120 if args.quick else 900), keep=args.keep)
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": started.isoformat(timespec="seconds"),
         "command": "python -m bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
         "quick": args.quick,
-        "machine": machine(),
+        "machine": host,
         "total_seconds": round(time.perf_counter() - t0, 1),
         "scenarios": [{**res, "ratios": report.ratios(res), "targets": report.targets(res)} for res in results],
     }

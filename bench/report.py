@@ -192,9 +192,10 @@ def main(argv: list[str] | None = None) -> None:
     parts = []
     for doc in docs:
         m = doc["machine"]
+        load = m.get("loadavg_at_start")
+        load = f", load average at start {', '.join(f'{x:.1f}' for x in load)}" if load else ""
         parts.append(f"Run {doc['date']}: `{doc['command']}` ({doc['total_seconds']} s), {m.get('nproc')} CPUs "
-                     f"({m.get('cpu', '?')}), Python {m.get('python')}, load average at start "
-                     f"{', '.join(f'{x:.1f}' for x in m.get('loadavg_at_start', []))}, commit {m.get('git_commit', '?')}.")
+                     f"({m.get('cpu', '?')}), Python {m.get('python')}{load}, commit {m.get('git_commit', '?')}.")
         parts.append("")
         parts.append(markdown(doc["scenarios"]))
     print("\n".join(parts))
