@@ -312,19 +312,19 @@ class WaitForWriter(RecordTransformation):
     requester: HttpRequester
 
     def __post_init__(self) -> None:
-        # Every requester gets the repository that feeds the writer's queue. `_queue` is private: on a CDK
-        # without it only the CDK's own bound is left (a unit test pins it on the pinned CDK).
-        self._queue = getattr(self.requester.message_repository, "_queue", None)
+        # Every requester gets the repository that feeds the writer's queue (`_queue`, private), a
+        # `queue.Queue` whose items are in the deque `.queue`: its length needs no lock, where `qsize()`'s
+        # lock, taken for every record, was contended with the writer's (9 % of the workers' samples under
+        # py-spy). On a CDK without them only the CDK's own bound is left (a unit test pins them).
+        self._waiting = getattr(getattr(self.requester.message_repository, "_queue", None), "queue", None)
 
     def transform(self, record: MutableMapping[str, Any], config: Any = None, stream_state: Any = None,
                   stream_slice: Any = None) -> None:
-        queue, writer = self._queue, threading.main_thread()
-        if queue is None or threading.current_thread() is writer:
+        waiting, writer = self._waiting, threading.main_thread()
+        if waiting is None or threading.current_thread() is writer:
             return  # the writer (`check`, a synchronous read) must never wait for itself
-        # `len(queue.queue)`, not `qsize()`: the length of the deque needs no lock, and `qsize()`'s lock,
-        # taken for every record, was contended with the writer's (9 % of the workers' samples, py-spy).
         # Stops waiting once the writer has exited: a worker left behind must not hold up interpreter exit.
-        while len(queue.queue) > WRITER_BACKLOG_LIMIT and writer.is_alive():
+        while len(waiting) > WRITER_BACKLOG_LIMIT and writer.is_alive():
             time.sleep(0.02)
 
 

@@ -232,7 +232,7 @@ class TestWaitForWriter:
         transformation = components.WaitForWriter(requester=requester)
         worker = self._in_a_worker(transformation)
         worker.join(10)
-        assert not worker.is_alive() and transformation._queue is None
+        assert not worker.is_alive() and transformation._waiting is None
 
     def test_the_pinned_cdk_gives_requesters_the_writer_queue(self):
         from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
@@ -241,7 +241,7 @@ class TestWaitForWriter:
         queue = Queue()
         requester = MagicMock()
         requester.message_repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
-        assert components.WaitForWriter(requester=requester)._queue is queue
+        assert components.WaitForWriter(requester=requester)._waiting is queue.queue
 
 
 class TestKeepPageBuffersOutOfTheHeap:
