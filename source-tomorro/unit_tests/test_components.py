@@ -222,9 +222,12 @@ class TestWaitForWriter:
 
     def test_the_writer_itself_never_waits(self, monkeypatch):
         monkeypatch.setattr(components, "WRITER_BACKLOG_LIMIT", 0)
-        record = {"id": "a"}
-        self._transformation(self._queue_holding(5)).transform(record)  # on the main thread: returns at once
-        assert record == {"id": "a"}
+
+        def wait(seconds):
+            raise AssertionError("the writer thread waited for itself")
+
+        monkeypatch.setattr(components.time, "sleep", wait)
+        self._transformation(self._queue_holding(5)).transform({"id": "a"})  # pytest runs on the main thread
 
     def test_without_the_cdk_queue_it_only_passes_records_through(self):
         requester = MagicMock(spec=["message_repository"])
