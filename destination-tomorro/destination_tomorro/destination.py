@@ -159,6 +159,7 @@ class DestinationTomorro(Destination):
                 batch_size=cfg.batch_size, max_concurrency=cfg.max_concurrency, dry_run=cfg.dry_run,
                 max_retries=cfg.max_retries, rejected_rows_path=cfg.rejected_rows_path)
             since_state: Counter[tuple[str | None, str]] = Counter()
+            states_emitted = 0
             for message in input_messages:
                 if message.type == Type.STATE and message.state is not None:
                     # Emitting a state message indicates that all records which came before it have been
@@ -166,6 +167,7 @@ class DestinationTomorro(Destination):
                     # output the state message to indicate it's safe to checkpoint state.
                     writer.flush_all()
                     message.state.destinationStats = AirbyteStateStats(recordCount=float(_pop_count(message, since_state)))
+                    states_emitted += 1
                     yield message
                 elif message.type == Type.RECORD and message.record is not None:
                     record = message.record

@@ -48,6 +48,7 @@ from .mapping import (
     diff_contract,
     diff_counterparty,
 )
+from .report import RejectedRow, ReportWarning, StreamCounts, WriteReport
 
 logger = logging.getLogger("airbyte")
 LIST_THRESHOLD = 20  # distinct counterparty names in one batch above which listing all is cheaper
@@ -476,6 +477,18 @@ class TomorroWriter:
         payload = {label: {**stats.as_dict(), "dry_run": self.dry_run} for label, stats in self.stats.items()}
         lines.append((f"{STATS_LOG_PREFIX}{json.dumps(payload, sort_keys=True)}", False))
         return lines
+
+    def report(self, states_emitted: int) -> WriteReport:
+        """This sync's account for tools driving the console script (see report.py)."""
+        warnings = [ReportWarning(route.label, "unknown_columns",
+                                  f"columns matching no {route.object} attribute or smart field were not sent: "
+                                  f"{', '.join(sorted(route.mapper.unknown_columns))}")
+                    for route in self.routes.values() if route.mapper and route.mapper.unknown_columns]
+        return WriteReport(
+            streams={label: StreamCounts(**stats.as_dict()) for label, stats in self.stats.items()},
+            rejected_rows=[RejectedRow(r.stream, r.key, r.reason, r.status_code) for r in self.rejections],
+            rejected_rows_total=len(self.rejections), warnings=warnings, dry_run=self.dry_run,
+            states_emitted=states_emitted)
 
     def raise_if_too_many_rejected(self, max_rejected_ratio: float) -> None:
         """Fail the sync (config_error) when any row was rejected, unless the rejected fraction

@@ -251,3 +251,19 @@ def test_machine_readable_stats_line(fake, config, ab):
     stats = json.loads(line.removeprefix("tomorro-destination stats "))
     assert stats == {"counterparties": {"received": 1, "created": 1, "updated": 0, "unchanged": 0, "rejected": 0,
                                         "superseded": 0, "dry_run": False}}
+
+
+def test_write_ends_with_the_report_every_row_accounted_for(fake, config, ab):
+    from destination_tomorro.report import WriteReport
+
+    rows = [{"name": "A"}, {"name": "B", "status": "bogus"}, {"name": "A"}]
+    messages = [ab.record("counterparties", row) for row in rows] + [ab.state("counterparties", 1)]
+    out, _ = run(config, ab.catalog(("counterparties", "append_dedup")), messages)
+    reports = [WriteReport.from_message(json.loads(json.dumps({"type": "TRACE", "trace": {
+        "type": "ANALYTICS", "analytics": {"type": m.trace.analytics.type, "value": m.trace.analytics.value}}})))
+        for m in out if m.type == Type.TRACE and m.trace.analytics is not None]
+    assert len(reports) == 1
+    counts = reports[0].streams["counterparties"]
+    assert (counts.received, counts.created, counts.rejected, counts.superseded) == (3, 1, 1, 1)
+    assert counts.accounted == counts.received
+    assert [r.key for r in reports[0].rejected_rows] == ["b"] and reports[0].states_emitted == 1
