@@ -182,6 +182,7 @@ class DestinationTomorro(Destination):
                         writer.flush(key)
             writer.flush_all()
             yield from (_log(text, Level.WARN if warn else Level.INFO) for text, warn in writer.summary())
+            yield writer.report(states_emitted).to_message()
         except TomorroError as exc:
             raise to_traced_exception(exc) from None
         finally:
