@@ -175,3 +175,52 @@ def test_warm_serializes_every_record_and_changes_nothing(sb, api):
     out = sb.warm()
     assert out["contracts"] == len(sb.records("contracts")) and out["seconds"] >= 0
     assert api.get("/contracts", limit=50).json() == before
+
+
+def test_api_profiles_lists_none_active_and_every_known_profile_with_its_description(sb):
+    from tomorro_sandbox.assumptions import API_PROFILES
+
+    out = requests.get(sb.root_url + "/_sandbox/api-profiles", timeout=10).json()
+    assert out == {"profiles": [], "known": {n: p.description for n, p in API_PROFILES.items()}}
+    assert len(out["known"]) == 10 and sb.api_profiles() == out
+
+
+def test_put_api_profiles_replaces_the_active_set(sb, api):
+    out = sb.set_api_profiles(["slim-contracts", "envelope-snake", "slim-contracts"])
+    assert out["profiles"] == ["envelope-snake", "slim-contracts"]  # declaration order, once each
+    assert list(api.get("/contracts").json()["data"][0]) == ["id", "name", "status"]
+    assert sb.set_api_profiles(["no-has-next"])["profiles"] == ["no-has-next"]
+    assert list(api.get("/contracts", limit=1).json()) == ["contracts", "nextCursor", "previousCursor"]
+    assert sb.set_api_profiles([])["profiles"] == []
+    assert "hasNext" in api.get("/contracts", limit=1).json()
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    ({"profiles": ["slim-contracts", "bogus"]}, "unknown API profile 'bogus' (known: envelope-intro, envelope-snake"),
+    ({"profiles": ["envelope-intro", "envelope-snake"]},
+     "'envelope-intro' and 'envelope-snake' cannot be active together"),
+    ({"profiles": ["updated-filter-ignored", "updated-filter-refused"]}, "cannot be active together"),
+    ({"profiles": "slim-contracts"}, "profiles must be an array"),
+    ({"profiles": [3]}, "must be a list of profile names"),
+])
+def test_put_api_profiles_given_bad_names_is_400_and_changes_nothing(sb, body, fragment):
+    sb.set_api_profiles(["sort-ignored"])
+    r = requests.put(sb.root_url + "/_sandbox/api-profiles", json=body, timeout=10)
+    assert r.status_code == 400 and fragment in " ".join(r.json()["message"]), r.text
+    assert sb.api_profiles()["profiles"] == ["sort-ignored"]
+
+
+def test_reset_restores_the_profiles_given_at_start():
+    with SandboxServer(contracts=10, counterparties=5, api_profiles=("slim-contracts", "no-has-next")) as sb:
+        assert sb.api_profiles()["profiles"] == ["no-has-next", "slim-contracts"]
+        sb.set_api_profiles(["envelope-intro"])
+        sb.reset(seed=3)
+        assert sb.api_profiles()["profiles"] == ["no-has-next", "slim-contracts"]
+        r = Api(sb).get("/contracts").json()
+        assert list(r) == ["contracts", "nextCursor", "previousCursor"] and list(r["contracts"][0]) == [
+            "id", "name", "status"]
+
+
+def test_sandbox_server_given_unknown_profile_raises_naming_it():
+    with pytest.raises(ValueError, match="unknown API profile 'slim' "):
+        SandboxServer(api_profiles=["slim"])

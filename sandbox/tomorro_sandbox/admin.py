@@ -5,6 +5,7 @@ import time
 
 from .errors import ApiError, BadRequest, NotFound
 from .models import create_contract
+from .profiles import ApiShape, ProfileError, known_profiles
 from .routes import Router
 from .seed import SeedOptions
 from .wire import Request, Response, ok, raw
@@ -107,6 +108,7 @@ def reset(app, req):
     opts = SeedOptions(**{**base.__dict__, **_counts(body, *body)})
     app.store.load(opts)
     app.faults.reset_rng(opts.seed)
+    app.shape = ApiShape(app.config.api_profiles)
     app.mutations = 0
     return ok({"status": "ok", "options": opts.__dict__,
                "counts": {"contracts": len(app.store.contracts), "counterparties": len(app.store.counterparties),
@@ -162,6 +164,18 @@ def warm(app, req):
     return ok({**out, "seconds": round(time.perf_counter() - t, 3)})
 
 
+def api_profiles(app, req):
+    if req.method == "PUT":
+        names = _body(req).get("profiles")
+        if not isinstance(names, list):
+            raise BadRequest("profiles must be an array of API profile names")
+        try:
+            app.shape = ApiShape(names)
+        except ProfileError as e:
+            raise BadRequest(str(e)) from None
+    return ok({"profiles": list(app.shape.names), "known": known_profiles()})
+
+
 def signed_file(app, req, id: str):
     try:
         expires = int(req.query.get("expires", "0"))
@@ -186,4 +200,6 @@ ADMIN = Router([
     ("GET", "/clock", clock),
     ("POST", "/clock", clock),
     ("GET", "/files/{id}", signed_file),
+    ("GET", "/api-profiles", api_profiles),
+    ("PUT", "/api-profiles", api_profiles),
 ], "/_sandbox")

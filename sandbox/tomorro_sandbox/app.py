@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .faults import Faults, FaultSettings
+from .profiles import ApiShape
 from .seed import SeedOptions
 from .store import Store
 
@@ -37,6 +38,7 @@ class AppConfig:
     api_key: str = "sandbox-key"  # noqa: S105 - the documented sandbox default, not a secret
     dedup_external_id: bool = False
     faults: FaultSettings = field(default_factory=FaultSettings)
+    api_profiles: tuple = ()  # names in assumptions.API_PROFILES; restored by /_sandbox/reset
 
 
 class App:
@@ -48,4 +50,6 @@ class App:
         self.faults = Faults(config.seed.seed, config.faults)
         self.faults.update()  # validates the start settings
         self.stats = Stats()
+        # the active API profiles, replaced whole (PUT /_sandbox/api-profiles); a handler reads it once
+        self.shape = ApiShape(config.api_profiles)
         self.mutations = 0  # feeds the mutate RNG so successive calls differ, deterministically

@@ -19,7 +19,7 @@ from .wire import Request, Response, ok, raw
 
 def list_contracts(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.CONTRACTS, app.store.contracts)
+        return L.run_list(req, L.CONTRACTS, app.store.contracts, app.shape)
 
 
 def get_contract(app, req: Request, id: str) -> Response:
@@ -32,13 +32,15 @@ def get_contract(app, req: Request, id: str) -> Response:
 def post_contract(app, req: Request) -> Response:
     body = req.json()
     with app.store.lock:
-        return ok(create_contract(app.store, body, app.dedup_external_id), 201)
+        rec = create_contract(app.store, body, app.dedup_external_id)
+    return ok(app.shape.write_echo(L.CONTRACTS.path, rec), 201)
 
 
 def patch_contract_(app, req: Request, id: str) -> Response:
     body = req.json()
     with app.store.lock:
-        return ok(patch_contract(app.store, id, body))
+        rec = patch_contract(app.store, id, body)
+    return ok(app.shape.write_echo(L.CONTRACTS.path, rec))
 
 
 def contract_signed_files(app, req: Request, id: str) -> Response:
@@ -65,7 +67,7 @@ def contract_clauses(app, req: Request, id: str) -> Response:
 
 def list_counterparties(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.COUNTERPARTIES, app.store.counterparties)
+        return L.run_list(req, L.COUNTERPARTIES, app.store.counterparties, app.shape)
 
 
 def get_counterparty(app, req: Request, id: str) -> Response:
@@ -89,7 +91,7 @@ def patch_counterparty_(app, req: Request, id: str) -> Response:
 
 def list_members(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.MEMBERS, app.store.members)
+        return L.run_list(req, L.MEMBERS, app.store.members, app.shape)
 
 
 def get_member(app, req: Request, id: str) -> Response:
@@ -104,7 +106,7 @@ def get_member(app, req: Request, id: str) -> Response:
 
 def list_contract_types(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.CONTRACT_TYPES, Collection(app.store.d.contract_types))
+        return L.run_list(req, L.CONTRACT_TYPES, Collection(app.store.d.contract_types), app.shape)
 
 
 def contract_type_templates(app, req: Request, id: str) -> Response:
@@ -145,7 +147,7 @@ def list_smart_fields(app, req: Request) -> Response:
         raise BadRequest(f"lang must be one of the following values: {', '.join(A.LANGS)}")
     view = {f["id"]: {"id": f["id"], "name": f["names"][lang], "type": f["type"], "object": f["object"]}
             for f in app.store.d.smart_fields.values()}
-    return L.run_list(req, L.SMART_FIELDS, Collection(view),
+    return L.run_list(req, L.SMART_FIELDS, Collection(view), app.shape,
                       project=lambda f: {"id": f["id"], "name": f["name"], "type": f["type"]})
 
 
@@ -157,7 +159,7 @@ def list_options(app, req: Request, id: str) -> Response:
         raise BadRequest(f"smart field '{f['names']['gb']}' is of type {f['type']}; only select and "
                          "multiselect fields have options")
     opts = Collection({o["id"]: o for o in app.store.d.options[id]})
-    return L.run_list(req, L.OPTIONS, opts, path=f"/smart-fields/{id}/options")
+    return L.run_list(req, L.OPTIONS, opts, app.shape, path=f"/smart-fields/{id}/options")
 
 
 def get_custom_object(app, req: Request, id: str) -> Response:

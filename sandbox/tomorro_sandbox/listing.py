@@ -1,15 +1,18 @@
 """Every list route declared once: its filters, sort fields, default sort, extra parameters and
 envelope. `run_list` validates the query against the declaration (unknown parameter -> 400,
-NestJS forbidNonWhitelisted [ASSUMED]) and paginates."""
+NestJS forbidNonWhitelisted [ASSUMED]), paginates, and serves the page in the shape the active API
+profiles ask for (envelope, items, filters and sort honoured or not: see profiles.ApiShape)."""
 
 from dataclasses import dataclass, field
 
 import orjson
 
 from . import assumptions as A
+from .envelopes import ENVELOPES, PageContext
 from .errors import BadRequest
 from .filters import FilterDef, field_getter, nested_id, parse_filters, parse_sort
-from .pagination import camel_envelope, data_envelope, paginate, parse_limit
+from .pagination import paginate, parse_limit
+from .profiles import ApiShape
 from .store import Collection
 from .wire import Request, Response, raw
 
@@ -23,7 +26,8 @@ class ListSpec:
     filters: dict
     sorts: tuple
     default_sort: str
-    envelope: str = "data"  # "data" or the camel envelope's items key
+    envelope: str = "snake"  # the documented envelope (envelopes.py): "snake" or "camel"
+    items_key: str = "data"  # the camel envelope's items key
     extra: tuple = field(default=())  # accepted parameters that are not filters (lang)
 
 
@@ -44,6 +48,7 @@ CONTRACTS = ListSpec(
     },
     ("id", "name", "status", "createdAt", "updatedAt", "startAt", "endAt"),  # [ASSUMED]
     "-createdAt",
+    "camel",
     A.CONTRACTS_ITEMS_KEY,
 )
 COUNTERPARTIES = ListSpec(
@@ -65,6 +70,7 @@ CONTRACT_TYPES = ListSpec(
     {"isPublished": FilterDef("bool", field_getter("isPublished"), ops=("eq",))},
     ("id", "name"),
     "name",
+    "camel",
     A.CONTRACT_TYPES_ITEMS_KEY,
 )
 SMART_FIELDS = ListSpec(
@@ -93,7 +99,7 @@ def check_params(query: dict, allowed) -> None:
         raise BadRequest([f"property {k} should not exist" for k in unknown])
 
 
-def run_list(req: Request, spec: ListSpec, coll: Collection, path: str | None = None,
+def run_list(req: Request, spec: ListSpec, coll: Collection, shape: ApiShape, path: str | None = None,
              project=None) -> Response:
     """Validate the query, paginate `coll`, wrap in the route's envelope.
 
@@ -101,15 +107,22 @@ def run_list(req: Request, spec: ListSpec, coll: Collection, path: str | None = 
     (smart fields carry `object`); otherwise the cached bytes are joined as they are.
     """
     q = req.query
-    check_params(q, (*_PAGING, *spec.filters, *spec.extra))
+    modes = shape.filter_modes(spec.path, spec.filters)
+    filters = {p: d for p, d in spec.filters.items() if p not in modes}
+    ignored = [p for p, mode in modes.items() if mode == "ignored"]  # "refused" ones are unknown parameters
+    check_params(q, (*_PAGING, *filters, *ignored, *spec.extra))
     limit = parse_limit(q)
-    sort = parse_sort(q.get("sort"), spec.sorts, spec.default_sort)
-    preds = parse_filters(q, spec.filters)
-    page = paginate(coll, sort, preds, limit, q)
-    if project is None:
+    # an ignored sort is not even validated: the server serves its default order whatever it says
+    sort = parse_sort(q.get("sort") if shape.sort_honoured(spec.path) else None, spec.sorts, spec.default_sort)
+    page = paginate(coll, sort, parse_filters(q, filters), limit, q)
+    view = shape.item_view(spec.path)
+    if project is None and view is None:
         items = [coll.raw(i) for i in page.ids]
     else:
-        items = [orjson.dumps(project(coll.records[i])) for i in page.ids]
-    if spec.envelope == "data":
-        return raw(data_envelope(page, items, path or spec.path, q, limit))
-    return raw(camel_envelope(spec.envelope, page, items))
+        items = [orjson.dumps((view or _same)((project or _same)(coll.records[i]))) for i in page.ids]
+    ctx = PageContext(spec.items_key, path or spec.path, q, limit, shape.has_flags(spec.path))
+    return raw(ENVELOPES[shape.envelope(spec.path, spec.envelope)](page, items, ctx))
+
+
+def _same(rec: dict) -> dict:
+    return rec
