@@ -4,7 +4,9 @@ import random
 import time
 
 from .errors import ApiError, BadRequest, NotFound
-from .models import create_contract
+from .ground_truth import COLLECTIONS
+from .models_contract import create_contract
+from .models_counterparty import create_counterparty
 from .profiles import ApiShape, ProfileError, known_profiles
 from .routes import Router
 from .seed import SeedOptions
@@ -80,8 +82,6 @@ def mutate(app, req):
 
 
 def _new_counterparty(app, rng, now: str) -> dict:
-    from .models_counterparty import create_counterparty
-
     rec = create_counterparty(app.store, {"name": f"Mutated Partner {rng.randrange(10**6)}"})
     rec = {**rec, "createdAt": now, "updatedAt": now}
     app.store.counterparties.put(rec)
@@ -90,7 +90,7 @@ def _new_counterparty(app, rng, now: str) -> dict:
 
 def _new_contract(app, rng, now: str) -> dict:
     st = app.store
-    tid = rng.choice(sorted(st.d.template_type))
+    tid = rng.choice(st.template_ids())
     cps = st.counterparties.records
     ref = {"id": rng.choice(sorted(cps))} if cps else {"name": "Mutated Partner"}
     rec = create_contract(st, {"templateId": tid, "counterparty": ref}, dedup=False)
@@ -110,14 +110,10 @@ def reset(app, req):
     app.faults.reset_rng(opts.seed)
     app.shape = ApiShape(app.config.api_profiles)
     app.mutations = 0
-    return ok({"status": "ok", "options": opts.__dict__,
-               "counts": {"contracts": len(app.store.contracts), "counterparties": len(app.store.counterparties),
-                          "members": len(app.store.members), "smart-fields": len(app.store.d.smart_fields)}})
+    return ok({"status": "ok", "options": opts.__dict__, "counts": app.store.counts()})
 
 
 def records(app, req, collection: str):
-    from .ground_truth import COLLECTIONS
-
     fn = COLLECTIONS.get(collection)
     if fn is None:
         raise NotFound(f"unknown collection '{collection}' (known: {', '.join(COLLECTIONS)})")

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .faults import Faults, FaultSettings
+from .listing import default_orders
 from .profiles import ApiShape
 from .seed import SeedOptions
 from .store import Store
@@ -46,7 +47,7 @@ class App:
         self.config = config
         self.api_key = config.api_key
         self.dedup_external_id = config.dedup_external_id
-        self.store = Store(config.seed)
+        self.store = Store(config.seed, default_orders())
         self.faults = Faults(config.seed.seed, config.faults)
         self.faults.update()  # validates the start settings
         self.stats = Stats()

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import orjson
 
 from . import assumptions as A
+from .collection import Collection
 from .envelopes import ENVELOPES, PageContext
 from .errors import BadRequest
 from .filters import FilterDef, field_getter, nested_id, parse_filters, parse_sort
 from .pagination import paginate, parse_limit
 from .profiles import ApiShape
-from .store import Collection
 from .wire import Request, Response, raw
 
 _PAGING = ("limit", "after", "before", "sort")
@@ -89,8 +89,10 @@ OPTIONS = ListSpec(
 )
 
 
-def default_sort(spec: ListSpec):
-    return parse_sort(None, spec.sorts, spec.default_sort)
+def default_orders() -> dict:
+    """Store collection name -> the sort order its list serves by default (indexed at load)."""
+    return {name: parse_sort(None, spec.sorts, spec.default_sort)
+            for name, spec in (("contracts", CONTRACTS), ("counterparties", COUNTERPARTIES), ("members", MEMBERS))}
 
 
 def check_params(query: dict, allowed) -> None:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import orjson
 
 from . import assumptions as A
+from .collection import Collection
 from .errors import BadRequest
 from .filters import TIMESTAMP_FIELDS, Predicate, SortSpec, is_uuid, key_component, make_key, sort_string
-from .store import Collection
 
 _AFTER_ALL = (9,)  # greater than any flag (0 or 1): c + _AFTER_ALL follows every key starting with c
 

@@ -21,13 +21,14 @@ from urllib.parse import parse_qsl
 import orjson
 
 from .admin import ADMIN
-from .app import App
+from .app import App, AppConfig
 from .auth import check_api_key, version_headers
 from .client import AdminClient
 from .errors import ApiError, route_not_found
-from .faults import Draw
+from .faults import Draw, FaultSettings
 from .profiles import ApiShape
 from .routes import API
+from .seed import SeedOptions
 from .wire import Request, Response
 
 log = logging.getLogger("tomorro_sandbox")
@@ -79,7 +80,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if req.path.startswith("/_sandbox/") or req.path == "/_sandbox":
             self._send(self._admin(app, req), Draw())
         elif req.path in ("/v2/openapi.json", "/v2/openapi.yaml"):
-            from .spec import spec_response
+            from .spec import spec_response  # loads PyYAML: only when the document is asked for
 
             self._send(spec_response(req.path), Draw())
         else:
@@ -177,10 +178,6 @@ def serve_in_thread(httpd: SandboxHTTPServer) -> threading.Thread:
 def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=15,
                  api_key="sandbox-key", dedup_external_id=False, api_profiles=(), **faults):  # noqa: S107
     """Keyword options of SandboxServer / SandboxProcess -> AppConfig; a bad option raises ValueError."""
-    from .app import AppConfig
-    from .faults import FaultSettings
-    from .seed import SeedOptions
-
     profiles = ApiShape(api_profiles).names  # validates: unknown or contradictory names -> ProfileError
     return AppConfig(SeedOptions(seed, contracts, counterparties, fields, members), api_key,
                      dedup_external_id, FaultSettings(**faults), profiles)
