@@ -87,6 +87,14 @@ def test_records_returns_api_shapes(sb, collection):
         assert "contractId" in recs[0]
 
 
+def test_reset_with_updated_skew_reseeds_a_young_account(sb):
+    assert sb.reset(updated_skew="recent")["options"]["updated_skew"] == "recent"
+    contracts = sb.records("contracts")
+    assert sum(c["updatedAt"] >= "2024-10-03" for c in contracts) / len(contracts) > 0.8
+    assert sb.reset()["options"]["updated_skew"] == "uniform"  # back to the start options
+    assert sum(c["updatedAt"] >= "2024-10-03" for c in sb.records("contracts")) / len(contracts) < 0.3
+
+
 def test_records_of_unknown_collection_is_404(sb):
     with pytest.raises(RuntimeError, match="404"):
         sb.records("folders")
@@ -128,6 +136,7 @@ def test_records_created_at_runtime_get_the_same_ids_for_the_same_requests():
     ("/delete", {"contracts": [[]]}, "contracts must be an array of ids"),
     ("/reset", {"seed": "x"}, "seed must be a non-negative integer"),
     ("/reset", {"bogus": 1}, "unknown seed options: bogus"),
+    ("/reset", {"updated_skew": "old"}, "updated_skew must be one of uniform, recent, got 'old'"),
     ("/clock", {"offset_seconds": "x"}, "offset_seconds must be a number"),
     ("/faults", {"rate_limit": 5}, "N/SECONDS"),
 ])

@@ -117,3 +117,11 @@ def test_sandbox_process_passes_api_profiles_to_the_command():
         body = requests.get(sp.url + "/contracts", headers={"x-api-key": sp.api_key}, timeout=10).json()
         assert "hasNext" not in body and body["nextCursor"] is None
         assert sp.set_api_profiles([])["profiles"] == []
+
+
+def test_updated_skew_flag_seeds_a_young_account_and_refuses_unknown_values():
+    with SandboxProcess(contracts=300, counterparties=20, updated_skew="recent") as sp:
+        contracts = sp.records("contracts")
+        assert sum(c["updatedAt"] >= "2024-10-03" for c in contracts) / len(contracts) > 0.8
+    r = subprocess.run([str(SCRIPT), "serve", "--updated-skew", "old"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "invalid choice: 'old'" in r.stderr

@@ -105,7 +105,10 @@ def reset(app, req):
     unknown = sorted(set(body) - set(base.__dict__))
     if unknown:
         raise BadRequest(f"unknown seed options: {', '.join(unknown)} (known: {', '.join(base.__dict__)})")
-    opts = SeedOptions(**{**base.__dict__, **_counts(body, *body)})
+    try:
+        opts = SeedOptions(**{**base.__dict__, **body, **_counts(body, *(k for k in body if k != "updated_skew"))})
+    except ValueError as e:  # updated_skew
+        raise BadRequest(str(e)) from None
     app.store.load(opts)
     app.faults.reset_rng(opts.seed)
     app.shape = ApiShape(app.config.api_profiles)

@@ -8,6 +8,7 @@ import sys
 from .app import App
 from .faults import parse_rate
 from .profiles import ProfileError, known_profiles
+from .seed.grid import SKEWS
 from .server import SandboxHTTPServer, build_config
 
 
@@ -38,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--counterparties", type=int, default=120)
     s.add_argument("--fields", type=int, default=60)
     s.add_argument("--members", type=int, default=15)
+    s.add_argument("--updated-skew", choices=SKEWS, default="uniform",
+                   help="recent: most contracts and counterparties created and updated in the last 90 days")
     s.add_argument("--dedup-external-id", action="store_true",
                    help="409 on a second create with the same integration.externalId")
     s.add_argument("--latency-ms", type=float, default=0)

@@ -175,11 +175,11 @@ def serve_in_thread(httpd: SandboxHTTPServer) -> threading.Thread:
     return t
 
 
-def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=15,
+def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=15, updated_skew="uniform",
                  api_key="sandbox-key", dedup_external_id=False, api_profiles=(), **faults):  # noqa: S107
     """Keyword options of SandboxServer / SandboxProcess -> AppConfig; a bad option raises ValueError."""
     profiles = ApiShape(api_profiles).names  # validates: unknown or contradictory names -> ProfileError
-    return AppConfig(SeedOptions(seed, contracts, counterparties, fields, members), api_key,
+    return AppConfig(SeedOptions(seed, contracts, counterparties, fields, members, updated_skew), api_key,
                      dedup_external_id, FaultSettings(**faults), profiles)
 
 

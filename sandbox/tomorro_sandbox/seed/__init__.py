@@ -42,6 +42,6 @@ def _generate(opts: SeedOptions) -> SeedData:
     generate_contract_types(rng, d)
     generate_clauses(rng, d)
     generate_custom_objects(rng, d)
-    generate_counterparties(rng, d, opts.counterparties)
-    generate_contracts(rng, d, opts.contracts)
+    generate_counterparties(rng, d, opts.counterparties, opts.updated_skew)
+    generate_contracts(rng, d, opts.contracts, opts.updated_skew)
     return d

@@ -5,7 +5,7 @@ import random
 
 from ..formats import member_ref, new_id
 from . import vocab as V
-from .grid import TimeGrid
+from .grid import time_grid
 from .options import SeedData
 from .reference import field_value
 
@@ -18,11 +18,11 @@ def member_signatory(rng, m: dict) -> dict:
     return {"id": new_id(rng), "name": f"{u['firstname']} {u['lastname']}", "email": u["email"], "type": "member"}
 
 
-def generate_contracts(rng: random.Random, d: SeedData, n: int) -> None:
+def generate_contracts(rng: random.Random, d: SeedData, n: int, skew: str) -> None:
     # rng.random() is C-fast while choice()/sample() are Python-level: pick through it, and draw
     # field values from small per-field pools, so that 200,000 contracts take seconds.
     r = rng.random
-    grid = TimeGrid(n)
+    grid = time_grid(n, skew)
     members = list(d.members.values())
     active = [m for m in members if m["status"] == "active"] or members
     refs = [member_ref(m) for m in active]

@@ -2,13 +2,13 @@
 
 from ..formats import new_id
 from . import vocab as V
-from .grid import TimeGrid
+from .grid import time_grid
 from .options import SeedData
 from .reference import field_value
 
 
-def generate_counterparties(rng, d: SeedData, n: int) -> None:
-    grid = TimeGrid(n)
+def generate_counterparties(rng, d: SeedData, n: int, skew: str) -> None:
+    grid = time_grid(n, skew)
     cp_fields = [f for f in d.smart_fields.values() if f["object"] == "external_party"]
     for _ in range(n):
         cid = new_id(rng)

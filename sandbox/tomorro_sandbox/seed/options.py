@@ -2,14 +2,22 @@
 
 from dataclasses import dataclass, field
 
+from .grid import SKEWS
+
 
 @dataclass
 class SeedOptions:
-    seed: int = 42
+    seed: int = 42  # drives every draw: same options, same data
     contracts: int = 500
     counterparties: int = 120
-    fields: int = 60
-    members: int = 15
+    fields: int = 60  # smart fields, split between contracts and counterparties (at least 14: every type for both)
+    members: int = 15  # the first two are active admins
+    # how contracts' and counterparties' createdAt / updatedAt are spread (seed/grid.py)
+    updated_skew: str = "uniform"
+
+    def __post_init__(self):
+        if self.updated_skew not in SKEWS:
+            raise ValueError(f"updated_skew must be one of {', '.join(SKEWS)}, got {self.updated_skew!r}")
 
 
 @dataclass
