@@ -3,6 +3,7 @@ envelope. `run_list` validates the query against the declaration (unknown parame
 NestJS forbidNonWhitelisted [ASSUMED]), paginates, and serves the page in the shape the active API
 profiles ask for (envelope, items, filters and sort honoured or not: see profiles.ApiShape)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -101,29 +102,47 @@ def check_params(query: dict, allowed) -> None:
         raise BadRequest([f"property {k} should not exist" for k in unknown])
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How one list is served under one ApiShape (computed once per shape: requests only look it up)."""
+
+    allowed: frozenset  # query parameters accepted ("refused" filters are not: 400 as unknown ones)
+    filters: dict  # the filters honoured
+    sort_honoured: bool
+    view: Callable | None  # record -> list item, None when items are served whole
+    envelope: Callable
+    flags: bool
+
+
+def _plan(shape: ApiShape, spec: ListSpec) -> _Plan:
+    modes = shape.filter_modes(spec.path, spec.filters)
+    filters = {p: d for p, d in spec.filters.items() if p not in modes}
+    ignored = [p for p, mode in modes.items() if mode == "ignored"]
+    return _Plan(frozenset((*_PAGING, *filters, *ignored, *spec.extra)), filters, shape.sort_honoured(spec.path),
+                 shape.item_view(spec.path), ENVELOPES[shape.envelope(spec.path, spec.envelope)],
+                 shape.has_flags(spec.path))
+
+
 def run_list(req: Request, spec: ListSpec, coll: Collection, shape: ApiShape, path: str | None = None,
              project=None) -> Response:
-    """Validate the query, paginate `coll`, wrap in the route's envelope.
+    """Validate the query, paginate `coll`, wrap in the envelope the active API profiles ask for.
 
     `project` turns a record into its wire dict when the stored shape is not the wire shape
     (smart fields carry `object`); otherwise the cached bytes are joined as they are.
     """
     q = req.query
-    modes = shape.filter_modes(spec.path, spec.filters)
-    filters = {p: d for p, d in spec.filters.items() if p not in modes}
-    ignored = [p for p, mode in modes.items() if mode == "ignored"]  # "refused" ones are unknown parameters
-    check_params(q, (*_PAGING, *filters, *ignored, *spec.extra))
+    plan: _Plan = shape.derived(("list", spec.path), lambda: _plan(shape, spec))
+    check_params(q, plan.allowed)
     limit = parse_limit(q)
     # an ignored sort is not even validated: the server serves its default order whatever it says
-    sort = parse_sort(q.get("sort") if shape.sort_honoured(spec.path) else None, spec.sorts, spec.default_sort)
-    page = paginate(coll, sort, parse_filters(q, filters), limit, q)
-    view = shape.item_view(spec.path)
-    if project is None and view is None:
+    sort = parse_sort(q.get("sort") if plan.sort_honoured else None, spec.sorts, spec.default_sort)
+    page = paginate(coll, sort, parse_filters(q, plan.filters), limit, q)
+    if project is None and plan.view is None:
         items = [coll.raw(i) for i in page.ids]
     else:
-        items = [orjson.dumps((view or _same)((project or _same)(coll.records[i]))) for i in page.ids]
-    ctx = PageContext(spec.items_key, path or spec.path, q, limit, shape.has_flags(spec.path))
-    return raw(ENVELOPES[shape.envelope(spec.path, spec.envelope)](page, items, ctx))
+        view = plan.view or _same
+        items = [orjson.dumps(view((project or _same)(coll.records[i]))) for i in page.ids]
+    return raw(plan.envelope(page, items, PageContext(spec.items_key, path or spec.path, q, limit, plan.flags)))
 
 
 def _same(rec: dict) -> dict:

@@ -30,6 +30,7 @@ class ApiShape:
                                f"(known: {', '.join(A.API_PROFILES)})")
         self.names = tuple(n for n in A.API_PROFILES if n in set(names))  # declaration order, once each
         self._effects: dict = {}
+        self._derived: dict = {}
         setters: dict = {}
         for name in self.names:
             for aspect, target, value in A.API_PROFILES[name].effects:
@@ -39,6 +40,14 @@ class ApiShape:
                     raise ProfileError(f"API profiles {setters[key]!r} and {name!r} cannot be active together "
                                        f"(both set the {aspect} of {where})")
                 self._effects[key], setters[key] = value, name
+
+    def derived(self, key, build: Callable):
+        """A value computed from this shape once (a shape never changes: PUT replaces it whole), so
+        a request pays a lookup, not the computation."""
+        value = self._derived.get(key)
+        if value is None:
+            value = self._derived[key] = build()
+        return value
 
     def _get(self, aspect: str, target: str, default=None):
         return self._effects.get((aspect, target), self._effects.get((aspect, "*"), default))
