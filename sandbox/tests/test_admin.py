@@ -201,3 +201,6 @@ def test_reset_restores_the_profiles_given_at_start():
 def test_sandbox_server_given_unknown_profile_raises_naming_it():
     with pytest.raises(ValueError, match="unknown API profile 'slim' "):
         SandboxServer(api_profiles=["slim"])
+    with pytest.raises(ValueError, match="must be a list of profile names"):
+        SandboxServer(api_profiles="slim-contracts")  # a bare name, not a list
+    assert SandboxServer(api_profiles=iter(["no-has-next"])).config.api_profiles == ("no-has-next",)

@@ -22,13 +22,14 @@ class ApiShape:
     """What the active profiles change; with none active, every answer is the default assumption."""
 
     def __init__(self, names: Iterable[str] = ()):
-        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        names = None if isinstance(names, str) else list(names)  # a bare name is a likely mistake: refused
+        if names is None or not all(isinstance(n, str) for n in names):
             raise ProfileError("api profiles must be a list of profile names")
         unknown = [n for n in names if n not in A.API_PROFILES]
         if unknown:
             raise ProfileError(f"unknown API profile {', '.join(map(repr, unknown))} "
                                f"(known: {', '.join(A.API_PROFILES)})")
-        self.names = tuple(n for n in A.API_PROFILES if n in set(names))  # declaration order, once each
+        self.names = tuple(n for n in A.API_PROFILES if n in names)  # declaration order, once each
         self._effects: dict = {}
         self._derived: dict = {}
         setters: dict = {}
