@@ -104,7 +104,7 @@ def publish_problems(metadata: Mapping[str, Any]) -> list[str]:
     if doc is None or not doc.exists():
         problems.append(f"no docs file for documentationUrl {data.get('documentationUrl')!r} ({doc})")
     elif data.get("connectorType") == "destination" and _enabled_somewhere(data):
-        problems += _sync_modes_table_problems(doc.read_text())
+        problems += sync_modes_table_problems(doc.read_text())
     return problems
 
 
@@ -118,7 +118,7 @@ def base_image_problems(metadata: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _sync_modes_table_problems(doc: str) -> list[str]:
+def sync_modes_table_problems(doc: str) -> list[str]:
     if not re.search(r"^#{2,3}\s+Supported sync modes", doc, re.IGNORECASE | re.MULTILINE):
         return ["destination docs have no '## Supported sync modes' section"]
     if not re.search(r"\|\s*Sync mode\s*\|", doc, re.IGNORECASE):

@@ -1,23 +1,14 @@
 """The metadata checks catch what Airbyte's schema and pre-upload validators reject (each case breaks one
-thing in a copy of our own source metadata)."""
+thing in a copy of our destination's metadata)."""
 
 from __future__ import annotations
 
 import copy
 
+import metadata_checks as checks
 import pytest
-from metadata_checks import (
-    REPO,
-    _sync_modes_table_problems,
-    base_image_problems,
-    changelog_versions,
-    docs_file,
-    load_metadata,
-    publish_problems,
-    schema_errors,
-)
 
-GOOD = load_metadata(REPO / "destination-tomorro")
+GOOD = checks.load_metadata(checks.REPO / "destination-tomorro")
 
 
 def _changed(**data) -> dict:
@@ -47,11 +38,11 @@ def _changed(**data) -> dict:
     (_changed(license=None), "data: 'license' is a required property"),
 ])
 def test_schema_errors_name_what_airbytes_schema_rejects(metadata, error):
-    assert any(found.startswith(error) for found in schema_errors(metadata)), schema_errors(metadata)
+    assert any(found.startswith(error) for found in checks.schema_errors(metadata)), checks.schema_errors(metadata)
 
 
 def test_our_metadata_has_no_schema_error_so_the_cases_above_are_each_one_change():
-    assert schema_errors(GOOD) == []
+    assert checks.schema_errors(GOOD) == []
 
 
 @pytest.mark.parametrize(("metadata", "problem"), [
@@ -69,7 +60,7 @@ def test_our_metadata_has_no_schema_error_so_the_cases_above_are_each_one_change
     (_changed(dockerImageTag="v0.2"), "dockerImageTag 'v0.2' is not a semver version"),
 ])
 def test_publish_problems_name_what_airbytes_pre_upload_validators_reject(metadata, problem):
-    assert any(found.startswith(problem) for found in publish_problems(metadata)), publish_problems(metadata)
+    assert any(found.startswith(problem) for found in checks.publish_problems(metadata)), checks.publish_problems(metadata)
 
 
 @pytest.mark.parametrize("image", [
@@ -78,16 +69,16 @@ def test_publish_problems_name_what_airbytes_pre_upload_validators_reject(metada
     "docker.io/airbyte/python-connector-base@sha256:" + "a" * 64,
 ])
 def test_a_base_image_without_a_full_digest_is_refused(image):
-    assert base_image_problems(_changed(connectorBuildOptions={"baseImage": image}))
+    assert checks.base_image_problems(_changed(connectorBuildOptions={"baseImage": image}))
 
 
 def test_an_enabled_destination_needs_the_sync_modes_table():
-    doc = docs_file(GOOD["data"]["documentationUrl"]).read_text()
-    assert _sync_modes_table_problems(doc) == []
+    doc = checks.docs_file(GOOD["data"]["documentationUrl"]).read_text()
+    assert checks.sync_modes_table_problems(doc) == []
     without_row = doc.replace("| Full Refresh - Overwrite + Deduped |", "| Full Refresh - Overwrite (deduped) |")
-    assert _sync_modes_table_problems(without_row) == [
+    assert checks.sync_modes_table_problems(without_row) == [
         "destination docs do not list the sync mode 'Full Refresh - Overwrite + Deduped'"]
-    assert _sync_modes_table_problems(doc.replace("## Supported sync modes", "## Sync modes")) == [
+    assert checks.sync_modes_table_problems(doc.replace("## Supported sync modes", "## Sync modes")) == [
         "destination docs have no '## Supported sync modes' section"]
 
 
@@ -95,4 +86,4 @@ def test_changelog_versions_are_read_from_the_changelog_table_only(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("# X\n\n| 9.9.9 | not a changelog |\n\n## Changelog\n\n| Version | Date |\n| :-- | :-- |\n"
                     "| 1.2.0-rc.1 | 2026-01-02 |\n| 1.1.0 | 2026-01-01 |\n")
-    assert changelog_versions(page) == ["1.2.0-rc.1", "1.1.0"]
+    assert checks.changelog_versions(page) == ["1.2.0-rc.1", "1.1.0"]
