@@ -81,7 +81,7 @@ def _why_not_json(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return f"holds {value!r}, which JSON cannot carry"
     if isinstance(value, dict | list):
-        return "holds a nested value JSON cannot carry (NaN, infinity or binary data)"
+        return "holds a nested NaN, infinity or binary value, which JSON cannot carry"
     if isinstance(value, bytes | bytearray | memoryview):
         return "holds binary data, which cannot be sent"
     return f"holds a {type(value).__name__} value, which JSON cannot carry"

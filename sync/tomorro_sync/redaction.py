@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from urllib.parse import quote, quote_plus
 
 MASK = "****"
+# Shorter values are not secrets worth the damage: masking "k" everywhere would garble every message.
+MIN_SECRET_LENGTH = 6
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _pattern: re.Pattern[str] | None = None
@@ -35,12 +37,13 @@ def secret_forms(secret: str) -> set[str]:
     """Every shape in which a library may print `secret` (its trimmed value too)."""
     forms: set[str] = set()
     for value in {secret, secret.strip()}:
-        if not value:
+        if len(value.strip()) < MIN_SECRET_LENGTH:
             continue
         encoded = {quote(value, safe=""), quote(value), quote_plus(value)}
         forms |= {
             value,
-            repr(value)[1:-1],  # Python repr: \n, \t, \\ and \x.. escapes
+            repr(value)[1:-1],  # Python repr: \n, \t and \\ escapes
+            ascii(value)[1:-1],  # the same with \xe9, \u2019 for what is not ASCII
             json.dumps(value)[1:-1],  # JSON: \n, \" and \uXXXX escapes
             *encoded,
             *(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in encoded),
