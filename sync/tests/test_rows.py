@@ -47,7 +47,7 @@ def test_given_unknown_table_when_read_then_error_names_table(tmp_path):
 
 def test_given_csv_with_an_undecodable_byte_when_opened_then_fails_before_any_row_naming_line_and_byte(tmp_path):
     path = tmp_path / "accounts.csv"
-    path.write_bytes("name,city\nAcme,Paris\nGlobex,K\xf6ln\n".encode("utf-8") + b"Initech,M\xfcnchen\n")
+    path.write_bytes("name,city\nAcme,Paris\nGlobex,K\xf6ln\n".encode() + b"Initech,M\xfcnchen\n")
     with pytest.raises(SyncError, match=r"accounts.csv, line 4: byte 0xFC at position 10 is not UTF-8"):
         from_csv(path)  # raised by the call itself: nothing has been read by a consumer yet
 
