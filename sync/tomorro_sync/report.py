@@ -4,6 +4,7 @@ Everything printed here goes through `redact`: no message has to remember to mas
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
 
@@ -13,8 +14,12 @@ from rich.table import Table
 
 from .redaction import redact
 
-# Piped output (CI logs, `| tee`) gets a fixed width instead of rich's 80-column fallback.
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+# Decided at import, before the command line routes stdout through a redacting pipe (redaction.py):
+# a terminal keeps its colours and width; piped output (CI logs, `| tee`) gets a fixed width instead
+# of rich's 80-column fallback.
+_TERMINAL = sys.stdout.isatty()
+console = Console(highlight=False, force_terminal=_TERMINAL or None,
+                  width=shutil.get_terminal_size().columns if _TERMINAL else 140)
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]],
