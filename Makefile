@@ -23,7 +23,7 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-.venv/.synced: $(UV) uv.lock pyproject.toml sandbox/pyproject.toml source-tomorro/pyproject.toml destination-tomorro/pyproject.toml sync/pyproject.toml
+.venv/.synced: $(UV) Makefile uv.lock pyproject.toml sandbox/pyproject.toml source-tomorro/pyproject.toml destination-tomorro/pyproject.toml sync/pyproject.toml
 	$(UV) sync --frozen --inexact --compile-bytecode  # inexact: keep the bench group if `make bench` added it
 	@touch $@
 

@@ -61,6 +61,9 @@ def test_given_pulls_then_the_source_starts_twice_first_and_once_after_changes(t
     second = pull(target_for(sandbox), db, streams=["contracts", "counterparties"], source_executable=script)
     assert starts() == ["read"] and not second.discovered
     assert second.records["contracts"] >= 4
+    with pytest.raises(SyncError, match="--streams: no stream named 'contrats'") as caught:
+        pull(target_for(sandbox), db, streams=["contrats"], source_executable=script)
+    assert caught.value.exit_code == 2 and starts() == []
 
 
 def test_given_a_changed_config_then_the_catalog_is_discovered_again(tmp_path, sandbox, counted_source):
