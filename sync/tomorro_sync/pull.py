@@ -76,6 +76,15 @@ def pull(target: Target, db: Path, *, streams: list[str] | None = None, full_ref
     source = pyairbyte.source(SOURCE, target.source_config, source_executable or executable(SOURCE),
                               None if refresh_catalog else stored)
     try:
+        available = source.get_available_streams()
+    except Exception as err:
+        _forget(store)
+        raise SyncError(f"The source could not list its streams: {redact(pyairbyte.failure_message(err))}") from None
+    unknown = sorted(set(streams or []) - set(available))
+    if unknown:
+        raise SyncError(f"--streams: no stream named {', '.join(map(repr, unknown))} (streams: {', '.join(available)})",
+                        exit_code=2)
+    try:
         source.select_streams(streams or "*")
         result = source.read(cache=cache, force_full_refresh=full_refresh,
                              write_strategy="replace" if full_refresh else "auto", skip_validation=True)
