@@ -49,8 +49,8 @@ def test_given_new_crm_rows_when_pushed_then_each_is_created_once(pushed):
     accounts, deals = pushed
     assert accounts.failure is None and deals.failure is None
     assert accounts.committed and deals.committed
-    assert accounts.stats["created"] == 2 and deals.stats["created"] == 2
-    assert accounts.stats["rejected"] == 0 and deals.stats["rejected"] == 0
+    assert accounts.counts["created"] == 2 and deals.counts["created"] == 2
+    assert accounts.counts["rejected"] == 0 and deals.counts["rejected"] == 0
 
 
 def test_given_pushed_rows_when_pulled_then_contracts_link_to_their_counterparties(pushed, e2e_dir, target,
@@ -75,6 +75,6 @@ def test_given_same_rows_when_pushed_again_then_nothing_is_created(pushed, e2e_d
     again = push(target, OPPORTUNITIES, stream="crm_opportunities", object_name="contract",
                  work_dir=e2e_dir, options=CRM)
     assert again.failure is None
-    assert again.stats["created"] == 0 and again.stats["updated"] == 0
-    assert again.stats["unchanged"] == len(OPPORTUNITIES)
+    assert again.counts["created"] == 0 and again.counts["updated"] == 0
+    assert again.counts["unchanged"] == len(OPPORTUNITIES)
     assert {name: len(sandbox.records(name)) for name in counts} == counts

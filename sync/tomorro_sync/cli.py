@@ -1,6 +1,6 @@
 """tomorro-sync: the command line for the main job.
 
-    tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh]
+    tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh] [--refresh-catalog]
     tomorro-sync push (--csv FILE | --table NAME [--db FILE]) --object counterparty|contract [--dry-run]
     tomorro-sync demo [--db FILE]
 
@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import pyairbyte, report
+from . import pyairbyte, redaction, report
 from .errors import SyncError
 
 DEFAULT_DB = Path("tomorro.duckdb")
@@ -22,10 +22,12 @@ DEFAULT_DB = Path("tomorro.duckdb")
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     pyairbyte.configure(args.db.resolve().parent / "logs")
+    redaction.guard_logging()
     try:
-        return args.run(args)
+        with redaction.guard_output():
+            return args.run(args)
     except SyncError as err:
-        report.console.print(f"[bold red]error:[/] {err}")
+        report.error(str(err))
         return err.exit_code
     except KeyboardInterrupt:
         report.console.print("[bold red]interrupted[/]")
@@ -41,7 +43,8 @@ def _pull(args: argparse.Namespace) -> int:
         target.preflight()
         report.step(f"Pulling from {where} into {args.db}")
         streams = args.streams.split(",") if args.streams else None
-        show(pull(target, args.db, streams=streams, full_refresh=args.full_refresh), "pull")
+        show(pull(target, args.db, streams=streams, full_refresh=args.full_refresh,
+                  refresh_catalog=args.refresh_catalog), "pull")
     return 0
 
 
@@ -93,7 +96,12 @@ def _parser() -> argparse.ArgumentParser:
 
     pull = command("pull", _pull, "sync Tomorro into DuckDB (incremental after the first run)")
     pull.add_argument("--streams", help="comma-separated streams (default: all)")
-    pull.add_argument("--full-refresh", action="store_true", help="ignore saved state and re-read everything")
+    pull.add_argument("--full-refresh", action="store_true",
+                      help="ignore saved state, re-read the chosen streams and replace their tables: records "
+                           "deleted in Tomorro disappear from DuckDB")
+    pull.add_argument("--refresh-catalog", action="store_true",
+                      help="ask the source for its catalog again (done by itself when the config, the connector "
+                           "or the account's smart fields changed)")
 
     push = command("push", _push, "write CRM rows into Tomorro as counterparties or contracts")
     push.add_argument("--csv", type=Path, help="rows from this CSV file")

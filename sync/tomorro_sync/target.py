@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from . import redaction
 from .errors import SyncError
 
 # Keys of the config file that belong to the destination only; everything else is source config.
 DESTINATION_SECTION = "destination"
+DEFAULT_BASE_URL = "https://api.tomorro.com/v2"
+# The object kinds whose smart fields become typed columns in the source (its manifest's `object_kind`
+# values; sync/tests/test_target.py holds the two lists equal).
+SCHEMA_OBJECT_KINDS = ("contract", "external_party")
 
 
 @dataclass
@@ -24,6 +31,16 @@ class Target:
     source_options: dict[str, Any] = field(default_factory=dict)
     destination_options: dict[str, Any] = field(default_factory=dict)
     sandbox: Any = None  # tomorro_sandbox.SandboxProcess when running against the bundled sandbox
+
+    def __post_init__(self) -> None:
+        # A pasted key often carries a newline or spaces; sent as is, the HTTP library refuses the header
+        # and quotes the key in its error. Registered first, so no message below can show it.
+        raw_key = self.api_key if isinstance(self.api_key, str) else ""
+        redaction.register(raw_key)
+        self.api_key = raw_key.strip()
+        if not self.api_key:
+            raise SyncError("`api_key` is required (your Tomorro API key)")
+        self.base_url = check_base_url(self.base_url)
 
     @property
     def source_config(self) -> dict[str, Any]:
@@ -38,16 +55,54 @@ class Target:
         import requests
 
         try:
-            response = requests.get(f"{self.base_url.rstrip('/')}/members", params={"limit": 1},
-                                    headers={"x-api-key": self.api_key}, timeout=10)
+            response = self._get("members", limit=1)
+        except requests.exceptions.InvalidHeader:
+            raise SyncError("`api_key` holds characters an HTTP header cannot carry (a line break or a control "
+                            "character inside the key): check `api_key`.") from None
         except requests.RequestException as err:
-            reason = type(err).__name__ if not str(err) else str(err).replace(self.api_key, "****")
+            reason = redaction.redact(str(err)) or type(err).__name__
             raise SyncError(f"Cannot reach {self.base_url}: {reason}. Check `base_url` and the network.") from None
         if response.status_code in (401, 403):
             raise SyncError(f"Tomorro rejected the API key (HTTP {response.status_code}): check `api_key`.")
         if response.status_code >= 400:
             raise SyncError(f"{self.base_url} answered HTTP {response.status_code} to a test request: "
-                            "is `base_url` the Tomorro API (e.g. https://api.tomorro.com/v2)?")
+                            f"is `base_url` the Tomorro API (e.g. {DEFAULT_BASE_URL})?")
+
+    def smart_fields_fingerprint(self) -> str | None:
+        """A digest of the smart-field definitions the source builds its typed columns from, or None when
+        the answers do not have the documented shape (then the caller cannot tell, and re-discovers)."""
+        import requests
+
+        pages: dict[str, list] = {}
+        try:
+            for kind in SCHEMA_OBJECT_KINDS:
+                params: dict[str, Any] = {"object": kind, "limit": 50}
+                items = pages.setdefault(kind, [])
+                for _ in range(1000):  # a bound, should a cursor never end
+                    response = self._get("smart-fields", **params)
+                    body = response.json() if response.status_code == 200 else None
+                    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                        return None
+                    items.extend(body["data"])
+                    pagination = body.get("pagination") or {}
+                    if not pagination.get("has_next"):
+                        break
+                    if not pagination.get("next_cursor"):
+                        return None
+                    params["after"] = pagination["next_cursor"]
+                else:
+                    return None
+        except (requests.RequestException, ValueError):
+            return None
+        canonical = {kind: sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+                     for kind, items in pages.items()}
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+    def _get(self, path: str, **params: Any):
+        import requests
+
+        return requests.get(f"{self.base_url.rstrip('/')}/{path}", params=params,
+                            headers={"x-api-key": self.api_key}, timeout=10)
 
     def request_count(self) -> int | None:
         """API requests served so far (known only for the sandbox)."""
@@ -67,11 +122,28 @@ def load_config(path: Path) -> Target:
     api_key = raw.pop("api_key", None)
     if not isinstance(api_key, str) or not api_key.strip():
         raise SyncError(f"Config file {path}: `api_key` is required (your Tomorro API key)")
-    base_url = raw.pop("base_url", "https://api.tomorro.com/v2")
+    base_url = raw.pop("base_url", DEFAULT_BASE_URL)
     destination = raw.pop(DESTINATION_SECTION, {}) or {}
     if not isinstance(destination, dict):
         raise SyncError(f"Config file {path}: `{DESTINATION_SECTION}` must be an object")
-    return Target(api_key=api_key, base_url=base_url, source_options=raw, destination_options=destination)
+    try:
+        return Target(api_key=api_key, base_url=base_url, source_options=raw, destination_options=destination)
+    except SyncError as err:
+        raise SyncError(f"Config file {path}: {err}") from None
+
+
+def check_base_url(base_url: Any) -> str:
+    """An http(s) URL without credentials; the messages never repeat a URL that holds some."""
+    if not isinstance(base_url, str):
+        raise SyncError("`base_url` must be a string such as " + DEFAULT_BASE_URL)
+    parts = urlsplit(base_url.strip())
+    if "@" in parts.netloc:
+        raise SyncError("`base_url` must not contain a user name or password (`user:password@host`): "
+                        "Tomorro authenticates with `api_key` alone. Remove them from `base_url`.")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # not repeated: a value that is not a URL may still hold a secret
+        raise SyncError(f"`base_url` must be an http(s) URL with a host, such as {DEFAULT_BASE_URL}")
+    return base_url.strip()
 
 
 @contextmanager
