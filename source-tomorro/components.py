@@ -117,6 +117,7 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
     items = body.get(items_key) if items_key in body else body.get(ITEM_KEYS_FALLBACK)
     if not isinstance(items, list):
         raise unexpected_answer(f"no list of records under `{items_key}` or `{ITEM_KEYS_FALLBACK}`", body)
+    items = _objects(items, body)
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
     cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS) or _after_of_link(body.get("links"))
     has_next = _first_of(body, pagination, _HAS_NEXT_KEYS)
@@ -125,13 +126,13 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
     if cursor is not None and not isinstance(cursor, str):
         raise unexpected_answer("a next cursor that is not a string", body)
     if has_next is False:
-        return ListPage(_objects(items, body), None)
+        return ListPage(items, None)
     if cursor:
-        return ListPage(_objects(items, body), cursor)
+        return ListPage(items, cursor)
     if has_next or (page_size and len(items) >= page_size):
         why = "its has-next flag says more pages follow" if has_next else "a full page without a has-next flag"
         raise unexpected_answer(f"{why}, but it carries no next cursor this connector understands", body)
-    return ListPage(_objects(items, body), None)
+    return ListPage(items, None)
 
 
 def _first_of(body: dict, pagination: dict, keys: tuple) -> Any:
