@@ -608,7 +608,7 @@ class _ReadPart(Partition):
 
 _WORKER_DONE = object()
 _PROBE_NEWEST = object()
-_UNKNOWN = object()
+_UNKNOWN, _ASKING = object(), object()
 
 
 @dataclass
@@ -625,15 +625,15 @@ class _Ranges:
     """Ranges of updatedAt read side by side by `workers` threads. A worker with nothing to read splits the range
     with the most estimated work left in the middle of what it has left (of the data: the newest updatedAt is
     asked once), so every worker keeps busy however the records spread over time; an empty range costs one
-    request. Records reach the caller's thread through one bounded queue, each checkpoint after the records it
-    covers."""
+    request. Each page's rows reach the caller's thread through one bounded queue, each checkpoint after the rows
+    it covers; the stream's transformations run there, so WaitForWriter holds the thread that feeds the writer."""
 
     def __init__(self, read: _ListRead, first: _Range, rows: list):
         self.read, self.reader = read, read.reader
         first.prefetched = rows
         self.ranges = [first]
         self.cond = threading.Condition()
-        self.out: queue.Queue = queue.Queue(maxsize=max(100, self.reader._page_size * self.reader._workers))
+        self.out: queue.Queue = queue.Queue(maxsize=2 * self.reader._workers)  # pages of rows
         self.stopped = False
         self.newest: Any = _UNKNOWN
         self.filter_ignored = False
@@ -655,7 +655,7 @@ class _Ranges:
                 elif isinstance(item, _Progress):
                     self.read.report_progress(item.value)
                 else:
-                    yield item
+                    yield from self.read.records(item)
         finally:
             self._stop()
             while alive:  # let every worker deliver its last message and end
@@ -673,8 +673,8 @@ class _Ranges:
                 self.out.put(item, timeout=0.2)
                 return
             except queue.Full:
-                if self.stopped and not isinstance(item, (_Failed,)) and item is not _WORKER_DONE:
-                    return  # the read is over: records no one will take are dropped with it
+                if self.stopped and not isinstance(item, _Failed) and item is not _WORKER_DONE:
+                    return  # the read is over: rows no one will take are dropped with it
 
     def _work(self) -> None:
         try:
@@ -691,8 +691,8 @@ class _Ranges:
                 with self.cond:
                     rng.placing = True
                 placed = self.read.place(rng, rows)
-                for record in self.read.records(placed.emit):
-                    self._put(record)
+                if placed.emit:
+                    self._put(placed.emit)
                 with self.cond:
                     if self.reader.filter_param in rng.params and any(r.at and rng.below(r.at) for r in rows):
                         self.filter_ignored = True  # more ranges would each read from the start
@@ -719,9 +719,9 @@ class _Ranges:
                     self.cond.notify_all()
                     return None
                 if self.newest is _UNKNOWN:
-                    self.newest = None  # asked once, by this worker
+                    self.newest = _ASKING  # asked once, by this worker; no split is laid out until it answers
                     return _PROBE_NEWEST
-                child = self._split()
+                child = self._split() if self.newest is not _ASKING else None
                 if child is not None:
                     child.busy = True
                     return child
@@ -918,16 +918,12 @@ SECRET_FIELDS = ("api_key",)
 
 @dataclass
 class ConfigFieldValidator(ValidationStrategy):
-    """YAML cannot name the offending field in a config error because ValidateAdheresToSchema and the CDK's spec
-    check report only the JSON-schema message ("99 is greater than the maximum of 50").
-
-    `kind`: `datetime` (ISO-8601 date or datetime, from 1970 to now), `https_url` (https, or http on localhost; no
-    credentials in it), or `integer` within [minimum, maximum]. Raises a config error naming the field."""
+    """YAML cannot check what a JSON schema cannot say and name the field in the error: `kind: datetime` is an
+    ISO-8601 date-time from 1970 to now (a future start would read nothing until then), `kind: https_url` is
+    https (http on localhost only) with no credentials in it. Types, bounds and patterns are the spec's."""
 
     field: str
     kind: str
-    minimum: int | None = None
-    maximum: int | None = None
 
     def _fail(self, problem: str) -> None:
         message = f"Invalid config field `{self.field}`: {problem}"
@@ -940,18 +936,13 @@ class ConfigFieldValidator(ValidationStrategy):
             self._validate_datetime(value)
         elif self.kind == "https_url":
             self._validate_url(value)
-        elif self.kind == "integer":
-            if isinstance(value, bool) or not isinstance(value, int):
-                self._fail(f"{value!r} is not an integer.")
-            if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
-                self._fail(f"{value} is outside the allowed range {self.minimum}..{self.maximum}.")
         else:
             raise ValueError(f"unknown validation kind {self.kind!r}")
 
     def _validate_datetime(self, value: Any) -> None:
         moment = parse_instant(value) if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}", value) else None
         if moment is None:
-            self._fail(f"{str(value)[:40]!r} is not an ISO-8601 date or datetime (e.g. 2024-01-01T00:00:00Z).")
+            self._fail(f"{str(value)[:40]!r} is not an ISO-8601 date-time (e.g. 2024-01-01T00:00:00Z).")
         if moment < EARLIEST_START:
             self._fail(f"{value} is before {EARLIEST_START.date()}; leave it empty to read everything.")
         if moment > _now():
