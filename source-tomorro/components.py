@@ -107,9 +107,10 @@ class ListPage:
 def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage:
     """One page of any documented envelope. Items under `items_key`, else `data`, or a bare array; the next
     cursor from `nextCursor`, `next_cursor`, `pagination.nextCursor`, `pagination.next_cursor` or the `after`
-    of `links.next`; more pages from the matching has-next flag, or, without a flag, from the cursor's
-    presence. A page that says (or implies, by being full when no flag is given) that more follows but has no
-    cursor is an error naming the keys seen, never the end of the list."""
+    of `links.next`; more pages from the matching has-next flag, or, without a flag, from the cursor's value.
+    A page that says more follows (its flag), or implies it by being full while it carries no cursor key this
+    reader knows, is an error naming the keys seen, never the end of the list. A known cursor key set to null
+    says "no next page" as plainly as a false flag."""
     if isinstance(body, list):
         return ListPage(_objects(body, body), None)
     if not isinstance(body, dict):
@@ -119,8 +120,10 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
         raise unexpected_answer(f"no list of records under `{items_key}` or `{ITEM_KEYS_FALLBACK}`", body)
     items = _objects(items, body)
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
-    cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS) or _after_of_link(body.get("links"))
-    has_next = _first_of(body, pagination, _HAS_NEXT_KEYS)
+    cursor_known, cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS)
+    if not cursor_known:
+        cursor_known, cursor = _after_of_link(body.get("links"))
+    has_next = _first_of(body, pagination, _HAS_NEXT_KEYS)[1]
     if has_next is not None and not isinstance(has_next, bool):
         raise unexpected_answer(f"a has-next flag that is {has_next!r}, not true or false", body)
     if cursor is not None and not isinstance(cursor, str):
@@ -129,37 +132,41 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
         return ListPage(items, None)
     if cursor:
         return ListPage(items, cursor)
-    if has_next or (page_size and len(items) >= page_size):
-        why = "its has-next flag says more pages follow" if has_next else "a full page without a has-next flag"
-        raise unexpected_answer(f"{why}, but it carries no next cursor this connector understands", body)
+    if has_next:
+        raise unexpected_answer("its has-next flag says more pages follow, but it carries no next cursor", body)
+    if not cursor_known and page_size and len(items) >= page_size:
+        raise unexpected_answer("a full page without a has-next flag or a next cursor this connector knows", body)
     return ListPage(items, None)
 
 
-def _first_of(body: dict, pagination: dict, keys: tuple) -> Any:
+def _first_of(body: dict, pagination: dict, keys: tuple) -> tuple:
+    """(whether one of `keys` is there, its value), looking at the body, then at its `pagination`."""
     for holder in (body, pagination):
         for key in keys:
-            if holder.get(key) is not None:
-                return holder[key]
-    return None
+            if key in holder:
+                return True, holder[key]
+    return False, None
 
 
-def _after_of_link(links: Any) -> str | None:
-    link = links.get("next") if isinstance(links, dict) else None
+def _after_of_link(links: Any) -> tuple:
+    if not isinstance(links, dict) or "next" not in links:
+        return False, None
+    link = links["next"]
     if not isinstance(link, str) or not link:
-        return None
-    return (parse_qs(urlparse(link).query).get("after") or [None])[0]
-
-
-def interpolated(value: Any, config: Mapping[str, Any]) -> Any:
-    """A custom component's field as the manifest wrote it, with `{{ config[...] }}` evaluated (the CDK evaluates
-    templates only in its own components' fields)."""
-    return InterpolatedString.create(value, parameters={}).eval(config) if isinstance(value, str) else value
+        return True, None
+    return True, (parse_qs(urlparse(link).query).get("after") or [None])[0]
 
 
 def _objects(items: list, body: Any) -> list:
     if not all(isinstance(item, dict) for item in items):
         raise unexpected_answer("a list whose items are not all JSON objects", body)
     return items
+
+
+def interpolated(value: Any, config: Mapping[str, Any]) -> Any:
+    """A custom component's field as the manifest wrote it, with `{{ config[...] }}` evaluated (the CDK evaluates
+    templates only in its own components' fields)."""
+    return InterpolatedString.create(value, parameters={}).eval(config) if isinstance(value, str) else value
 
 
 @dataclass

@@ -40,9 +40,19 @@ def test_a_false_flag_ends_the_list_even_on_a_full_page_with_a_cursor():
     assert read({"data": ITEMS, "pagination": {"has_next": False, "next_cursor": "N"}}, "data", 2).next_cursor is None
 
 
+@pytest.mark.parametrize("body", [
+    {"data": ITEMS, "pagination": {"next_cursor": None, "limit": 2}},  # no flag, the known cursor key is null
+    {"contracts": ITEMS, "nextCursor": None},
+    {"data": ITEMS, "links": {"self": "/x", "next": None}},
+])
+def test_a_known_cursor_key_set_to_null_ends_a_full_page(body):
+    assert read(body, "contracts", 2).next_cursor is None
+
+
 @pytest.mark.parametrize("body,problem", [
     ({"data": ITEMS, "pagination": {"has_next": True}}, "its has-next flag says more pages follow"),
-    ({"data": ITEMS, "meta": {"cursor": "N"}}, "a full page without a has-next flag"),
+    ({"data": ITEMS, "pagination": {"has_next": True, "next_cursor": None}}, "its has-next flag says more pages"),
+    ({"data": ITEMS, "meta": {"cursor": "N"}}, "a full page without a has-next flag or a next cursor"),
     ({"records": ITEMS}, "no list of records under `contracts` or `data`"),
     ({"data": ITEMS, "hasNext": "yes"}, "a has-next flag that is 'yes'"),
     ({"data": ITEMS, "nextCursor": 7}, "a next cursor that is not a string"),
