@@ -259,7 +259,7 @@ def _now() -> datetime:
 # cursor as a completed sub-slice (see `_report_progress`), never a value past unread data.
 
 ORDER_ASC, ORDER_DESC, ORDER_NONE = "asc", "desc", "none"
-CHECKPOINT_EVERY_PAGES = 10
+CHECKPOINT_EVERY_PAGES = 5
 # Records stamped up to a day past our clock are read now: a server clock ahead of ours would otherwise hold its
 # newest records back until ours caught up. A state in the future is clamped on the next sync (SanitizeState).
 SERVER_CLOCK_AHEAD = timedelta(days=1)

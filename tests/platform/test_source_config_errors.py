@@ -72,13 +72,12 @@ def test_discover_with_a_config_that_breaks_the_spec_is_a_config_error_trace(tmp
     assert KEY not in output
 
 
-def test_a_start_date_saved_as_a_date_alone_by_0_1_0_is_migrated_to_its_midnight_utc(tmp_path):
-    """0.1.0 accepted `2024-01-01`; the migration rewrites the saved config (CONTROL message) before the spec
-    check, so such a connection keeps working: the check then fails only on the closed port."""
+def test_a_start_date_given_as_a_date_alone_is_read_as_its_midnight_utc(tmp_path):
+    """0.1.0 accepted `2024-01-01`: still accepted (the spec's pattern allows it), read as 2024-01-01T00:00:00Z
+    in memory, and never rewritten into the saved config (a CONTROL message would carry the key)."""
     code, messages, output = _run("check", {**BASE, "start_date": "2024-01-01"}, tmp_path)
 
-    controls = [m["control"]["connectorConfig"]["config"] for m in messages if m["type"] == "CONTROL"]
-    assert [c["start_date"] for c in controls] == ["2024-01-01T00:00:00Z"]
-    assert json.loads((tmp_path / "config.json").read_text())["start_date"] == "2024-01-01T00:00:00Z"
+    assert not [m for m in messages if m["type"] == "CONTROL"]
+    assert json.loads((tmp_path / "config.json").read_text())["start_date"] == "2024-01-01"
     status = next(m for m in messages if m["type"] == "CONNECTION_STATUS")["connectionStatus"]
-    assert "start_date" not in status["message"]
+    assert "start_date" not in status["message"] and "127.0.0.1" in status["message"]  # failed on the port
