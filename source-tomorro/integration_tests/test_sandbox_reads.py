@@ -86,7 +86,7 @@ def test_discovered_schema_has_one_typed_column_per_smart_field(sandbox, sandbox
         columns = [c for c in schemas[stream] if c.startswith("cf_")]
         assert len(columns) == len(definitions) > 0
     assert {s.name: s.default_cursor_field for s in catalog.streams if s.default_cursor_field} == {
-        "contracts": ["updatedAt"], "counterparties": ["updatedAt"]}
+        "contracts": ["updatedAt"], "counterparties": ["updatedAt"], "contract_signed_files": ["contractUpdatedAt"]}
 
 
 def test_incremental_after_mutate_returns_every_change_within_o_k_requests(sandbox, sandbox_config):

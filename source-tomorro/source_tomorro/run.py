@@ -2,8 +2,8 @@
 
 The connector itself is manifest-only; this launcher exists so humans and PyAirbyte
 (`local_executable="source-tomorro"`) can run spec/check/discover/read without Docker, with state
-honoured (CDK 7 takes state, config and catalog at construction, not at `read`), and with config
-errors that name the field (`spec_check.py`).
+honoured (CDK 7 takes state, config and catalog at construction, not at `read`), in any shape a state
+file comes in (`state_file.py`), and with config errors that name the field (`spec_check.py`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,16 @@ def create_source(config=None, catalog=None, state=None, config_path=None):
 def run(args: list[str] | None = None) -> None:
     from airbyte_cdk.entrypoint import AirbyteEntrypoint
     from airbyte_cdk.sources.source import Source
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+    from source_tomorro.state_file import normalized_state_args
 
     args = sys.argv[1:] if args is None else args
+    try:
+        args = normalized_state_args(args)
+    except AirbyteTracedException as error:  # a state no shape of which we know: say so, like any config error
+        error.emit_message()
+        sys.exit(1)
     parsed = AirbyteEntrypoint.parse_args(args)
     config_path = getattr(parsed, "config", None)
     catalog_path = getattr(parsed, "catalog", None)

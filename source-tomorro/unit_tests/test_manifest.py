@@ -1,4 +1,5 @@
-"""Structural lint of manifest.yaml: the layering rules in CONTRIBUTING.md ("Invariants")."""
+"""Structural lint of manifest.yaml: the layering rules of CONTRIBUTING.md ("Layout of manifest.yaml",
+"Invariants"), asserted as structure so that a copied block cannot creep back."""
 
 from __future__ import annotations
 
@@ -13,26 +14,13 @@ CONNECTOR_DIR = Path(__file__).resolve().parent.parent
 RAW = yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text())
 RESOLVED = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text()))
 STREAM_NAMES = [ref["$ref"].rsplit("/", 1)[-1] for ref in RAW["streams"]]
-RESOLVED_STREAMS = {stream.get("name") or stream["$parameters"]["name"]: stream for stream in RESOLVED["streams"]}
-INCREMENTAL = {"contracts", "counterparties"}
-SHARED_PAGINATORS = {"#/definitions/data_envelope_paginator", "#/definitions/camel_envelope_paginator",
-                     "#/definitions/camel_envelope_window_paginator"}
-
-
-def _variants(stream: str) -> list[dict]:
-    """The declarative stream(s) behind a listed stream: both sides of a StateDelegatingStream."""
-    resolved = RESOLVED_STREAMS[stream]
-    if resolved.get("type") == "StateDelegatingStream":
-        return [resolved["full_refresh_stream"], resolved["incremental_stream"]]
-    return [resolved]
-
-
-def _raw_variants(stream: str) -> list[dict]:
-    raw = RAW["definitions"]["streams"][stream]
-    if raw.get("type") == "StateDelegatingStream":
-        return [RAW["definitions"]["streams"][raw[side]["$ref"].rsplit("/", 1)[-1]]
-                for side in ("full_refresh_stream", "incremental_stream")]
-    return [raw]
+DEFINED_STREAMS = RAW["definitions"]["streams"]
+RESOLVED_STREAMS = {stream["$parameters"]["name"]: stream for stream in RESOLVED["streams"]}
+INCREMENTAL = {"contracts", "counterparties", "contract_signed_files"}
+FLAVOURS = {"#/definitions/list_stream", "#/definitions/array_stream", "#/definitions/per_parent_array_stream",
+            "#/definitions/incremental_list_stream"}
+# Keys a stream may set besides `$ref` and `$parameters`: what truly differs between streams.
+STREAM_DELTA_KEYS = {"schema_loader", "transformations", "primary_key", "retriever", "incremental_sync"}
 
 
 def _walk(node, path=()):
@@ -45,113 +33,127 @@ def _walk(node, path=()):
             yield from _walk(value, path + (index,))
 
 
+def _templates(node, path=()):
+    """The Jinja expressions (`{{ ... }}`) in every string under `node`."""
+    for where, _, value in _walk(node, path):
+        if isinstance(value, str):
+            for expression in re.findall(r"{{(.*?)}}", value, flags=re.S):
+                yield where, expression
+
+
 def test_manifest_version_is_the_pinned_cdk():
     from importlib.metadata import version
 
     assert RAW["version"] == version("airbyte-cdk") == "7.39.1"
 
 
-def test_the_error_handler_is_shared_and_the_per_parent_one_only_adds_the_404_skip():
-    places = [path for path, key, _ in _walk(RAW) if key == "error_handler"]
-    assert places == [("definitions", "base_requester", "error_handler"), ("definitions", "error_handler"),
-                      ("definitions", "per_parent_requester", "error_handler")]
-    shared = RESOLVED["definitions"]["error_handler"]
-    per_parent = RESOLVED["definitions"]["per_parent_requester"]["error_handler"]
-    assert RESOLVED["definitions"]["base_requester"]["error_handler"] == shared
-    assert per_parent["response_filters"][:-1] == shared["response_filters"]
-    assert per_parent["response_filters"][-1] == {"type": "HttpResponseFilter", "http_codes": [404], "action": "IGNORE"}
-    assert {k: v for k, v in per_parent.items() if k != "response_filters"} == {
-        k: v for k, v in shared.items() if k != "response_filters"}
+@pytest.mark.parametrize("stream", list(DEFINED_STREAMS))
+def test_every_stream_is_a_ref_to_a_flavour_or_a_stream_plus_parameters_and_a_small_delta(stream):
+    definition = DEFINED_STREAMS[stream]
+    ref = definition["$ref"]
+    assert ref in FLAVOURS or ref.startswith("#/definitions/streams/"), ref
+    assert set(definition) - {"$ref", "$parameters"} <= STREAM_DELTA_KEYS
+    assert definition["$parameters"]["name"] == stream
+    retriever = definition.get("retriever", {})
+    assert not retriever or retriever.get("$ref"), "a stream's retriever re-$refs a flavour's, never a new block"
+    assert not any(key == "type" and value in ("SimpleRetriever", "CustomRetriever", "DefaultErrorHandler")
+                   for _, key, value in _walk(definition))
 
 
-def test_every_enveloped_list_parses_each_page_once():
-    # the record selector and the paginator share one parse (OnceJsonDecoder); bare arrays keep JsonDecoder
-    for path, key, value in _walk(RAW["definitions"]):
-        if key == "retriever" and isinstance(value, dict) and value.get("type") == "SimpleRetriever":
-            selector = value["record_selector"].get("$ref", "")
-            enveloped = selector.endswith("envelope_selector")
-            assert (value.get("decoder") == {"$ref": "#/definitions/once_json_decoder"}) == enveloped, path
+def test_one_error_handler_every_other_is_an_extension_falling_through_to_it():
+    definitions = RAW["definitions"]
+    assert definitions["error_handler"]["type"] == "DefaultErrorHandler"
+    handlers = [(path, value) for path, key, value in _walk(RAW) if key == "error_handler"]
+    for path, handler in handlers:
+        if path == ("definitions", "error_handler"):
+            continue
+        assert handler.get("$ref", "").endswith("error_handler"), path
+    for name in ("per_parent_error_handler", "list_reader_error_handler"):
+        extension = definitions[name]
+        assert extension["type"] == "CompositeErrorHandler"
+        first, last = extension["error_handlers"]
+        assert last == {"$ref": "#/definitions/error_handler"}
+        assert first["max_retries"] == {"$ref": "#/definitions/error_handler/max_retries"}
+        # the composite returns the extension's SUCCESS for a 200 at once: the body check must be there too
+        assert {"$ref": "#/definitions/response_filters/not_json"} in first["response_filters"]
 
 
-def test_only_one_response_filter_parses_the_body():
-    # a predicate makes the CDK parse every response body again; the not-JSON check is the one that must
-    predicates = [f for f in RESOLVED["definitions"]["per_parent_requester"]["error_handler"]["response_filters"]
-                  if "predicate" in f]
-    assert [f["action"] for f in predicates] == ["RETRY"]
+def test_only_the_not_json_filter_parses_the_body():
+    # a predicate makes the CDK parse every response body again
+    predicates = [name for name, f in RAW["definitions"]["response_filters"].items() if "predicate" in f]
+    assert predicates == ["not_json"]
 
 
-@pytest.mark.parametrize("stream", STREAM_NAMES)
-def test_every_stream_is_a_ref_to_its_definition(stream):
-    assert {"$ref": f"#/definitions/streams/{stream}"} in RAW["streams"]
+def test_config_defaults_are_set_once_in_the_normalization_rules():
+    """Outside `spec.config_normalization_rules` a template reads `config['x']`, never a default of its own.
+    Exceptions, each commented in the manifest: `spec` builds the worker pool without a config, and
+    `requests_per_minute` has no default (an absent budget is no budget)."""
+    allowed = {("concurrency_level", "default_concurrency")}
+    for where, template in _templates({key: value for key, value in RAW.items() if key != "spec"}):
+        if where[:2] in allowed or "requests_per_minute" in template:
+            continue
+        assert "config.get(" not in template and " or " not in template, (where, template)
+    assert not any("api.tomorro.com" in expression for _, expression in _templates(RAW["definitions"]))
 
 
-@pytest.mark.parametrize("stream", STREAM_NAMES)
-def test_every_stream_resolves_to_base_requester(stream):
+def test_every_stream_resolves_to_base_requester():
     base = RESOLVED["definitions"]["base_requester"]
-    per_parent = RESOLVED["definitions"]["per_parent_requester"]
-    for variant in _variants(stream):
-        requester = variant["retriever"]["requester"]
-        partitioned = "stream_partition" in requester["url"]
-        # a URL built from a parent record skips a deleted parent's 404; every other request fails on it
-        assert requester["error_handler"] == (per_parent if partitioned else base)["error_handler"]
-        assert requester["authenticator"] == base["authenticator"]
-        assert requester["request_headers"] == base["request_headers"]
+    for stream in STREAM_NAMES:
+        retriever = RESOLVED_STREAMS[stream]["retriever"]
+        for requester in (retriever.get("requester"), retriever.get("item_requester")):
+            if requester:
+                assert requester["authenticator"] == base["authenticator"], stream
+                assert requester["request_headers"] == base["request_headers"], stream
+                assert "config['base_url']" in requester["url"], stream
 
 
-@pytest.mark.parametrize("stream", list(RAW["definitions"]["streams"]))
-def test_no_stream_declares_its_own_paginator_or_error_handler(stream):
-    definition = RAW["definitions"]["streams"][stream]
-    for path, key, value in _walk(definition):
-        if key == "paginator":
-            assert value.get("$ref") in SHARED_PAGINATORS or value == {"type": "NoPagination"}, path
-        assert key != "error_handler", path
+@pytest.mark.parametrize("stream", STREAM_NAMES)
+def test_a_url_built_from_a_parent_record_skips_a_deleted_parent_and_no_other_does(stream):
+    retriever = RESOLVED_STREAMS[stream]["retriever"]
+    requesters = [(retriever["requester"], retriever["requester"]["url"])]
+    if "item_requester" in retriever:
+        requesters.append((retriever["item_requester"], retriever["item_requester"]["url"]))
+    for requester, url in requesters:
+        per_parent = "stream_partition" in url or "stream_slice" in url
+        expected = "per_parent_error_handler" if per_parent else ("list_reader_error_handler"
+                                                                 if requester is retriever["requester"]
+                                                                 and retriever["type"] == "CustomRetriever"
+                                                                 else "error_handler")
+        assert requester["error_handler"] == RESOLVED["definitions"][expected], (stream, url)
 
 
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_every_stream_has_a_schema_and_a_primary_key(stream):
-    for resolved in _variants(stream):
-        assert resolved["primary_key"]
-        loaders = resolved["schema_loader"] if isinstance(resolved["schema_loader"], list) else [resolved["schema_loader"]]
-        static = loaders[0]["schema"]
-        assert static["additionalProperties"] is True
-        for key in resolved["primary_key"]:
-            assert key in static["properties"] and key in static["required"]
+    resolved = RESOLVED_STREAMS[stream]
+    assert resolved["primary_key"]
+    loaders = resolved["schema_loader"] if isinstance(resolved["schema_loader"], list) else [resolved["schema_loader"]]
+    static = loaders[0]["schema"]
+    assert static["additionalProperties"] is True
+    for key in resolved["primary_key"]:
+        assert key in static["properties"] and key in static["required"]
 
 
 @pytest.mark.parametrize("stream", STREAM_NAMES)
 def test_incremental_streams_use_the_shared_updated_at_cursor(stream):
-    for raw, resolved in zip(_raw_variants(stream), _variants(stream), strict=True):
-        if stream in INCREMENTAL:
-            assert raw["incremental_sync"]["$ref"] in ("#/definitions/updated_at_cursor",
-                                                       "#/definitions/updated_at_window_cursor")
-            assert resolved["incremental_sync"]["cursor_field"] == "updatedAt"
-        else:
-            assert "incremental_sync" not in resolved
+    resolved = RESOLVED_STREAMS[stream]
+    if stream in INCREMENTAL:
+        cursor = dict(resolved["incremental_sync"])
+        shared = RESOLVED["definitions"]["updated_at_cursor"]
+        assert {k: v for k, v in cursor.items() if k not in ("cursor_field", "global_substream_cursor")} == {
+            k: v for k, v in shared.items() if k != "cursor_field"}
+    else:
+        assert "incremental_sync" not in resolved
 
 
-def test_contracts_backfill_windows_feed_the_incremental_stream():
-    """The first sync is the windowed backfill, later ones the single chain; same cursor and state key."""
-    contracts = RESOLVED_STREAMS["contracts"]
-    assert contracts["type"] == "StateDelegatingStream"
-    backfill, incremental = contracts["full_refresh_stream"], contracts["incremental_stream"]
-    assert backfill["$parameters"]["name"] == incremental["$parameters"]["name"] == "contracts"
-    assert "step" not in incremental["incremental_sync"]
-    window_cursor = backfill["incremental_sync"]
-    assert window_cursor["step"] and window_cursor["cursor_granularity"] == "PT0.001S"
-    for key in ("cursor_field", "datetime_format", "cursor_datetime_formats", "lookback_window"):
-        assert window_cursor[key] == incremental["incremental_sync"][key], key
-    assert backfill["retriever"]["record_selector"]["record_filter"]["class_name"].endswith(".WindowEndFilter")
-    # the backfill floor appears in the cursor and in the open-below first window's request, the same
-    floor = "2019-01-01T00:00:00"
-    assert floor in window_cursor["start_datetime"]["datetime"]
-    assert f"'{floor}.000Z'" in backfill["retriever"]["requester"]["request_parameters"]["updatedAt"]
-
-
-def test_large_streams_flatten_custom_fields_in_one_transformation_then_wait_for_the_writer():
-    for stream in INCREMENTAL:
-        for variant in _variants(stream):
-            classes = [t["class_name"].rsplit(".", 1)[-1] for t in variant["transformations"]]
-            assert classes == ["FlattenCustomFields", "WaitForWriter"], (stream, classes)
+def test_one_custom_fields_flavour_parameterised_by_object_kind():
+    for stream, kind in (("contracts", "contract"), ("counterparties", "external_party")):
+        raw = DEFINED_STREAMS[stream]
+        assert raw["$ref"] == "#/definitions/incremental_list_stream" and raw["$parameters"]["object_kind"] == kind
+        assert raw["schema_loader"][1] == {"$ref": "#/definitions/custom_fields_schema_loader"}
+        classes = [t["class_name"].rsplit(".", 1)[-1] for t in RESOLVED_STREAMS[stream]["transformations"]]
+        assert classes == ["FlattenCustomFields", "WaitForWriter"]
+    for name in ("custom_fields_schema_loader", "flatten_custom_fields"):
+        assert RAW["definitions"][name]["smart_fields"] == {"$ref": "#/definitions/smart_fields_of_kind"}
 
 
 def test_stream_list_equals_the_contributing_table():
@@ -166,7 +168,7 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
 
     module = register_components()
     names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
-    assert names == {"CustomFieldsSchemaLoader", "FlattenCustomFields", "ClampFutureState", "ConfigFieldValidator",
-                     "WindowEndFilter", "EnvelopeExtractor", "OnceJsonDecoder", "WaitForWriter"}
+    assert names == {"ListRecordExtractor", "ListCursorPagination", "TomorroListRetriever", "CustomFieldsSchemaLoader",
+                     "FlattenCustomFields", "SanitizeState", "ConfigFieldValidator", "SecretsInConfig", "WaitForWriter"}
     for name in names:
-        assert getattr(module, name).__doc__.startswith("YAML cannot ")
+        assert getattr(module, name).__doc__.startswith("YAML cannot "), name

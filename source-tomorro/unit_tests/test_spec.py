@@ -23,7 +23,7 @@ def _run(verb, config, tmp_path):
 def test_spec_declares_the_config_keys(tmp_path):
     spec = next(m for m in _run("spec", {}, tmp_path) if m["type"] == "SPEC")["spec"]["connectionSpecification"]
     assert list(spec["properties"]) == ["api_key", "start_date", "base_url", "lookback_window", "page_size",
-                                        "num_workers", "requests_per_minute", "backfill_windows"]
+                                        "num_workers", "requests_per_minute", "max_retries"]
     assert spec["required"] == ["api_key"]
     assert spec["properties"]["api_key"]["airbyte_secret"] is True
     assert spec["properties"]["base_url"]["default"] == "https://api.tomorro.com/v2"
@@ -38,8 +38,10 @@ def test_spec_declares_the_config_keys(tmp_path):
     ("num_workers", 21),
     ("lookback_window", -1),
     ("requests_per_minute", 0),
-    ("backfill_windows", 0),
-    ("backfill_windows", 1001),
+    ("max_retries", 11),
+    ("start_date", "2099-01-01T00:00:00Z"),
+    ("start_date", "0001-01-01"),
+    ("base_url", "https://user:hunter2pass@api.tomorro.com/v2"),
 ])
 def test_given_invalid_field_when_check_then_failed_status_naming_the_field(field, value, tmp_path):
     messages = _run("check", {**VALID, field: value}, tmp_path)
@@ -48,6 +50,7 @@ def test_given_invalid_field_when_check_then_failed_status_naming_the_field(fiel
     assert status["status"] == "FAILED"
     assert f"`{field}`" in status["message"]
     assert VALID["api_key"] not in json.dumps(messages)
+    assert "hunter2pass" not in json.dumps(messages)
 
 
 @pytest.mark.parametrize("config,workers", [({}, 4), ({"num_workers": 9}, 9)])
@@ -75,7 +78,7 @@ def test_a_budget_under_60_per_minute_still_allows_one_request_a_second():
 
 def test_optional_fields_given_as_null_fall_back_to_their_defaults():
     config = {**VALID, "start_date": None, "lookback_window": None, "page_size": None, "num_workers": None,
-              "requests_per_minute": None, "backfill_windows": None}
+              "requests_per_minute": None, "max_retries": None}
     source = create_source(config=config)
     streams = {stream.name: stream for stream in source.streams(config)}
     assert set(streams) >= {"contracts", "counterparties"}

@@ -29,10 +29,10 @@ def sb(request):
 def test_killed_at_random_points_then_resumed_from_the_last_state_loses_nothing(sb, work, full_faults):
     rng = random.Random(20261122)
     kills = 6 if full_faults else 3
-    # 40 backfill windows (default 4 x 2 = 8): a checkpoint every ~40 contracts, so the kills (within the
-    # first ~1/7 of the records) land after some and resumed runs have a cursor to honour
+    # pages of 10: a checkpoint every few pages (components.CHECKPOINT_EVERY_PAGES), so the kills (within the
+    # first ~1/4 of the records) land after some and resumed runs have a cursor to honour
     config = {"api_key": SECRET, "base_url": sb.url, "start_date": "2023-01-01T00:00:00Z", "page_size": 10,
-              "num_workers": 2, "lookback_window": 0, "backfill_windows": 40}
+              "num_workers": 2, "lookback_window": 0}
     total = sum(len(sb.records(name)) for name in STREAMS)
     sb.set_faults(latency_ms=15)  # a long sync: every page takes a while
     state: list[dict] = []
@@ -42,7 +42,7 @@ def test_killed_at_random_points_then_resumed_from_the_last_state_loses_nothing(
     bounded = 0  # resumed runs that had a contracts cursor to honour
     try:
         for attempt in range(kills + 3):  # bounded: the kills, then up to 3 runs to completion
-            kill_at = rng.randint(1, max(1, total // (kills + 1))) if attempt < kills else None
+            kill_at = rng.randint(1, max(1, total // 4)) if attempt < kills else None
             emitted = [0]
 
             def kill_when(message, kill_at=kill_at, emitted=emitted):

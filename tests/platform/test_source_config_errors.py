@@ -31,8 +31,8 @@ def _run(verb: str, config: dict, tmp_path: Path) -> tuple[int, list[dict], str]
     ({"page_size": 51}, "Invalid config field `page_size`: 51 is outside the allowed range 1..50."),
     ({"num_workers": 0}, "Invalid config field `num_workers`: 0 is outside the allowed range 1..20."),
     ({"num_workers": "abc"}, "Invalid config field `num_workers`: 'abc' is not an integer."),
-    ({"start_date": "2024-01-01"},
-     "Invalid config field `start_date`: '2024-01-01' does not match the expected format YYYY-MM-DDTHH:mm:ssZ"),
+    ({"start_date": "1 January 2024"},
+     "Invalid config field `start_date`: '1 January 2024' does not match the expected format YYYY-MM-DDTHH:mm:ssZ"),
     ({"base_url": "http://api.tomorro.com/v2"}, "Invalid config field `base_url`: 'http://api.tomorro.com/v2'"),
     ({"api_key": None}, "Invalid config field `api_key`: the value is not a string."),
 ])
@@ -70,3 +70,14 @@ def test_discover_with_a_config_that_breaks_the_spec_is_a_config_error_trace(tmp
     assert errors[0]["message"] == "Invalid config field `num_workers`: 'abc' is not an integer."
     assert not [m for m in messages if m["type"] == "CATALOG"]
     assert KEY not in output
+
+
+def test_a_start_date_given_as_a_date_alone_is_read_as_its_midnight_utc(tmp_path):
+    """0.1.0 accepted `2024-01-01`: still accepted (the spec's pattern allows it), read as 2024-01-01T00:00:00Z
+    in memory, and never rewritten into the saved config (a CONTROL message would carry the key)."""
+    code, messages, output = _run("check", {**BASE, "start_date": "2024-01-01"}, tmp_path)
+
+    assert not [m for m in messages if m["type"] == "CONTROL"]
+    assert json.loads((tmp_path / "config.json").read_text())["start_date"] == "2024-01-01"
+    status = next(m for m in messages if m["type"] == "CONNECTION_STATUS")["connectionStatus"]
+    assert "start_date" not in status["message"] and "127.0.0.1" in status["message"]  # failed on the port

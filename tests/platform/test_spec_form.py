@@ -32,7 +32,7 @@ def test_the_source_form_has_a_card_per_group_with_the_expected_controls():
         ("Connection", ["api_key: secret input, required", "base_url: text box"]),
         ("What to sync", ["start_date: date-time picker", "lookback_window: number input"]),
         ("Performance", ["page_size: number input", "num_workers: number input",
-                         "requests_per_minute: number input", "backfill_windows: number input"]),
+                         "requests_per_minute: number input", "max_retries: number input"]),
     ]
 
 

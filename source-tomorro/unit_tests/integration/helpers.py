@@ -34,13 +34,29 @@ def final_state(output: EntrypointOutput) -> dict:
     return dict(output.most_recent_state.stream_state.__dict__)
 
 
-def smart_fields_mocked(http_mocker, object_kind: str) -> None:
+def smart_fields_mocked(http_mocker, object_kind: str, limit: int = 2) -> None:
     """Every read of contracts / counterparties lists the smart fields of its object kind (schema
-    loader and flattening transformation); answer those requests from the canned definitions."""
+    loader and flattening transformation), at the config's page size; answer those requests from the canned
+    definitions (one page: its `has_next` is false)."""
     from .request_builder import TomorroRequestBuilder
     from .response_builder import canned
 
     http_mocker.get(
-        TomorroRequestBuilder.smart_fields(object_kind).with_limit(50).build(),
+        TomorroRequestBuilder.smart_fields(object_kind).with_limit(limit).build(),
         canned(f"smart_fields_{object_kind}"),
     )
+
+
+def message_kinds(output: EntrypointOutput) -> list[tuple[str, Any]]:
+    """("RECORD", id) and ("STATE", state dict) in the order they were emitted."""
+    kinds = []
+    for message in output._messages:
+        if message.type.name == "RECORD":
+            kinds.append(("RECORD", message.record.data.get("id")))
+        elif message.type.name == "STATE":
+            kinds.append(("STATE", dict(message.state.stream.stream_state.__dict__)))
+    return kinds
+
+
+def logs_of(output: EntrypointOutput) -> str:
+    return "\n".join(message.log.message for message in output.logs)

@@ -27,6 +27,14 @@ class TomorroRequestBuilder:
         return cls("contracts")
 
     @classmethod
+    def contract(cls, contract_id: str) -> TomorroRequestBuilder:
+        return cls(f"contracts/{contract_id}")
+
+    @classmethod
+    def counterparty(cls, counterparty_id: str) -> TomorroRequestBuilder:
+        return cls(f"counterparties/{counterparty_id}")
+
+    @classmethod
     def counterparties(cls) -> TomorroRequestBuilder:
         return cls("counterparties")
 

@@ -57,6 +57,15 @@ def data_page(records: Iterable[dict], next_cursor: str | None = None) -> HttpRe
     return HttpResponse(json.dumps(body), 200)
 
 
+def intro_page(records: Iterable[dict], next_cursor: str | None = None, has_next: bool | None = None) -> HttpResponse:
+    """The introduction pages' envelope: `{data, pagination: {hasNext, hasPrevious, nextCursor, previousCursor}}`;
+    `has_next=None` leaves the flag out."""
+    pagination = {"nextCursor": next_cursor, "previousCursor": None}
+    if has_next is not None:
+        pagination.update(hasNext=has_next, hasPrevious=False)
+    return HttpResponse(json.dumps({"data": list(records), "pagination": pagination}), 200)
+
+
 def canned(name: str, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
     return HttpResponse((RESPONSES / f"{name}.json").read_text(), status, headers or {})
 

@@ -1,8 +1,13 @@
-"""Mock-server tests for `contracts`: ascending `sort=updatedAt` with the inclusive `updatedAt=gte:`
-filter, keyset pagination (`after` = `nextCursor`), custom fields as typed columns and join keys.
+"""Mock-server tests for `contracts`, read by the list reader (components.py, section 3).
 
-The shared error handler (429 / 5xx retry, 401 config error) is tested here once: every stream, the
-smart-field schema loader and `check` use the same `base_requester` (see test_manifest.py).
+The first answer decides how the stream is read: ascending `sort=updatedAt` with the inclusive
+`updatedAt=gte:` bound when the API honours both, else a documented fallback. Every page is checked before a
+record of it is emitted. One worker here, so that the requests are exactly the ones mocked (HttpMocker fails on
+any other request and on a mock never called); ranges read side by side are tested in test_components.py and
+against the sandbox (integration_tests/test_sandbox_ranges.py).
+
+The shared error handler (429 / 5xx / truncated body retried, 401 config error, 404 naming base_url) is tested
+here once, through the list reader's extension of it (see test_manifest.py: every requester uses it).
 """
 
 from __future__ import annotations
@@ -12,38 +17,55 @@ from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from .config import API_KEY, ConfigBuilder
-from .helpers import discover_catalog, final_state, read_stream, records_of, smart_fields_mocked
+from .helpers import (
+    discover_catalog,
+    final_state,
+    logs_of,
+    message_kinds,
+    read_stream,
+    records_of,
+    smart_fields_mocked,
+)
 from .request_builder import TomorroRequestBuilder
-from .response_builder import a_contract, contracts_page, data_page, error
+from .response_builder import a_contract, canned, contracts_page, data_page, error, intro_page
 
 _STREAM = "contracts"
 _NOW = "2024-03-01T00:00:00Z"
 _START = "2024-01-01T00:00:00Z"
+_START_BOUND = "2024-01-01T00:00:00.000Z"
 _EPOCH_BOUND = "1970-01-01T00:00:00.000Z"
 
 
 def _config(**values):
-    # One backfill window unless a test asks for more: the request shapes below are then those of a single
-    # chain. The windowed backfill itself is tested in TestBackfill.
-    return ConfigBuilder().with_values(**{"backfill_windows": 1, **values}).build()
+    return ConfigBuilder().with_values(num_workers=1, **values).build()
 
 
-def _request(gte: str = _EPOCH_BOUND, after: str | None = None, limit: int = 2):
-    builder = TomorroRequestBuilder.contracts().with_sort("updatedAt").with_updated_at_gte(gte).with_limit(limit)
+def _request(gte: str | None = _EPOCH_BOUND, after: str | None = None, sort: str | None = "updatedAt", limit: int = 2):
+    builder = TomorroRequestBuilder.contracts().with_limit(limit)
+    if sort:
+        builder = builder.with_sort(sort)
+    if gte:
+        builder = builder.with_updated_at_gte(gte)
     return (builder.with_after(after) if after else builder).build()
 
 
-@freezegun.freeze_time(_NOW)
-class TestFullRefresh:
-    @HttpMocker()
-    def test_given_two_pages_when_read_then_follow_next_cursor(self, http_mocker):
-        smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(), contracts_page([a_contract(id="c1"), a_contract(id="c2")], next_cursor="CUR1"))
-        http_mocker.get(_request(after="CUR1"), contracts_page([a_contract(id="c3")]))
+def _at(day: int, hour: int = 0) -> str:
+    return f"2024-02-{day:02d}T{hour:02d}:00:00.000Z"
 
-        output = read_stream(_STREAM, _config())
+
+@freezegun.freeze_time(_NOW)
+class TestFirstSync:
+    @HttpMocker()
+    def test_given_two_pages_when_read_then_follow_next_cursor_and_state_is_the_largest_updated_at(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), contracts_page([a_contract(id="c1", updatedAt=_at(1)),
+                                                    a_contract(id="c2", updatedAt=_at(2))], next_cursor="CUR1"))
+        http_mocker.get(_request(after="CUR1"), contracts_page([a_contract(id="c3", updatedAt=_at(3))]))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental)
 
         assert [r["id"] for r in records_of(output)] == ["c1", "c2", "c3"]
+        assert final_state(output) == {"updatedAt": _at(3)}
 
     @HttpMocker()
     def test_given_custom_fields_when_read_then_typed_columns_raw_fields_and_join_keys(self, http_mocker):
@@ -69,75 +91,31 @@ class TestFullRefresh:
         assert record["templateId"] == "7e3p1a7e-0000-4000-8000-000000000001"  # from template.id
 
     @HttpMocker()
-    def test_given_429_with_retry_after_then_200_when_read_then_retried(self, http_mocker, no_sleep):
+    def test_given_a_start_date_when_read_then_it_is_the_inclusive_bound(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(), [error(429, {"Retry-After": "7"}), contracts_page([a_contract(id="c1")])])
+        http_mocker.get(_request(gte=_START_BOUND), contracts_page([a_contract(id="c1", updatedAt=_START_BOUND)]))
 
-        output = read_stream(_STREAM, _config())
+        output = read_stream(_STREAM, _config(start_date=_START), SyncMode.incremental)
 
         assert [r["id"] for r in records_of(output)] == ["c1"]
-        assert not output.errors
-        waits = [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1]
-        assert len(waits) == 1 and 7 <= waits[0] <= 8  # Retry-After honoured (the CDK adds up to 1 s)
 
     @HttpMocker()
-    def test_given_5xx_then_200_when_read_then_retried(self, http_mocker, no_sleep):
-        smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(), [error(500), error(503), contracts_page([a_contract(id="c1")])])
+    def test_given_a_record_stamped_more_than_a_day_past_the_sync_start_then_left_to_a_later_sync(self, http_mocker):
+        # up to a day past our clock is kept (a server clock ahead of ours); beyond that, the record is not
+        # this sync's and the state stays before it, so a later sync reads it
+        smart_fields_mocked(http_mocker, "contract", limit=3)
+        http_mocker.get(_request(limit=3), contracts_page([a_contract(id="now", updatedAt="2024-02-29T23:00:00.000Z"),
+                                                    a_contract(id="ahead", updatedAt="2024-03-01T05:00:00.000Z"),
+                                                    a_contract(id="far", updatedAt="2024-03-03T00:00:00.000Z")]))
 
-        output = read_stream(_STREAM, _config())
+        output = read_stream(_STREAM, _config(page_size=3), SyncMode.incremental)
 
-        assert [r["id"] for r in records_of(output)] == ["c1"]
-        waits = [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1]
-        assert len(waits) == 2 and waits[1] > waits[0]  # exponential backoff
-
-    @HttpMocker()
-    def test_given_truncated_json_page_then_200_when_read_then_retried_not_read_as_empty(self, http_mocker,
-                                                                                      no_sleep):
-        # a dropped connection can cut a 200 body short: it must be retried, never taken for an empty
-        # last page (pagination would stop and the sync complete with records missing)
-        smart_fields_mocked(http_mocker, "contract")
-        first, truncated = contracts_page([a_contract(id="c1")], next_cursor="p2"), '{"contracts": [{"id": "c2"'
-        http_mocker.get(_request(), first)
-        http_mocker.get(_request(after="p2"),
-                        [HttpResponse(truncated, 200), contracts_page([a_contract(id="c2")])])
-
-        output = read_stream(_STREAM, _config())
-
-        assert [r["id"] for r in records_of(output)] == ["c1", "c2"]
-        assert not output.errors
-
-    @HttpMocker()
-    def test_given_401_when_read_then_config_error_without_the_key(self, http_mocker):
-        # the first request of a contracts read lists the smart fields (custom-field columns)
-        http_mocker.get(TomorroRequestBuilder.smart_fields("contract").with_limit(50).build(), error(401))
-
-        output = read_stream(_STREAM, _config(), expecting_exception=True)
-
-        failures = [e.trace.error for e in output.errors]
-        assert any(f.failure_type == FailureType.config_error for f in failures)
-        assert any("Tomorro rejected the API key" in (f.message or "") for f in failures)
-        everything = "\n".join(m.model_dump_json() if hasattr(m, "model_dump_json") else str(m)
-                               for m in output._messages)
-        assert API_KEY not in everything
+        assert [r["id"] for r in records_of(output)] == ["now", "ahead"]
+        assert final_state(output) == {"updatedAt": "2024-03-01T05:00:00.000Z"}
 
 
 @freezegun.freeze_time(_NOW)
 class TestIncremental:
-    @HttpMocker()
-    def test_given_no_state_when_read_then_start_date_bound_and_state_is_max_updated_at(self, http_mocker):
-        smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(
-            _request(gte="2024-01-01T00:00:00.000Z"),
-            contracts_page([a_contract(id="c1", updatedAt="2024-01-05T00:00:00.000Z"),
-                            a_contract(id="c2", updatedAt="2024-02-10T08:30:00.123Z")]),
-        )
-
-        output = read_stream(_STREAM, _config(start_date=_START), SyncMode.incremental)
-
-        assert len(output.records) == 2
-        assert final_state(output) == {"updatedAt": "2024-02-10T08:30:00.123Z"}
-
     @HttpMocker()
     def test_given_state_when_read_then_inclusive_bound_minus_lookback_only_in_request(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
@@ -171,16 +149,14 @@ class TestIncremental:
 
         assert [r["id"] for r in records_of(output)] == ["a", "b", "c", "d"]
         assert final_state(output) == {"updatedAt": tie}
-        # the checkpoint follows the records it covers
-        kinds = [m.type.name for m in output._messages if m.type.name in ("RECORD", "STATE")]
-        assert kinds.index("STATE") > max(i for i, kind in enumerate(kinds) if kind == "RECORD")
+        kinds = message_kinds(output)  # the state follows the records it covers
+        assert kinds[-1] == ("STATE", {"updatedAt": tie}) and ("RECORD", "d") in kinds
 
     @HttpMocker()
     def test_given_record_at_the_watermark_when_read_then_re_read_not_lost(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
         watermark = "2024-02-01T10:00:00.000Z"
-        http_mocker.get(_request(gte="2024-02-01T10:00:00.000Z"),
-                        contracts_page([a_contract(id="same-instant", updatedAt=watermark)]))
+        http_mocker.get(_request(gte=watermark), contracts_page([a_contract(id="same-instant", updatedAt=watermark)]))
 
         output = read_stream(_STREAM, _config(lookback_window=0), SyncMode.incremental, state={"updatedAt": watermark})
 
@@ -188,15 +164,18 @@ class TestIncremental:
         assert final_state(output) == {"updatedAt": watermark}
 
     @HttpMocker()
-    def test_given_offset_timestamps_when_read_then_compared_as_utc_and_state_in_one_format(self, http_mocker):
+    def test_given_offset_timestamps_when_read_then_emitted_in_utc_and_state_is_the_instant(self, http_mocker):
+        # 13:00+02:00 is 11:00Z: the latest instant is 11:30Z, however the wall-clock text sorts
         smart_fields_mocked(http_mocker, "contract")
         http_mocker.get(_request(gte="2024-01-31T23:55:00.000Z"),
-                        contracts_page([a_contract(id="z", updatedAt="2024-02-01T11:00:00Z"),
-                                        a_contract(id="offset", updatedAt="2024-02-01T13:00:00.000+02:00")]))
+                        contracts_page([a_contract(id="offset", updatedAt="2024-02-01T13:00:00.000+02:00"),
+                                        a_contract(id="z", updatedAt="2024-02-01T11:30:00Z")]))
 
         output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-01T00:00:00.000Z"})
 
-        assert final_state(output) == {"updatedAt": "2024-02-01T11:00:00.000Z"}
+        assert {r["id"]: r["updatedAt"] for r in records_of(output)} == {
+            "offset": "2024-02-01T11:00:00.000Z", "z": "2024-02-01T11:30:00Z"}
+        assert final_state(output) == {"updatedAt": "2024-02-01T11:30:00.000Z"}
 
     @HttpMocker()
     def test_given_state_in_the_future_when_read_then_clamped_to_sync_start(self, http_mocker):
@@ -210,161 +189,228 @@ class TestIncremental:
         assert [r["id"] for r in records_of(output)] == ["late"]
         assert final_state(output) == {"updatedAt": "2024-03-01T00:00:00.000Z"}
 
+    @HttpMocker()
+    def test_given_a_state_in_another_offset_when_read_then_the_bound_is_the_same_instant(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2024-02-01T09:55:00.000Z"), contracts_page([]))
 
-def _states(output) -> list[dict]:
-    """Every contracts checkpoint, in order, consecutive repeats folded."""
-    states: list[dict] = []
-    for message in output.state_messages:
-        state = dict(message.state.stream.stream_state.__dict__)
-        if not states or states[-1] != state:
-            states.append(state)
-    return states
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-01T12:00:00+02:00"})
 
+        assert final_state(output) == {"updatedAt": "2024-02-01T10:00:00.000Z"}
 
-# Backfill (no state): start 2024-01-01, now 2024-03-01, 2 windows of 30 days ->
-#   W1 = [2024-01-01T00:00:00.000Z, 2024-01-30T23:59:59.999Z], W2 = [2024-01-31T00:00:00.000Z, now].
-_W1_START, _W1_END, _W2_START = "2024-01-01T00:00:00.000Z", "2024-01-30T23:59:59.999Z", "2024-01-31T00:00:00.000Z"
+    @HttpMocker()
+    def test_given_a_state_that_is_not_a_datetime_when_read_then_from_the_start_with_a_warning(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte=_START_BOUND), contracts_page([a_contract(id="c1", updatedAt=_at(1))]))
 
+        output = read_stream(_STREAM, _config(start_date=_START), SyncMode.incremental, state={"updatedAt": "garbage"})
 
-def _backfill_config(**values):
-    return _config(start_date=_START, backfill_windows=2, **values)
+        assert [r["id"] for r in records_of(output)] == ["c1"]
+        assert "'garbage', not a datetime" in logs_of(output)
 
+    @HttpMocker()
+    def test_given_records_whose_updated_at_is_not_a_datetime_then_emitted_once_and_reported(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), contracts_page([a_contract(id="ok", updatedAt=_at(1)),
+                                                    a_contract(id="odd", updatedAt="someday")]))
 
-def _mock_two_windows(http_mocker, late_in_w2=()):
-    """W1 answers two pages; its second page runs past W1's end (d), so the chain stops there (no request
-    for CUR_STOP) and d is dropped from W1; W2 reads d again, from its own start."""
-    smart_fields_mocked(http_mocker, "contract")
-    http_mocker.get(_request(gte=_W1_START),
-                    contracts_page([a_contract(id="a", updatedAt="2024-01-05T00:00:00.000Z"),
-                                    a_contract(id="b", updatedAt="2024-01-20T00:00:00.000Z")], next_cursor="CUR1"))
-    http_mocker.get(_request(gte=_W1_START, after="CUR1"),
-                    contracts_page([a_contract(id="c", updatedAt=_W1_END),
-                                    a_contract(id="d", updatedAt="2024-02-02T00:00:00.000Z")], next_cursor="CUR_STOP"))
-    http_mocker.get(_request(gte=_W2_START),
-                    contracts_page([a_contract(id="d", updatedAt="2024-02-02T00:00:00.000Z"),
-                                    a_contract(id="e", updatedAt="2024-02-20T08:00:00.000Z"), *late_in_w2]))
+        output = read_stream(_STREAM, _config(), SyncMode.incremental)
+
+        assert [r["id"] for r in records_of(output)] == ["ok", "odd"]
+        assert final_state(output) == {"updatedAt": _at(1)}
+        assert "1 records have a `updatedAt` that is not a datetime (e.g. id odd: 'someday')" in logs_of(output)
 
 
 @freezegun.freeze_time(_NOW)
-class TestBackfill:
-    """The first sync (no state) reads `backfill_windows` windows of updatedAt, one keyset chain each."""
+class TestWhenTheApiListsDifferently:
+    """Each documented alternative (tomorro-api.md §2, §3, §6) is detected on the answers themselves."""
 
     @HttpMocker()
-    def test_given_no_state_when_read_then_one_chain_per_window_and_each_record_once(self, http_mocker):
-        _mock_two_windows(http_mocker)
-
-        output = read_stream(_STREAM, _backfill_config(), SyncMode.incremental)
-
-        # HttpMocker fails on any request not mocked above (e.g. after=CUR_STOP) and on a mock never called
-        assert sorted(r["id"] for r in records_of(output)) == ["a", "b", "c", "d", "e"]
-        assert final_state(output) == {"updatedAt": "2024-02-20T08:00:00.000Z"}
-
-    @HttpMocker()
-    def test_given_full_refresh_catalog_when_read_then_the_same_windows(self, http_mocker):
-        _mock_two_windows(http_mocker)
-
-        output = read_stream(_STREAM, _backfill_config())
-
-        assert sorted(r["id"] for r in records_of(output)) == ["a", "b", "c", "d", "e"]
-
-    @HttpMocker()
-    def test_given_two_windows_when_read_then_a_checkpoint_after_each_window(self, http_mocker):
-        _mock_two_windows(http_mocker)
-
-        output = read_stream(_STREAM, _backfill_config(num_workers=1), SyncMode.incremental)
-
-        # one worker reads W1 then W2: W1's checkpoint is its largest updatedAt (c, at W1's end), before W2's records
-        assert _states(output) == [{"updatedAt": _W1_END}, {"updatedAt": "2024-02-20T08:00:00.000Z"}]
-        kinds = [(m.type.name, m.record.data["id"] if m.record else None)
-                 for m in output._messages if m.type.name in ("RECORD", "STATE")]
-        first_state = kinds.index(("STATE", None))
-        assert {rid for _, rid in kinds[:first_state]} == {"a", "b", "c"}
-        assert {rid for _, rid in kinds[first_state:] if rid} == {"d", "e"}
-
-    @HttpMocker()
-    def test_given_a_record_updated_after_the_sync_start_when_backfill_then_left_to_the_next_sync(self, http_mocker):
-        # x was changed after the sync started (its window's end is the sync start): not emitted now, and
-        # the state stays at or before the sync start, so the next incremental read catches it
-        _mock_two_windows(http_mocker, late_in_w2=[a_contract(id="x", updatedAt="2024-03-01T00:00:05.000Z")])
-
-        output = read_stream(_STREAM, _backfill_config(), SyncMode.incremental)
-
-        assert "x" not in {r["id"] for r in records_of(output)}
-        state = final_state(output)
-        assert state == {"updatedAt": "2024-02-20T08:00:00.000Z"} and state["updatedAt"] <= "2024-03-01T00:00:00.000Z"
-
-    @HttpMocker()
-    def test_given_backfill_state_when_read_then_the_single_chain_incremental_stream(self, http_mocker):
-        # a backfill would cut 2024-01-01..now into 60 windows; with state the incremental stream sends ONE
-        # chain from state - lookback
+    def test_given_the_introduction_envelope_when_read_then_every_page_followed(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(gte="2024-02-20T07:55:00.000Z"),
-                        contracts_page([a_contract(id="e", updatedAt="2024-02-20T08:00:00.000Z"),
-                                        a_contract(id="x", updatedAt="2024-02-29T10:00:00.000Z")]))
+        http_mocker.get(_request(), intro_page([a_contract(id="c1", updatedAt=_at(1)),
+                                                a_contract(id="c2", updatedAt=_at(2))], "CUR1", has_next=True))
+        http_mocker.get(_request(after="CUR1"), intro_page([a_contract(id="c3", updatedAt=_at(3))], None, has_next=False))
 
-        output = read_stream(_STREAM, _config(start_date=_START, backfill_windows=60), SyncMode.incremental,
-                             state={"updatedAt": "2024-02-20T08:00:00.000Z"})
-
-        assert [r["id"] for r in records_of(output)] == ["e", "x"]
-        assert final_state(output) == {"updatedAt": "2024-02-29T10:00:00.000Z"}
+        assert [r["id"] for r in records_of(read_stream(_STREAM, _config()))] == ["c1", "c2", "c3"]
 
     @HttpMocker()
-    def test_given_no_start_date_when_backfill_then_first_window_open_below(self, http_mocker):
-        # windows start at the 2019-01-01 floor (2 windows of 943 days to 2024-03-01); the first one asks
-        # from the epoch so nothing older is skipped
+    def test_given_the_counterparties_envelope_and_no_has_next_flag_when_read_then_the_cursor_decides(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(gte=_EPOCH_BOUND), contracts_page([a_contract(id="old", updatedAt="2018-06-01T00:00:00.000Z")]))
-        http_mocker.get(_request(gte="2021-08-01T00:00:00.000Z"), contracts_page([a_contract(id="new")]))
+        first = data_page([a_contract(id="c1", updatedAt=_at(1)), a_contract(id="c2", updatedAt=_at(2))], "CUR1")
+        http_mocker.get(_request(), first)
+        http_mocker.get(_request(after="CUR1"), intro_page([a_contract(id="c3", updatedAt=_at(3))], None))
 
-        output = read_stream(_STREAM, _config(backfill_windows=2), SyncMode.incremental)
-
-        assert sorted(r["id"] for r in records_of(output)) == ["new", "old"]
-
+        assert [r["id"] for r in records_of(read_stream(_STREAM, _config()))] == ["c1", "c2", "c3"]
 
     @HttpMocker()
-    def test_given_a_start_date_before_the_floor_when_backfill_then_windows_from_the_floor(self, http_mocker):
-        # the windows split 2019-01-01..now as without a start date; the first one asks from the start date
+    def test_given_a_full_page_without_flag_or_cursor_when_read_then_fails_naming_the_keys(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(gte="2015-01-01T00:00:00.000Z"),
-                        contracts_page([a_contract(id="old", updatedAt="2016-06-01T00:00:00.000Z")]))
-        http_mocker.get(_request(gte="2021-08-01T00:00:00.000Z"), contracts_page([a_contract(id="new")]))
+        full = {"items": [], "data": [a_contract(id="c1", updatedAt=_at(1)), a_contract(id="c2", updatedAt=_at(2))],
+                "meta": {"next": "?"}}
+        http_mocker.get(_request(), HttpResponse(__import__("json").dumps(full), 200))
 
-        output = read_stream(_STREAM, _config(start_date="2015-01-01T00:00:00Z", backfill_windows=2), SyncMode.incremental)
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, expecting_exception=True)
 
-        assert sorted(r["id"] for r in records_of(output)) == ["new", "old"]
+        message = output.errors[0].trace.error.message
+        assert "a full page without a has-next flag or a next cursor" in message and "Keys seen: items, data, meta, meta.next" in message
+        assert output.state_messages == [] or final_state(output) == {"updatedAt": _EPOCH_BOUND}
 
     @HttpMocker()
-    def test_given_no_window_count_when_backfill_then_four_windows_per_worker(self, http_mocker):
-        # 2024-01-01..2024-03-01 (60 days) with one worker: 4 windows of 15 days, one request each
+    def test_given_the_filter_refused_when_a_later_sync_reads_then_the_newest_first_feed(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
-        for gte in (_W1_START, "2024-01-16T00:00:00.000Z", _W2_START, "2024-02-15T00:00:00.000Z"):
-            http_mocker.get(_request(gte=gte), contracts_page([]))
+        bound = "2024-02-09T23:55:00.000Z"
+        http_mocker.get(_request(gte=bound), HttpResponse('{"statusCode": 400, "message": ["property updatedAt should '
+                                                          'not exist"], "error": "Bad Request"}', 400))
+        http_mocker.get(_request(gte=None, sort="-updatedAt"),
+                        contracts_page([a_contract(id="new", updatedAt=_at(20)), a_contract(id="mid", updatedAt=_at(15))],
+                                       next_cursor="CUR1"))
+        http_mocker.get(_request(gte=None, sort="-updatedAt", after="CUR1"),
+                        contracts_page([a_contract(id="in", updatedAt=_at(10)), a_contract(id="old", updatedAt=_at(9))],
+                                       next_cursor="NEVER_ASKED"))
 
-        config = {key: value for key, value in _config(start_date=_START, num_workers=1).items()
-                  if key != "backfill_windows"}
-        output = read_stream(_STREAM, config, SyncMode.incremental)
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-10T00:00:00.000Z"})
 
-        assert records_of(output) == []
+        assert [r["id"] for r in records_of(output)] == ["new", "mid", "in"]  # stops below the bound
+        assert final_state(output) == {"updatedAt": _at(20)}
+        assert "Tomorro refused `sort=updatedAt&updatedAt=gte:2024-02-09T23:55:00.000Z` (property updatedAt should " \
+               "not exist)" in logs_of(output)
 
     @HttpMocker()
-    def test_given_a_start_date_minutes_ago_when_backfill_then_one_window_of_at_least_an_hour(self, http_mocker):
+    def test_given_the_filter_refused_on_a_first_sync_then_one_ascending_chain_from_the_start(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
-        http_mocker.get(_request(gte="2024-02-29T23:50:00.000Z"), contracts_page([a_contract(id="a")]))
+        http_mocker.get(_request(gte=_START_BOUND), HttpResponse('{"statusCode": 400, "message": "no"}', 400))
+        http_mocker.get(_request(gte=None),
+                        contracts_page([a_contract(id="before", updatedAt="2023-12-01T00:00:00.000Z"),
+                                        a_contract(id="a", updatedAt=_at(1))], next_cursor="CUR1"))
+        http_mocker.get(_request(gte=None, after="CUR1"), contracts_page([a_contract(id="b", updatedAt=_at(2))]))
 
-        output = read_stream(_STREAM, _config(start_date="2024-02-29T23:50:00Z", backfill_windows=32),
-                             SyncMode.incremental)
+        output = read_stream(_STREAM, _config(start_date=_START), SyncMode.incremental)
 
-        assert [r["id"] for r in records_of(output)] == ["a"]
+        assert [r["id"] for r in records_of(output)] == ["a", "b"]  # records before start_date checked out
+
+    @HttpMocker()
+    def test_given_the_filter_ignored_when_a_later_sync_reads_then_the_newest_first_feed(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(gte="2024-02-09T23:55:00.000Z"),
+                        contracts_page([a_contract(id="oldest", updatedAt="2023-01-01T00:00:00.000Z"),
+                                        a_contract(id="older", updatedAt="2023-02-01T00:00:00.000Z")],
+                                       next_cursor="NEVER_ASKED"))
+        http_mocker.get(_request(gte=None, sort="-updatedAt"),
+                        contracts_page([a_contract(id="new", updatedAt=_at(20)), a_contract(id="old", updatedAt=_at(1))]))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-10T00:00:00.000Z"})
+
+        assert [r["id"] for r in records_of(output)] == ["new"]
+        assert "Tomorro ignores `updatedAt=gte:`" in logs_of(output)
+
+    @HttpMocker()
+    def test_given_the_sort_ignored_when_read_then_every_page_is_read_and_every_record_checked(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        bound = "2024-02-09T23:55:00.000Z"
+        http_mocker.get(_request(gte=bound),
+                        contracts_page([a_contract(id="b", updatedAt=_at(20)), a_contract(id="a", updatedAt=_at(12))],
+                                       next_cursor="CUR1"))
+        http_mocker.get(_request(gte=bound, after="CUR1"),
+                        contracts_page([a_contract(id="c", updatedAt=_at(25)), a_contract(id="d", updatedAt=_at(11))]))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental, state={"updatedAt": "2024-02-10T00:00:00.000Z"})
+
+        assert sorted(r["id"] for r in records_of(output)) == ["a", "b", "c", "d"]
+        assert final_state(output) == {"updatedAt": _at(25)}
+        assert "the list is not in that order" in logs_of(output)
+
+    @HttpMocker()
+    def test_given_slim_list_items_when_read_then_each_is_fetched_whole(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        slim = [{"id": "c1", "name": "One", "status": "draft"}, {"id": "c2", "name": "Two", "status": "draft"}]
+        http_mocker.get(_request(), contracts_page(slim, next_cursor="CUR1"))
+        http_mocker.get(_request(after="CUR1"), contracts_page([{"id": "gone", "name": "Deleted", "status": "draft"}]))
+        for contract_id, day in (("c1", 1), ("c2", 2)):
+            http_mocker.get(TomorroRequestBuilder.contract(contract_id).build(),
+                            HttpResponse(__import__("json").dumps(a_contract(id=contract_id, updatedAt=_at(day))), 200))
+        http_mocker.get(TomorroRequestBuilder.contract("gone").build(), canned("404", 404))
+
+        output = read_stream(_STREAM, _config(), SyncMode.incremental)
+
+        records = records_of(output)
+        assert [r["id"] for r in records] == ["c1", "c2"]  # deleted between the list and its fetch: gone
+        assert records[0]["cf_contract_value_a1000010"] == 1200.5 and records[0]["author"]  # the whole contract
+        assert final_state(output) == {"updatedAt": _at(2)}
+        assert "without fields, integration, updatedAt" in logs_of(output)
+
+
+@freezegun.freeze_time(_NOW)
+class TestErrors:
+    @HttpMocker()
+    def test_given_429_with_retry_after_then_200_when_read_then_retried(self, http_mocker, no_sleep):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), [error(429, {"Retry-After": "7"}), contracts_page([a_contract(id="c1")])])
+
+        output = read_stream(_STREAM, _config())
+
+        assert [r["id"] for r in records_of(output)] == ["c1"]
+        assert not output.errors
+        waits = [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1]
+        assert len(waits) == 1 and 7 <= waits[0] <= 8  # Retry-After honoured (the CDK adds up to 1 s)
+
+    @HttpMocker()
+    def test_given_5xx_then_200_when_read_then_retried(self, http_mocker, no_sleep):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), [error(500), error(503), contracts_page([a_contract(id="c1")])])
+
+        output = read_stream(_STREAM, _config())
+
+        assert [r["id"] for r in records_of(output)] == ["c1"]
+        waits = [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1]
+        assert len(waits) == 2 and waits[1] > waits[0]  # exponential backoff
+
+    @HttpMocker()
+    def test_given_truncated_json_page_then_200_when_read_then_retried_not_read_as_empty(self, http_mocker, no_sleep):
+        # a dropped connection can cut a 200 body short: it must be retried, never taken for an empty last page
+        smart_fields_mocked(http_mocker, "contract")
+        first, truncated = contracts_page([a_contract(id="c1", updatedAt=_at(1))], next_cursor="p2"), '{"contracts": [{"id"'
+        http_mocker.get(_request(), first)
+        http_mocker.get(_request(after="p2"), [HttpResponse(truncated, 200), contracts_page([a_contract(id="c2")])])
+
+        output = read_stream(_STREAM, _config())
+
+        assert [r["id"] for r in records_of(output)] == ["c1", "c2"]
+        assert not output.errors
+
+    @HttpMocker()
+    def test_given_401_when_read_then_config_error_without_the_key(self, http_mocker):
+        # the first request of a contracts read lists the smart fields (custom-field columns)
+        http_mocker.get(TomorroRequestBuilder.smart_fields("contract").with_limit(2).build(), error(401))
+
+        output = read_stream(_STREAM, _config(), expecting_exception=True)
+
+        failures = [e.trace.error for e in output.errors]
+        assert any(f.failure_type == FailureType.config_error for f in failures)
+        assert any("Tomorro rejected the API key" in (f.message or "") for f in failures)
+        everything = "\n".join(m.model_dump_json() if hasattr(m, "model_dump_json") else str(m) for m in output._messages)
+        assert API_KEY not in everything
+
+    @HttpMocker()
+    def test_given_404_on_the_list_when_read_then_config_error_naming_base_url(self, http_mocker):
+        smart_fields_mocked(http_mocker, "contract")
+        http_mocker.get(_request(), HttpResponse('{"statusCode": 404, "message": "Cannot GET /v2/contracts"}', 404))
+
+        output = read_stream(_STREAM, _config(), expecting_exception=True)
+
+        failures = [e.trace.error for e in output.errors]
+        assert all(failure.failure_type == FailureType.config_error for failure in failures)
+        assert any("HTTP 404 for https://api.tomorro.com/v2/contracts: is `base_url` the Tomorro API" in failure.message
+                   for failure in failures)
 
 
 class TestDiscover:
     @HttpMocker()
     def test_given_smart_fields_on_two_pages_when_discover_then_every_field_is_a_typed_column(self, http_mocker):
-        smart_fields = TomorroRequestBuilder.smart_fields("contract").with_limit(50)
-        http_mocker.get(smart_fields.build(), data_page([{"id": "d1000000-0", "name": "Value", "type": "number"},
-                                                         {"id": "d2000000-0", "name": "Tags", "type": "multiselect"}],
-                                                        next_cursor="SF2"))
-        http_mocker.get(TomorroRequestBuilder.smart_fields("contract").with_limit(50).with_after("SF2").build(),
+        http_mocker.get(TomorroRequestBuilder.smart_fields("contract").with_limit(2).build(),
+                        data_page([{"id": "d1000000-0", "name": "Value", "type": "number"},
+                                   {"id": "d2000000-0", "name": "Tags", "type": "multiselect"}], next_cursor="SF2"))
+        http_mocker.get(TomorroRequestBuilder.smart_fields("contract").with_limit(2).with_after("SF2").build(),
                         data_page([{"id": "d3000000-0", "name": "Renewal", "type": "date"},
                                    {"id": "d4000000-0", "name": "Notes", "type": "richtext"}]))
         smart_fields_mocked(http_mocker, "external_party")
