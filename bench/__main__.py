@@ -47,8 +47,9 @@ def machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", default=",".join(SCENARIOS),
-                        help=f"comma-separated scenarios among {','.join(SCENARIOS)} (default: all)")
+    parser.add_argument("--scenario", default=None,
+                        help=f"comma-separated scenarios among {','.join(SCENARIOS)} (default: all; with --quick "
+                             f"all but {','.join(k for k, s in SCENARIOS.items() if not s.in_quick)})")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of the whole harness")
     parser.add_argument("--contenders", default=None,
                         help=f"comma-separated subset of {','.join(ALL)} (default: each scenario's list)")
@@ -60,7 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the contenders' work folders (logs, DuckDB files)")
     args = parser.parse_args(argv)
 
-    keys = [k.strip() for k in args.scenario.split(",") if k.strip()]
+    if args.scenario is None:
+        keys = [k for k, s in SCENARIOS.items() if s.in_quick or not args.quick]
+    else:
+        keys = [k.strip() for k in args.scenario.split(",") if k.strip()]
     unknown = [k for k in keys if k not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; choose among {list(SCENARIOS)}")
