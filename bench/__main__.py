@@ -36,6 +36,8 @@ def machine() -> dict:
         info["loadavg_at_start"] = os.getloadavg()
     except OSError:
         pass
+    # start-up depends on it: without compiled bytecode every process recompiles what it imports
+    info["PYTHONDONTWRITEBYTECODE"] = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
     try:
         info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                                             text=True, cwd=Path(__file__).parent).stdout.strip()
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "machine": host,
         "total_seconds": round(time.perf_counter() - t0, 1),
+        "loadavg_at_end": os.getloadavg(),
         "scenarios": [{**res, "ratios": report.ratios(res), "targets": report.targets(res)} for res in results],
     }
     md = report.markdown(results)
