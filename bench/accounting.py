@@ -73,14 +73,29 @@ def timeline(entries: list[dict[str, Any]], spawned_at: float, wall_s: float, na
     if not reqs:
         return None
     first, last = min(e["t0"] for e in reqs), max(e["t1"] for e in reqs)
-    started = min((e["start"] for e in entries if "argv" in e and e["argv"] and e["argv"][0].endswith(name)),
-                  default=spawned_at)
+    pids = pids_of(entries, name)
+    started = min((e["start"] for e in entries if "argv" in e and e["pid"] in pids), default=spawned_at)
+    ended = max((e["exit"] for e in entries if "exit" in e and e["pid"] in pids), default=None)
     reading = max(last - first, 1e-6)
     return {"connector_start_s": round(started - spawned_at, 2),
+            "connector_exit_s": round(ended - spawned_at, 2) if ended else None,
             "startup_s": round(first - spawned_at, 2), "reading_s": round(reading, 2),
             "tail_s": round(spawned_at + wall_s - last, 2),
             "mean_in_flight": round(sum(e["t1"] - e["t0"] for e in reqs) / reading, 2),
-            "mean_request_s": round(sum(e["t1"] - e["t0"] for e in reqs) / len(reqs), 3)}
+            "mean_request_s": round(sum(e["t1"] - e["t0"] for e in reqs) / len(reqs), 3),
+            "in_flight_by_second": _in_flight_by_second(reqs, first, last)}
+
+
+def _in_flight_by_second(reqs: list[dict[str, Any]], first: float, last: float) -> list[float]:
+    """Mean requests in flight in each second of the read: how fast the chains ramp up and how they end."""
+    seconds = max(1, math.ceil(last - first))
+    busy = [0.0] * seconds
+    for e in reqs:
+        t0, t1 = e["t0"] - first, e["t1"] - first
+        for s in range(int(t0), min(seconds, int(t1) + 1)):
+            busy[s] += max(0.0, min(t1, s + 1) - max(t0, s))
+    busy[-1] /= max(last - first - (seconds - 1), 1e-6)  # the last second is partial
+    return [round(b, 1) for b in busy]
 
 
 def _instant(text: str) -> dt.datetime:

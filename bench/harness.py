@@ -151,8 +151,10 @@ def brief(r: dict[str, Any]) -> str:
          f"peak RSS {r['peak_rss_mb']:.0f} MB, exit {r['exit_code']}")
     if r.get("timeline"):
         t = r["timeline"]
-        s += (f"; start-up {t['startup_s']} s, reading {t['reading_s']} s with {t['mean_in_flight']} requests in "
-              f"flight, tail {t['tail_s']} s")
+        s += (f"; first request at {t['startup_s']} s, reading {t['reading_s']} s with {t['mean_in_flight']} requests "
+              f"in flight (by second: {t.get('in_flight_by_second')}), tail {t['tail_s']} s")
+        if t.get("connector_exit_s") is not None:
+            s += f", connector exited at {t['connector_exit_s']} s"
     if r.get("ranges"):
         g = r["ranges"]
         s += (f"; {g['ranges']} ranges ({g['empty_ranges']} empty), {g['list_requests']} list requests for "

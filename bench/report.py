@@ -103,9 +103,9 @@ def _probe_table(rows: list[dict[str, Any]]) -> list[str]:
     if not probed:
         return []
     lines = ["| probe: contender | phase | size | connector started s | first request s | reading s | in flight "
-             "| tail s | connector starts | ranges (empty) | list requests / pages of data "
+             "| connector exited s | tail s | connector starts | ranges (empty) | list requests / pages of data "
              "| records of the 8 largest ranges |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---|"]
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|"]
     for r in probed:
         t, g = r["timeline"], r.get("ranges") or {}
         ranges = f"{g['ranges']} ({g['empty_ranges']})" if g else "-"
@@ -113,8 +113,8 @@ def _probe_table(rows: list[dict[str, Any]]) -> list[str]:
         largest = ", ".join(f"{n:,}" for n in g.get("records_per_range", [])[:8]) if g else "-"
         starts = "+".join(r["connector_starts"]) if "connector_starts" in r else "-"
         lines.append(f"| {r['contender']} | {r['phase']} | {_fmt(r['size'])} | {t.get('connector_start_s', '-')} "
-                     f"| {t['startup_s']} | {t['reading_s']} "
-                     f"| {t['mean_in_flight']} | {t['tail_s']} | {starts} | {ranges} | {pages} | {largest} |")
+                     f"| {t['startup_s']} | {t['reading_s']} | {t['mean_in_flight']} | {_fmt(t.get('connector_exit_s'))} "
+                     f"| {t['tail_s']} | {starts} | {ranges} | {pages} | {largest} |")
     return lines + [""]
 
 

@@ -95,6 +95,21 @@ def _read(cmd_prefix: list[str], ctx: Context, config: dict[str, Any], catalog: 
                        stderr_path=ctx.workdir / f"{tag}-stderr.log")
 
 
+class _Spawned:
+    """A contender that needs no preparation and runs one command per read."""
+
+    def prepare(self, ctx: Context) -> None:
+        pass
+
+    def command(self, ctx: Context) -> list[str]:
+        raise NotImplementedError
+
+    def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
+        tag = "incremental" if previous else "full"
+        return run_process(self.command(ctx), env=ctx.env(), cwd=ctx.workdir, timeout_s=ctx.timeout_s,
+                           stderr_path=ctx.workdir / f"{tag}-stderr.log")
+
+
 class OursCli:
     name = "ours-cli"
     label = "source-tomorro CLI -> /dev/null"
@@ -133,55 +148,41 @@ class NaiveManifest:
                      extra=["--manifest-path", str(NAIVE_MANIFEST)])
 
 
-class OursPyAirbyte:
+class OursPyAirbyte(_Spawned):
     name = "ours-pyairbyte"
     label = "source-tomorro through PyAirbyte -> DuckDB"
     ours = True
 
-    def prepare(self, ctx: Context) -> None:
-        pass
-
-    def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
+    def command(self, ctx: Context) -> list[str]:
         cfg = ctx.write_json("pyairbyte-config.json", ours_config(ctx))
-        tag = "incremental" if previous else "full"
-        cmd = [sys.executable, "-m", "bench.contenders.pyairbyte_run", "--config", str(cfg),
-               "--db", str(ctx.workdir / "bench.duckdb"), "--executable", console_script("source-tomorro"),
-               "--stream", STREAM]
-        return run_process(cmd, env=ctx.env(), cwd=ctx.workdir, timeout_s=ctx.timeout_s,
-                           stderr_path=ctx.workdir / f"{tag}-stderr.log")
+        return [sys.executable, "-m", "bench.contenders.pyairbyte_run", "--config", str(cfg),
+                "--db", str(ctx.workdir / "bench.duckdb"), "--executable", console_script("source-tomorro"),
+                "--stream", STREAM]
 
 
-class IdealReader:
+class IdealReader(_Spawned):
     name = "ideal-reader"
     label = "ideal sequential reader (one stdlib keep-alive chain, counting records)"
     ours = False
 
-    def prepare(self, ctx: Context) -> None:
-        pass
+    def command(self, ctx: Context) -> list[str]:
+        return [sys.executable, str(BENCH / "ideal_reader.py"), "--base-url", ctx.url, "--api-key", ctx.api_key,
+                "--start-date", START_DATE]
 
     def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
         if previous is not None:
             raise ValueError("the ideal reader reads first syncs only")
-        cmd = [sys.executable, str(BENCH / "ideal_reader.py"), "--base-url", ctx.url, "--api-key", ctx.api_key,
-               "--start-date", START_DATE]
-        return run_process(cmd, env=ctx.env(), cwd=ctx.workdir, timeout_s=ctx.timeout_s,
-                           stderr_path=ctx.workdir / "full-stderr.log")
+        return super().read(ctx)
 
 
-class DltRestApi:
+class DltRestApi(_Spawned):
     name = "dlt"
     label = "dlt rest_api -> DuckDB (parquet)"
     ours = False
 
-    def prepare(self, ctx: Context) -> None:
-        pass
-
-    def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
-        tag = "incremental" if previous else "full"
-        cmd = [sys.executable, "-m", "bench.contenders.dlt_run", "--base-url", ctx.url, "--api-key",
-               ctx.api_key, "--workdir", str(ctx.workdir), "--start-date", START_DATE]
-        return run_process(cmd, env=ctx.env(), cwd=ctx.workdir, timeout_s=ctx.timeout_s,
-                           stderr_path=ctx.workdir / f"{tag}-stderr.log")
+    def command(self, ctx: Context) -> list[str]:
+        return [sys.executable, "-m", "bench.contenders.dlt_run", "--base-url", ctx.url, "--api-key",
+                ctx.api_key, "--workdir", str(ctx.workdir), "--start-date", START_DATE]
 
 
 SOURCE_CONTENDERS = {c.name: c for c in (OursCli(), OursPyAirbyte(), NaiveManifest(), DltRestApi(), IdealReader())}

@@ -1,8 +1,8 @@
 """The bench's probe inside a contender's Python processes (imported by `site` at start-up when this folder
 is on PYTHONPATH; it does nothing unless BENCH_PROBE_LOG names a file).
 
-It appends one JSON line to that file per Python process start (pid, time, argv) and per HTTP request sent
-through `requests` (pid, method, URL with its query, status, start and end times). The sandbox counts requests
+It appends one JSON line to that file per Python process start (pid, time, argv) and normal exit (pid, time),
+and per HTTP request sent through `requests` (pid, method, URL with its query, status, start and end times). The sandbox counts requests
 by path template only; this log tells the harness which range or stream each request served and how many were
 in flight, without touching the contender's code. Cost: one small write per request (~20 us), nothing kept in
 memory. The URL carries no secret (the API key travels in a header, which is not logged).
@@ -13,6 +13,7 @@ import os
 _LOG = os.environ.get("BENCH_PROBE_LOG")
 
 if _LOG:
+    import atexit
     import json
     import sys
     import time
@@ -24,6 +25,7 @@ if _LOG:
         os.write(_FD, (json.dumps(entry, separators=(",", ":")) + "\n").encode())
 
     _write({"pid": os.getpid(), "ppid": os.getppid(), "start": time.time(), "argv": list(sys.argv)})
+    atexit.register(lambda: _write({"pid": os.getpid(), "exit": time.time()}))
 
     import requests.adapters
 
