@@ -120,9 +120,9 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
         raise unexpected_answer(f"no list of records under `{items_key}` or `{ITEM_KEYS_FALLBACK}`", body)
     items = _objects(items, body)
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
-    cursor_known, cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS)
-    if not cursor_known:
-        cursor_known, cursor = _after_of_link(body.get("links"))
+    cursor_key, cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS)
+    if not cursor_key:
+        cursor_key, cursor = _after_of_link(body.get("links"))
     has_next = _first_of(body, pagination, _HAS_NEXT_KEYS)[1]
     if has_next is not None and not isinstance(has_next, bool):
         raise unexpected_answer(f"a has-next flag that is {has_next!r}, not true or false", body)
@@ -134,27 +134,39 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
         return ListPage(items, cursor)
     if has_next:
         raise unexpected_answer("its has-next flag says more pages follow, but it carries no next cursor", body)
-    if not cursor_known and page_size and len(items) >= page_size:
+    if not cursor_key and page_size and len(items) >= page_size:
         raise unexpected_answer("a full page without a has-next flag or a next cursor this connector knows", body)
     return ListPage(items, None)
 
 
+def envelope_shape(body: Any, items_key: str) -> dict:
+    """Where a list answer keeps its parts, as `read_list_page` finds them: the items' key, and the key paths of
+    the next cursor and of the has-next flag (None when absent). For reports (tomorro-sync doctor)."""
+    if isinstance(body, list):
+        return {"items": None, "cursor": None, "has_next": None}
+    pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
+    cursor_key = _first_of(body, pagination, _NEXT_CURSOR_KEYS)[0] or _after_of_link(body.get("links"))[0]
+    return {"items": items_key if items_key in body else ITEM_KEYS_FALLBACK, "cursor": cursor_key,
+            "has_next": _first_of(body, pagination, _HAS_NEXT_KEYS)[0]}
+
+
 def _first_of(body: dict, pagination: dict, keys: tuple) -> tuple:
-    """(whether one of `keys` is there, its value), looking at the body, then at its `pagination`."""
-    for holder in (body, pagination):
+    """(the key path of the first of `keys` present, its value), looking at the body, then at `pagination`."""
+    for holder, prefix in ((body, ""), (pagination, "pagination.")):
         for key in keys:
             if key in holder:
-                return True, holder[key]
-    return False, None
+                return prefix + key, holder[key]
+    return None, None
 
 
 def _after_of_link(links: Any) -> tuple:
+    """(`links.next` when present, the `after` of its URL)."""
     if not isinstance(links, dict) or "next" not in links:
-        return False, None
+        return None, None
     link = links["next"]
     if not isinstance(link, str) or not link:
-        return True, None
-    return True, (parse_qs(urlparse(link).query).get("after") or [None])[0]
+        return "links.next", None
+    return "links.next", (parse_qs(urlparse(link).query).get("after") or [None])[0]
 
 
 def _objects(items: list, body: Any) -> list:
