@@ -275,6 +275,7 @@ CHECKPOINT_EVERY_PAGES = 5
 # Records stamped up to a day past our clock are read now: a server clock ahead of ours would otherwise hold its
 # newest records back until ours caught up. A state in the future is clamped on the next sync (SanitizeState).
 SERVER_CLOCK_AHEAD = timedelta(days=1)
+SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's partition fields
 REFUSED_STATUSES = (400, 422)
 _ONE_MS = timedelta(milliseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -388,12 +389,13 @@ class _ListRead:
     def __init__(self, reader: TomorroListRetriever, stream_slice: StreamSlice | None):
         self.reader = reader
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
-        self.bounds = list(self.slice.cursor_slice)  # [start key, end key] when the stream has a cursor
+        # the slice's bounds, as the stream's DatetimeBasedCursor names them (absent when it runs without one)
+        self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice]
         configured = parse_instant(reader.config.get("start_date")) or _EPOCH
-        self.lo = (parse_instant(self.slice.get(self.bounds[0])) if self.bounds else None) or configured
-        self.hi = ((parse_instant(self.slice.get(self.bounds[1])) if len(self.bounds) > 1 else None) or _now()) \
-            + SERVER_CLOCK_AHEAD
+        self.lo = parse_instant(self.slice.get(SLICE_START)) or configured
+        self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD
         self.first_sync = self.lo <= configured
+        self.filter_honoured = bool(reader.filter_param)  # until an answer shows otherwise
         self.unplaced: dict = {}  # id -> cursor value, for records that cannot be placed (emitted once)
         self.fetched_whole = 0
         self.lock = threading.Lock()
@@ -437,13 +439,13 @@ class _ListRead:
                                    "records before the bound came back.", logging.WARNING)
                 if not self.first_sync and index + 1 < len(plans):
                     continue  # a later sync would otherwise read from the start: the newest-first feed stops early
-                rng.params.pop(self.reader.filter_param, None)
+                self.filter_honoured = False  # the chain goes on as it is (its cursor belongs to these params)
             self.reader.notice(f"strategy-{rng.order}", f"reading with `{self._describe(rng)}`.")
             return rng, rows
         raise unexpected_answer(f"every way to list {self.reader.name} was refused")
 
     def _splittable(self, first: _Range) -> bool:
-        return bool(self.reader.filter_param) and self.reader.filter_param in first.params and first.cursor is not None
+        return self.filter_honoured and self.reader.filter_param in first.params and first.cursor is not None
 
     def _describe(self, rng: _Range) -> str:
         return "&".join(f"{key}={value}" for key, value in rng.params.items() if key != "limit") or "default order"
@@ -591,7 +593,7 @@ class _ListRead:
         self.checkpointed = value
         text = format_instant(value)
         piece = StreamSlice(partition=self.slice.partition,
-                            cursor_slice={self.bounds[0]: self.slice[self.bounds[0]], self.bounds[1]: text})
+                            cursor_slice={SLICE_START: self.slice[SLICE_START], SLICE_END: text})
         cursor.observe(Record(data={self.reader.cursor_field: text}, stream_name=self.reader.name,
                               associated_slice=piece))
         cursor.close_partition(_ReadPart(self.reader.name, piece))
