@@ -48,12 +48,16 @@ class AmbiguousWriteError(TomorroTransientError):
 
 
 class RowRejected(Exception):
-    """A row that cannot be written: failed validation, or refused by Tomorro with a 4xx."""
+    """A row that cannot be written: failed validation, or refused by Tomorro with a 4xx.
 
-    def __init__(self, reason: str, status_code: int | None = None):
+    `key` is the row's matching key as far as it could be read (None: the row has none, or it is
+    unreadable); the writer reports it with the reason."""
+
+    def __init__(self, reason: str, status_code: int | None = None, key: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
+        self.key = key
 
 
 def api_error_message(body: Any, fallback: str) -> str:

@@ -1,26 +1,48 @@
-"""Stream routing: which Tomorro object each configured stream writes to, and in which mode."""
+"""Stream routing: which Tomorro object each configured stream writes to, in which mode, matched on
+which key, and the mapper that turns its rows into API bodies."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalog, DestinationSyncMode, FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .config import DestinationTomorroConfig
-from .mapping import CONTRACT, COUNTERPARTY
-from .writer import Route
+from .keys import MatchKey, match_key_for
+from .mapping import RowMapper
+from .objects import CONTRACT, COUNTERPARTY
+from .schema import TomorroSchema
 
 OBJECT_NAMES = {"counterparty": COUNTERPARTY, "counterparties": COUNTERPARTY, "contract": CONTRACT, "contracts": CONTRACT}
 SUPPORTED_MODES = {DestinationSyncMode.append: "append", DestinationSyncMode.append_dedup: "append_dedup"}
+StreamKey = tuple[str | None, str]
 
 
-def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorroConfig) -> dict[tuple[str | None, str], Route]:
+@dataclass
+class Route:
+    """Where one configured stream goes."""
+
+    stream: str
+    namespace: str | None
+    object: str  # counterparty | contract
+    mode: str  # append (create only) | append_dedup (upsert)
+    match: MatchKey | None = None
+    mapper: RowMapper | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.namespace}.{self.stream}" if self.namespace else self.stream
+
+
+def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorroConfig) -> dict[StreamKey, Route]:
     """Route every configured stream to a Tomorro object, or fail naming every stream that cannot be.
 
     Order: the catalog's `destination_object_name`, then the stream name itself
     (counterparties/counterparty, contracts/contract), then the config's `object_mapping`.
     Runs before any request is sent.
     """
-    routes: dict[tuple[str | None, str], Route] = {}
+    routes: dict[StreamKey, Route] = {}
     problems: list[str] = []
     for configured in catalog.streams:
         name, namespace = configured.stream.name, configured.stream.namespace
@@ -47,6 +69,23 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
             continue
         routes[(namespace, name)] = Route(stream=name, namespace=namespace, object=obj, mode=mode)
     if problems:
-        message = "Cannot write: " + "; ".join(problems)
-        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+        raise _config_error("Cannot write: " + "; ".join(problems))
     return routes
+
+
+def build_mappers(routes: dict[StreamKey, Route], schema: TomorroSchema, cfg: DestinationTomorroConfig) -> MatchKey:
+    """Give every route its matching key and mapper; returns the counterparty matching key (shared by
+    the counterparty index). A key that cannot be resolved fails the sync (config_error) before
+    anything is written."""
+    try:
+        counterparty_match = match_key_for(COUNTERPARTY, cfg, schema)
+        for route in routes.values():
+            route.match = counterparty_match if route.object == COUNTERPARTY else match_key_for(route.object, cfg, schema)
+            route.mapper = RowMapper(route.object, schema, cfg, route.match)
+    except ValueError as exc:
+        raise _config_error(str(exc)) from None
+    return counterparty_match
+
+
+def _config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)

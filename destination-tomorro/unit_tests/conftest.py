@@ -252,8 +252,81 @@ def ab():
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
-    from destination_tomorro import client as client_module
+    """Every wait of the destination goes through transport._sleep: recorded, never slept."""
+    from destination_tomorro import transport
 
     waits = []
-    monkeypatch.setattr(client_module, "_sleep", waits.append)
+    monkeypatch.setattr(transport, "_sleep", waits.append)
     return waits
+
+
+def make_cfg(**overrides):
+    from destination_tomorro.config import DestinationTomorroConfig
+
+    return DestinationTomorroConfig.parse({"api_key": KEY, "base_url": BASE, "integration_type": "hubspot",
+                                           "integration_entity": "deal", "default_template": "Mutual NDA",
+                                           "requests_per_minute": 6000, **overrides})
+
+
+@pytest.fixture
+def cfg():
+    """A parsed config for module-level tests; `cfg(**overrides)` for variants."""
+    return make_cfg
+
+
+@pytest.fixture
+def client(fake):
+    from destination_tomorro.client import TomorroClient
+
+    return TomorroClient(BASE, KEY, requests_per_minute=6000, max_retries=2)
+
+
+@pytest.fixture
+def schema(client):
+    from destination_tomorro.schema import TomorroSchema
+
+    return TomorroSchema(client, integration_type="hubspot")
+
+
+def run_write(config, catalog, messages):
+    """Collect everything DestinationTomorro.write() yields; returns (messages, exception or None)."""
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+    from destination_tomorro import DestinationTomorro
+
+    out = []
+    try:
+        for message in DestinationTomorro().write(config, catalog, iter(messages)):
+            out.append(message)
+    except AirbyteTracedException as exc:
+        return out, exc
+    return out, None
+
+
+def deals(n, start=0, **extra):
+    return [{"external_id": f"D-{i}", "name": f"Deal {i}", "counterparty": f"Company {i % 3}",
+             "contract_value": 100 + i, **extra} for i in range(start, start + n)]
+
+
+def report_of(out):
+    """The write report carried by the output, as a tool reading stdout would parse it."""
+    from airbyte_cdk.models import Type
+    from destination_tomorro.report import WriteReport
+
+    reports = [WriteReport.from_message({"type": "TRACE", "trace": {"type": "ANALYTICS", "analytics": {
+        "type": m.trace.analytics.type, "value": m.trace.analytics.value}}})
+        for m in out if m.type == Type.TRACE and m.trace.analytics is not None]
+    assert len(reports) == 1, reports
+    return reports[0]
+
+
+@pytest.fixture
+def w():
+    """Write helpers (importlib import mode: test modules cannot import conftest)."""
+    from types import SimpleNamespace
+
+    from airbyte_cdk.models import Type
+
+    return SimpleNamespace(
+        run=run_write, deals=deals, report=report_of,
+        states=lambda out: [m for m in out if m.type == Type.STATE],
+        logs=lambda out: "\n".join(m.log.message for m in out if m.type == Type.LOG))

@@ -1,0 +1,59 @@
+"""operations.py: create, PATCH the diff, or leave; append never updates; dry run writes nothing."""
+
+
+
+
+def test_create_then_upsert_then_rerun(fake, config, ab, w):
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    out, error = w.run(config, catalog, [ab.record("contracts", r) for r in w.deals(6)] + [ab.state()])
+    assert error is None and len(fake.contracts) == 6 and len(fake.counterparties) == 3
+    assert "created 6, updated 0, unchanged 0, rejected 0" in w.logs(out)
+    changed = w.deals(6)
+    changed[0]["contract_value"] = 999
+    changed[1]["name"] = "Renamed"
+    fake.mocker.reset_mock()
+    out, error = w.run(config, catalog, [ab.record("contracts", r) for r in changed])
+    assert error is None
+    assert "created 0, updated 2, unchanged 4" in w.logs(out)
+    patches = [r.json() for r in fake.mocker.request_history if r.method == "PATCH"]
+    assert sorted(patches, key=str) == sorted([{"fields": [{"fieldId": "f-value", "value": 999}]}, {"name": "Renamed"}], key=str)
+    fake.mocker.reset_mock()
+    out, error = w.run(config, catalog, [ab.record("contracts", r) for r in changed])
+    assert "created 0, updated 0, unchanged 6" in w.logs(out) and fake.writes() == 0
+    assert len(fake.contracts) == 6 and len(fake.counterparties) == 3
+
+
+
+def test_append_creates_but_never_updates_or_duplicates(fake, config, ab, w):
+    catalog = ab.catalog(("contracts", "append"))
+    w.run(config, catalog, [ab.record("contracts", r) for r in w.deals(2)])
+    out, error = w.run(config, catalog, [ab.record("contracts", {**r, "name": "changed"}) for r in w.deals(3)])
+    assert error is None and "created 1, updated 0, unchanged 2" in w.logs(out)
+    assert len(fake.contracts) == 3 and {c["name"] for c in fake.contracts.values()} == {"Deal 0", "Deal 1", "changed"}
+
+
+
+def test_dry_run_classifies_and_writes_nothing(fake, config, ab, w):
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    w.run(config, catalog, [ab.record("contracts", r) for r in w.deals(3)])
+    fake.mocker.reset_mock()
+    rows = w.deals(5)
+    rows[0]["contract_value"] = 1
+    rows[4]["status"] = "nope"
+    out, error = w.run({**config, "dry_run": True}, catalog, [ab.record("contracts", r) for r in rows])
+    assert fake.writes() == 0
+    text = w.logs(out)
+    assert "DRY RUN" in text and "would be created 1, would be updated 1, unchanged 2, rejected 1" in text
+    assert error is not None and "1 of 5 rows were rejected" in error.message
+
+
+
+def test_counterparty_by_name_found_case_insensitively_or_created_once(fake, config, ab, w):
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    fake._new_cp({"name": "Existing Corp"})
+    rows = [{"external_id": f"E-{i}", "counterparty": name} for i, name in
+            enumerate(["existing corp", "New One", "NEW ONE", "new one", "Existing Corp"])]
+    _, error = w.run({**config, "max_concurrency": 4}, catalog, [ab.record("contracts", r) for r in rows])
+    assert error is None
+    assert sorted(c["name"] for c in fake.counterparties.values()) == ["Existing Corp", "New One"]
+    assert fake.calls("POST", "/counterparties") == 1
