@@ -3,19 +3,34 @@
 Every list goes through `_list()`, the one pagination loop, which reads pages with
 `envelopes.read_page` (the one place that knows list envelopes).
 
+Slim list items. The documentation shows list items that are only `{id, name, status}` ("fetch
+full details with GET /contracts/{id}"). `iter_full_contracts` / `iter_full_counterparties` yield
+items with everything matching needs: an item that lacks a key of `FULL_CONTRACT` /
+`FULL_COUNTERPARTY` is fetched with `GET /{resource}/{id}`, up to `max_concurrency` at a time, each
+request inside the same request budget. The first time an account serves slim items it is logged
+once, with the cost (one extra request per item).
+
 Endpoint pages: https://alpha.developer.tomorro.com/api-reference/2025-01-29-alpha/...
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .envelopes import read_page
+from .errors import TomorroNotFoundError
 from .transport import RetryPolicy, Transport
 
 MAX_PAGE = 50
+# what matching and diffing read from an existing object
+FULL_CONTRACT = ("integration", "fields", "counterparty", "status", "name")
+FULL_COUNTERPARTY = ("name", "status", "fields")
+logger = logging.getLogger("airbyte")
 
 
 class TomorroClient:
@@ -31,6 +46,10 @@ class TomorroClient:
     ):
         self.transport = Transport(base_url, api_key, timeout=timeout, retry=RetryPolicy(max_retries=max_retries),
                                    max_concurrency=max_concurrency, requests_per_minute=requests_per_minute)
+        self.max_concurrency = max_concurrency
+        self.hydrated: dict[str, int] = {}  # resource -> items fetched one by one (slim lists)
+        self._hydrate_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def retry(self) -> RetryPolicy:
@@ -44,17 +63,56 @@ class TomorroClient:
         return self.transport.server_now()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self.transport.close()
 
     def _list(self, path: str, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a paginated list, page after page (`limit` 50, `after` = the next cursor)."""
         params: dict[str, Any] = {"limit": MAX_PAGE, **filters}
         while True:
-            page = read_page(self.transport.request("GET", path, params=params))
+            page = read_page(self.transport.request("GET", path, params=params), limit=MAX_PAGE, where=f"GET {path}")
             yield from page.items
             if not page.has_next or not page.next_cursor:
                 return
             params = {**params, "after": page.next_cursor}
+
+    def _full(self, items: Iterable[dict[str, Any]], needed: tuple[str, ...], resource: str,
+              fetch: Callable[[str], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """`items` in order, each slim one replaced by `fetch(id)` (one page's worth at a time, up to
+        `max_concurrency` in flight); an item deleted in between (404) is left out."""
+        page: list[dict[str, Any]] = []
+        for item in items:
+            page.append(item)
+            if len(page) == MAX_PAGE:
+                yield from self._fill(page, needed, resource, fetch)
+                page = []
+        yield from self._fill(page, needed, resource, fetch)
+
+    def _fill(self, page: list[dict[str, Any]], needed: tuple[str, ...], resource: str,
+              fetch: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
+        slim = [i for i, item in enumerate(page) if any(key not in item for key in needed)]
+        if not slim:
+            return page
+        with self._hydrate_lock:
+            first = resource not in self.hydrated
+            self.hydrated[resource] = self.hydrated.get(resource, 0) + len(slim)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="tomorro-hydrate")
+        if first:
+            missing = sorted({key for i in slim for key in needed if key not in page[i]})
+            logger.warning(f"GET /{resource} serves slim list items (without {', '.join(missing)}): each such item "
+                           f"is fetched with GET /{resource}/{{id}}, one extra request per item "
+                           f"(up to {self.max_concurrency} at a time, within requests_per_minute)")
+
+        def one(item: dict[str, Any]) -> dict[str, Any] | None:
+            try:
+                return fetch(item["id"])
+            except TomorroNotFoundError:
+                return None  # deleted since it was listed
+
+        fetched = dict(zip(slim, self._pool.map(one, [page[i] for i in slim]), strict=True))
+        return [fetched.get(i, item) for i, item in enumerate(page) if fetched.get(i, item) is not None]
 
     # -- members ---------------------------------------------------------------------------------
     def list_members(self, limit: int = 1) -> dict[str, Any]:
@@ -65,6 +123,10 @@ class TomorroClient:
     def iter_contracts(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """GET /contracts, every page (contracts/list-contracts), e.g. createdAt="gte:..."."""
         return self._list("/contracts", filters)
+
+    def iter_full_contracts(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every contract matching `filters`, slim list items fetched whole (module docstring)."""
+        return self._full(self.iter_contracts(**filters), FULL_CONTRACT, "contracts", self.get_contract)
 
     def get_contract(self, contract_id: str) -> dict[str, Any]:
         """GET /contracts/{id} (contracts/get-contract)."""
@@ -83,6 +145,19 @@ class TomorroClient:
         """GET /counterparties, every page (counterparties/list-counterparties). `name` is a
         case-insensitive partial match."""
         return self._list("/counterparties", filters)
+
+    def iter_full_counterparties(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every counterparty matching `filters`, slim list items fetched whole (module docstring)."""
+        return self._full(self.iter_counterparties(**filters), FULL_COUNTERPARTY, "counterparties",
+                          self.get_counterparty)
+
+    def full_counterparty(self, counterparty: dict[str, Any]) -> dict[str, Any] | None:
+        """`counterparty` itself when it is whole, else fetched (None: deleted since listed)."""
+        return next(iter(self._fill([counterparty], FULL_COUNTERPARTY, "counterparties", self.get_counterparty)), None)
+
+    def get_counterparty(self, counterparty_id: str) -> dict[str, Any]:
+        """GET /counterparties/{id} (counterparties/get-a-counterparty)."""
+        return self.transport.request("GET", f"/counterparties/{counterparty_id}")
 
     def create_counterparty(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /counterparties (counterparties/create-counterparty). Not idempotent."""

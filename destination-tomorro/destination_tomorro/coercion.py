@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import RowRejected
+from .keys import number_text
 from .schema import SmartField
 
 DURATION_UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
@@ -38,7 +41,8 @@ def coerce(sf: SmartField, value: Any, options: Options, integration_type: str |
             items = list(value)
         else:
             raise RowRejected(f"{type(value).__name__} value is not a list for {what}")
-        return [_coerce_option(sf, item, what, options(sf), integration_type) for item in items]
+        labels = [_coerce_option(sf, item, what, options(sf), integration_type) for item in items]
+        return list(dict.fromkeys(labels))  # a label given twice is one choice
     if t == "richtext":
         if isinstance(value, list) and all(isinstance(n, dict) for n in value):
             return value
@@ -54,24 +58,37 @@ def clip(value: Any, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + "..."
 
 
+_LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def text_value(value: Any, what: str) -> str:
-    """A scalar as text for Tomorro: control characters removed, at most MAX_TEXT characters."""
-    if isinstance(value, (dict, list)):
+    """A scalar as text for Tomorro: NFC, every line break (CR LF, CR, NEL, LINE and PARAGRAPH
+    SEPARATOR) a newline, other control characters removed, at most MAX_TEXT characters."""
+    if isinstance(value, (dict, list, tuple)):
         raise RowRejected(f"{type(value).__name__} value is not text for {what}")
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        try:
+            return number_text(value)
+        except ValueError:
+            raise RowRejected(f"{value!r} is not a finite number for {what}") from None
     text = str(value)
     if len(text) > MAX_TEXT:
         raise RowRejected(f"value of {len(text)} characters is longer than {MAX_TEXT} for {what}")
-    return _strip_control(text)
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", unicodedata.normalize("NFC", text)))
 
 
-def _strip_control(text: str) -> str:
-    """Drop control characters except tab and newline (they break Tomorro's rendering)."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+def line_value(value: Any, what: str) -> str:
+    """A one-line scalar (a name, an id): text_value with line breaks and tabs as spaces, runs of
+    whitespace collapsed, trimmed."""
+    return " ".join(text_value(value, what).split())
 
 
 def _coerce_number(value: Any, what: str) -> int | float:
     if isinstance(value, bool):
         raise RowRejected(f"{value!r} is not a number for {what}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RowRejected(f"{value!r} is not a finite number for {what}")
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, Decimal):
@@ -81,7 +98,7 @@ def _coerce_number(value: Any, what: str) -> int | float:
             number = Decimal(value.strip())
         except InvalidOperation:
             raise RowRejected(f"'{clip(value)}' is not a number for {what}") from None
-        if not number.is_finite():
+        if not number.is_finite() or not math.isfinite(float(number)):
             raise RowRejected(f"'{clip(value)}' is not a finite number for {what}")
         return int(number) if number == number.to_integral_value() and "." not in value else float(number)
     raise RowRejected(f"{type(value).__name__} value is not a number for {what}")

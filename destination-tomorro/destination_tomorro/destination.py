@@ -124,7 +124,8 @@ class DestinationTomorro(Destination):
         client = build_client(cfg)
         try:
             schema = TomorroSchema(client, cfg.integration_type)
-            writer = TomorroWriter(client, routes, cfg, build_mappers(routes, schema, cfg))
+            build_mappers(routes, schema, cfg)
+            writer = TomorroWriter(client, routes, cfg)
             yield from writer.write(input_messages)
         except TomorroError as exc:
             raise to_traced_exception(exc) from None

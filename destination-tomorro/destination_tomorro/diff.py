@@ -8,7 +8,8 @@ from typing import Any
 from .mapping import MappedRow
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """Whether a value we would send equals the value Tomorro holds."""
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return float(a) == float(b)
     if isinstance(a, str) and isinstance(b, str) and a != b and (len(a) == 10 or len(b) == 10):
@@ -34,7 +35,7 @@ def diff_contract(row: MappedRow, current: dict[str, Any]) -> dict[str, Any]:
     if row.counterparty_id and row.counterparty_id != (current.get("counterparty") or {}).get("id"):
         patch["counterparty"] = {"id": row.counterparty_id}
     existing = {f.get("attributeDefinitionId"): f.get("value") for f in current.get("fields") or []}
-    changed = [{"fieldId": k, "value": v} for k, v in row.fields.items() if k not in existing or not _same(v, existing[k])]
+    changed = [{"fieldId": k, "value": v} for k, v in row.fields.items() if k not in existing or not same_value(v, existing[k])]
     if changed:
         patch["fields"] = changed
     return patch
@@ -48,7 +49,7 @@ def diff_counterparty(row: MappedRow, current: dict[str, Any]) -> dict[str, Any]
         patch["status"] = row.status
     existing = current.get("fields") or {}
     changed = [{"attributeDefinitionId": k, "value": v} for k, v in row.fields.items()
-               if k not in existing or not _same(v, existing[k])]
+               if k not in existing or not same_value(v, existing[k])]
     if changed:
         patch["attributes"] = changed
     return patch

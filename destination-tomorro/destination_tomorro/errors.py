@@ -47,6 +47,11 @@ class AmbiguousWriteError(TomorroTransientError):
     """
 
 
+class UnexpectedResponseError(TomorroError):
+    """Tomorro answered with a shape the connector does not understand (an undocumented envelope, a
+    list item without what matching needs): the sync stops naming what was unexpected."""
+
+
 class RowRejected(Exception):
     """A row that cannot be written: failed validation, or refused by Tomorro with a 4xx.
 
@@ -78,6 +83,9 @@ def to_traced_exception(exc: TomorroError) -> AirbyteTracedException:
     if isinstance(exc, TomorroTransientError):
         message = f"Tomorro API unavailable after retries: {exc.message}"
         return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.transient_error)
+    if isinstance(exc, UnexpectedResponseError):
+        message = f"Tomorro answered in a shape this connector does not understand: {exc.message}"
+        return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
     message = f"Tomorro API error: {exc.message}"
     failure = FailureType.config_error if exc.status_code in (400, 404, 410) else FailureType.system_error
     return AirbyteTracedException(message=message, internal_message=message, failure_type=failure)

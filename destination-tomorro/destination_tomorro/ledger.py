@@ -40,6 +40,25 @@ class Classified:
     extras: list[str] = field(default_factory=list)
 
 
+def _names(columns: set[str], most: int = 20) -> str:
+    names = sorted(columns)
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def _not_sent(route: Route) -> str:
+    """One line for every column of a stream that was not sent (however many there are)."""
+    parts = []
+    if route.mapper.unknown_columns:
+        count = len(route.mapper.unknown_columns)
+        parts.append(f"{count} column{'s' if count > 1 else ''} matching no {route.object} attribute or smart "
+                     f"field {'were' if count > 1 else 'was'} not sent: {_names(route.mapper.unknown_columns)}")
+    if route.mapper.ignored_columns:
+        parts.append(f"{_names(route.mapper.ignored_columns)} not sent: the stream matches on "
+                     f"'{route.match.column}', which is the external id")
+    return "; ".join(parts)
+
+
 class Ledger:
     def __init__(self, routes: Iterable[Route], *, dry_run: bool = False, rejected_rows_path: str | None = None):
         self.routes = list(routes)
@@ -90,9 +109,8 @@ class Ledger:
             stats = asdict(self.stats[route.label])
             lines.append((f"{prefix}stream '{route.label}' -> {route.object} ({route.mode}): " + ", ".join(
                 f"{verb}{k} {v}" if k in ("created", "updated") else f"{k} {v}" for k, v in stats.items()), False))
-            if route.mapper and route.mapper.unknown_columns:
-                lines.append((f"stream '{route.label}': columns matching no {route.object} attribute or smart field "
-                              f"were not sent: {', '.join(sorted(route.mapper.unknown_columns))}", True))
+            if route.mapper and (route.mapper.unknown_columns or route.mapper.ignored_columns):
+                lines.append((f"stream '{route.label}': {_not_sent(route)}", True))
             if self.dry_run:
                 for outcome, keys in self.samples.get(route.label, {}).items():
                     lines.append((f"{prefix}stream '{route.label}' {outcome} e.g. {'; '.join(keys)}", False))
@@ -108,10 +126,8 @@ class Ledger:
 
     def report(self, states_emitted: int) -> WriteReport:
         """This sync's account for tools driving the console script (see report.py)."""
-        warnings = [ReportWarning(route.label, "unknown_columns",
-                                  f"columns matching no {route.object} attribute or smart field were not sent: "
-                                  f"{', '.join(sorted(route.mapper.unknown_columns))}")
-                    for route in self.routes if route.mapper and route.mapper.unknown_columns]
+        warnings = [ReportWarning(route.label, "unknown_columns", _not_sent(route))
+                    for route in self.routes if route.mapper and (route.mapper.unknown_columns or route.mapper.ignored_columns)]
         return WriteReport(
             streams={label: StreamCounts(**asdict(stats)) for label, stats in self.stats.items()},
             rejected_rows=[RejectedRow(r.stream, r.key, r.reason, r.status_code) for r in self.rejections],

@@ -9,3 +9,4 @@ OBJECTS = (COUNTERPARTY, CONTRACT)
 SMART_FIELD_OBJECT = {CONTRACT: "contract", COUNTERPARTY: "external_party"}
 CONTRACT_STATUSES = {"draft", "negotiating", "signing", "signed", "canceled"}
 COUNTERPARTY_STATUSES = {"active", "archived"}
+FINAL_STATUSES = {"signed", "canceled"}  # a contract in one of them never changes status again

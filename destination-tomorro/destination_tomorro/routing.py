@@ -73,18 +73,15 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
     return routes
 
 
-def build_mappers(routes: dict[StreamKey, Route], schema: TomorroSchema, cfg: DestinationTomorroConfig) -> MatchKey:
-    """Give every route its matching key and mapper; returns the counterparty matching key (shared by
-    the counterparty index). A key that cannot be resolved fails the sync (config_error) before
-    anything is written."""
+def build_mappers(routes: dict[StreamKey, Route], schema: TomorroSchema, cfg: DestinationTomorroConfig) -> None:
+    """Give every route its matching key and mapper. A key that cannot be resolved fails the sync
+    (config_error) before anything is written."""
     try:
-        counterparty_match = match_key_for(COUNTERPARTY, cfg, schema)
         for route in routes.values():
-            route.match = counterparty_match if route.object == COUNTERPARTY else match_key_for(route.object, cfg, schema)
+            route.match = match_key_for(route.object, cfg, schema)
             route.mapper = RowMapper(route.object, schema, cfg, route.match)
     except ValueError as exc:
         raise _config_error(str(exc)) from None
-    return counterparty_match
 
 
 def _config_error(message: str) -> AirbyteTracedException:

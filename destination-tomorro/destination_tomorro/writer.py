@@ -31,7 +31,6 @@ from .client import TomorroClient
 from .config import DestinationTomorroConfig
 from .errors import RowRejected, TomorroAuthError, TomorroClientError
 from .indexes import ContractIndex, CounterpartyIndex
-from .keys import MatchKey
 from .ledger import Classified, Ledger
 from .mapping import MappedRow
 from .objects import COUNTERPARTY
@@ -40,8 +39,7 @@ from .routing import Route, StreamKey
 
 
 class TomorroWriter:
-    def __init__(self, client: TomorroClient, routes: dict[StreamKey, Route], cfg: DestinationTomorroConfig,
-                 counterparty_match: MatchKey):
+    def __init__(self, client: TomorroClient, routes: dict[StreamKey, Route], cfg: DestinationTomorroConfig):
         self.routes = routes
         self.cfg = cfg
         names = Counter(name for _, name in routes)
@@ -49,7 +47,7 @@ class TomorroWriter:
         self.by_name = {name: key for key in routes for name in [key[1]] if names[name] == 1}
         self.buffers: dict[StreamKey, list[dict[str, Any]]] = {k: [] for k in routes}
         self.contracts = ContractIndex(client)
-        self.counterparties = CounterpartyIndex(client, counterparty_match)
+        self.counterparties = CounterpartyIndex(client, [r.match for r in routes.values() if r.object == COUNTERPARTY])
         self.operations = RowOperations(client, cfg, self.contracts, self.counterparties)
         self.ledger = Ledger(routes.values(), dry_run=cfg.dry_run, rejected_rows_path=cfg.rejected_rows_path)
 
@@ -80,7 +78,7 @@ class TomorroWriter:
                 if self.queue(key, dict(record.data or {})):
                     self.flush(key)
         self.flush_all()
-        for text, warn in self.ledger.summary(self.counterparties.would_create):
+        for text, warn in self.ledger.summary(self.operations.would_create):
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN if warn else Level.INFO,
                                                                       message=text))
         yield self.ledger.report(states_emitted).to_message()
@@ -108,19 +106,19 @@ class TomorroWriter:
                 mapped: MappedRow | RowRejected = route.mapper.map(data)
                 key = (mapped.key,) if mapped.key else ("row", index)
             except RowRejected as exc:
-                exc.key = route.mapper.raw_key(data)
-                mapped, key = exc, ((exc.key,) if exc.key else ("row", index))
+                canonical, exc.key = route.mapper.raw_key(data)
+                mapped, key = exc, ((canonical,) if canonical else ("row", index))
             groups.setdefault(key, []).append((data, mapped))
         if route.object == COUNTERPARTY:
-            self.counterparties.prepare(len(groups))
+            self.counterparties.prepare(len(groups), on_field=route.match.field is not None)
         else:
             names = {m.counterparty_name for g in groups.values() for _, m in g
                      if isinstance(m, MappedRow) and m.counterparty_name and not m.counterparty_id}
-            self.counterparties.prepare(len(names))
+            self.counterparties.prepare(len(names), on_field=False)
         tasks = []
         for group in groups.values():
             for _data, mapped in group[:-1]:
-                self.ledger.count(route.label, Classified("superseded", mapped.key,
+                self.ledger.count(route.label, Classified("superseded", _label(mapped),
                                                           "a later row in the batch has the same key"))
             tasks.append(group[-1])
         errors: list[BaseException] = []
@@ -139,12 +137,17 @@ class TomorroWriter:
                 raise mapped
             self.ledger.count(route.label, self.operations.write(route, mapped))
         except RowRejected as exc:
-            exc.key = mapped.key
+            exc.key = _label(mapped)
             self.ledger.reject(route.label, exc, data)
         except TomorroAuthError:
             raise
         except TomorroClientError as exc:
-            self.ledger.reject(route.label, RowRejected(exc.message, exc.status_code, mapped.key), data)
+            self.ledger.reject(route.label, RowRejected(exc.message, exc.status_code, _label(mapped)), data)
+
+
+def _label(mapped: MappedRow | RowRejected) -> str | None:
+    """The row's key as written in the row, for reports."""
+    return mapped.label if isinstance(mapped, MappedRow) else mapped.key
 
 
 def _pop_count(message: AirbyteMessage, since_state: Counter) -> int:

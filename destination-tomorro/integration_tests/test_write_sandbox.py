@@ -81,7 +81,7 @@ def test_create_then_upsert_then_rerun_without_duplicates(sb, base_config, h):
     out, error = run(base_config, catalog, [h.record("closed_won", r) for r in rows] + [h.state("closed_won", 1)])
     assert error is None, error
     assert "created 12, updated 0, unchanged 0, rejected 0" in summary(out)
-    assert "columns matching no contract attribute or smart field were not sent: amount_owner" in summary(out)
+    assert "1 column matching no contract attribute or smart field was not sent: amount_owner" in summary(out)
     landed = contracts_with_prefix(sb, "it-")
     assert len(landed) == 12
     assert len(sb.records("counterparties")) == counterparties_before + 4

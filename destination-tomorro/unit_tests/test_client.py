@@ -24,3 +24,68 @@ def test_pagination_follows_cursors(client):
         assert [c["id"] for c in client.iter_counterparties(name="Acme")] == ["a", "b"]
         assert m.request_history[1].qs["after"] == ["abc"] and m.request_history[1].qs["limit"] == ["50"]
         assert m.request_history[3].qs["name"] == ["acme"]
+
+
+@pytest.mark.parametrize("pages", [
+    # the introduction's envelope on contracts
+    [{"data": [{"id": "1"}], "pagination": {"hasNext": True, "nextCursor": "k1"}},
+     {"data": [{"id": "2"}], "pagination": {"hasNext": False, "nextCursor": None}}],
+    # the counterparties' snake_case envelope on contracts
+    [{"data": [{"id": "1"}], "pagination": {"has_next": True, "next_cursor": "k1"}, "links": {}},
+     {"data": [{"id": "2"}], "pagination": {"has_next": False, "next_cursor": None}, "links": {"next": None}}],
+    # no has-next flag: the cursor decides
+    [{"contracts": [{"id": "1"}], "nextCursor": "k1"}, {"contracts": [{"id": "2"}], "nextCursor": None}],
+    # only a next link
+    [{"data": [{"id": "1"}], "links": {"next": "/contracts?limit=50&after=k1"}}, {"data": [{"id": "2"}], "links": {"next": None}}],
+])
+def test_one_pagination_loop_reads_every_envelope(client, pages):
+    with rm.Mocker() as m:
+        m.get(f"{BASE}/contracts", [{"json": p} for p in pages])
+        assert [c["id"] for c in client.iter_contracts(sort="createdAt")] == ["1", "2"]
+        assert m.request_history[1].qs["after"] == ["k1"]
+
+
+def test_a_page_that_says_more_without_a_cursor_stops_the_list_with_the_keys_it_saw(client):
+    from destination_tomorro.errors import UnexpectedResponseError, to_traced_exception
+
+    with rm.Mocker() as m:
+        m.get(f"{BASE}/contracts", json={"contracts": [{"id": "1"}], "hasNext": True, "hasPrevious": False})
+        with pytest.raises(UnexpectedResponseError) as info:
+            list(client.iter_contracts())
+    message = to_traced_exception(info.value).message
+    assert "GET /contracts" in message and "keys seen: contracts, hasNext, hasPrevious" in message
+
+
+def test_slim_items_are_fetched_whole_once_and_logged_once(fake, caplog):
+    from destination_tomorro.client import TomorroClient
+
+    client = TomorroClient(BASE, "unit-test-key-123456", requests_per_minute=6000, max_concurrency=3)
+    cp = fake._new_cp({"name": "Acme"})
+    for i in range(7):
+        fake.contracts[f"c{i}"] = {"id": f"c{i}", "name": f"C{i}", "status": "draft", "counterparty": {"id": cp["id"]},
+                                   "fields": [], "integration": {"externalId": f"E{i}"},
+                                   "createdAt": f"2024-01-0{i + 1}T00:00:00.000Z"}
+    fake.slim = {"contracts"}
+    with caplog.at_level("WARNING", logger="airbyte"):
+        contracts = list(client.iter_full_contracts())
+        list(client.iter_full_contracts())
+    assert [c["integration"]["externalId"] for c in contracts] == [f"E{i}" for i in range(7)]
+    assert fake.calls("GET", "/contracts/") == 14 and client.hydrated == {"contracts": 14}
+    assert [r.message for r in caplog.records if "slim" in r.message] == [
+        "GET /contracts serves slim list items (without counterparty, fields, integration): each such item is "
+        "fetched with GET /contracts/{id}, one extra request per item (up to 3 at a time, within requests_per_minute)"]
+    fake.slim = set()
+    fake.mocker.reset_mock()
+    assert len(list(client.iter_full_contracts())) == 7 and fake.calls("GET", "/contracts/") == 0  # full: no extra
+
+
+def test_a_slim_item_deleted_before_it_is_fetched_is_left_out(fake):
+    from destination_tomorro.client import TomorroClient
+
+    client = TomorroClient(BASE, "unit-test-key-123456", requests_per_minute=6000)
+    fake.slim = {"counterparties"}
+    keep, gone = fake._new_cp({"name": "Keep"}), fake._new_cp({"name": "Gone"})
+    listed = list(client.iter_counterparties())
+    del fake.counterparties[gone["id"]]
+    whole = list(client._full(listed, ("fields",), "counterparties", client.get_counterparty))
+    assert [c["id"] for c in whole] == [keep["id"]] and "fields" in whole[0]

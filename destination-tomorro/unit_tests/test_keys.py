@@ -16,7 +16,7 @@ def test_the_matching_rule(schema, cfg):
 
 
 def test_keys_of_existing_objects():
-    assert contract_key({"integration": {"externalId": "D-1"}}) == "D-1"
+    assert contract_key({"integration": {"externalId": "D-1"}}) == "d-1"
     assert contract_key({"integration": None}) is None
     by_name = MatchKey(COUNTERPARTY, "name")
     assert counterparty_key({"name": "  Acme SAS "}, by_name) == "acme sas"

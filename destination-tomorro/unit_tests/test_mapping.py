@@ -17,7 +17,7 @@ def test_contract_row(schema, cfg):
     row = m.map({"External ID": "D-1", "name": "Deal 1", "counterparty": "Acme", "contract_value": "100",
                  "external_url": "https://crm/D-1", "status": "negotiating", "_airbyte_raw_id": "x",
                  "_ab_cdc_lsn": 1, "owner_email": "a@b.c", "renewal_date": None})
-    assert row.key == "D-1" and row.counterparty_name == "Acme" and row.status == "negotiating"
+    assert (row.key, row.label) == ("d-1", "D-1") and row.counterparty_name == "Acme" and row.status == "negotiating"
     assert row.create_body == {
         "templateId": "tpl-mutual", "contractTypeId": "ct-nda", "name": "Deal 1",
         "fields": [{"fieldId": "f-value", "value": 100}],
@@ -66,6 +66,6 @@ def test_counterparty_row_and_match_field(schema, cfg):
 
 
 def test_raw_key_of_a_row_that_cannot_be_mapped(schema, cfg):
-    assert mapper(schema, cfg).raw_key({"External_ID": " D-9 ", "contract_value": "x"}) == "D-9"
-    assert mapper(schema, cfg, COUNTERPARTY).raw_key({"Name": "ACME", "status": "bogus"}) == "acme"
-    assert mapper(schema, cfg, COUNTERPARTY, counterparty_match_field="SIREN").raw_key({"siren": "X1"}) == "x1"
+    assert mapper(schema, cfg).raw_key({"External_ID": " D-9 ", "contract_value": "x"}) == ("d-9", "D-9")
+    assert mapper(schema, cfg, COUNTERPARTY).raw_key({"Name": "ACME", "status": "bogus"}) == ("acme", "ACME")
+    assert mapper(schema, cfg, COUNTERPARTY, counterparty_match_field="SIREN").raw_key({"siren": "X1"}) == ("x1", "X1")

@@ -37,3 +37,63 @@ def test_409_on_create_resolves_to_the_existing_contract(fake, config, ab, w):
     out = list(DestinationTomorro().write(config, catalog, inject()))
     assert [c["integration"]["externalId"] for c in fake.contracts.values()] == ["D-0", "D-1"]
     assert len(w.states(out)) == 1
+
+
+def keyless(value, name="Same name"):
+    return {"name": name, "counterparty_id": "CP", "contract_value": value}
+
+
+def test_a_keyless_row_never_takes_a_sibling_rows_contract(fake, config, ab, w):
+    cp = fake._new_cp({"name": "Sib Co"})
+    rows = [{**keyless(v), "counterparty_id": cp["id"]} for v in (1, 1, 2)]
+    fake.fail_next = [None, 500, 500]  # the 2nd and 3rd creates fail without landing
+    out, error = w.run({**config, "max_concurrency": 1}, ab.catalog(("contracts", "append")),
+                       [ab.record("contracts", r) for r in rows])
+    assert error is None, error
+    values = sorted(c["fields"][0]["value"] for c in fake.contracts.values())
+    assert values == [1, 1, 2]  # the identical sibling's and the other sibling's contracts were not taken
+    assert w.report(out).streams["contracts"].created == 3
+
+
+def test_a_keyless_row_takes_its_own_lost_create_once(fake, config, ab, w):
+    cp = fake._new_cp({"name": "Sib Co"})
+    rows = [{**keyless(7), "counterparty_id": cp["id"]}] * 2
+    fake.fail_next = ["landed-exc", "landed-exc"]
+    out, error = w.run({**config, "max_concurrency": 1}, ab.catalog(("contracts", "append")),
+                       [ab.record("contracts", r) for r in rows])
+    assert error is None and len(fake.contracts) == 2
+    assert w.report(out).streams["contracts"].created == 2
+
+
+def test_a_contract_made_by_someone_else_with_other_content_is_not_taken(fake, config, ab, w):
+    from destination_tomorro.transport import Transport
+
+    cp = fake._new_cp({"name": "Sib Co"})
+    now = Transport("https://x", "k").server_now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    fake.contracts["theirs"] = {"id": "theirs", "name": "Same name", "status": "draft", "templateId": "tpl-mutual",
+                                "counterparty": {"id": cp["id"]}, "integration": None, "createdAt": now,
+                                "fields": [{"attributeDefinitionId": "f-value", "value": 99}]}
+    fake.fail_next = [500]
+    _, error = w.run(config, ab.catalog(("contracts", "append")),
+                     [ab.record("contracts", {**keyless(5), "counterparty_id": cp["id"]})])
+    assert error is None
+    assert sorted(c["fields"][0]["value"] for c in fake.contracts.values()) == [5, 99]
+
+
+def test_a_look_up_that_fails_rejects_the_row_instead_of_creating_again(client):
+    import pytest
+    from destination_tomorro.errors import AmbiguousWriteError, RowRejected, TomorroTransientError
+    from destination_tomorro.recovery import create_once
+
+    creates = []
+
+    def create():
+        creates.append(1)
+        raise AmbiguousWriteError("POST /contracts: ConnectionError (the request may have been applied)")
+
+    def look_up(since):
+        raise TomorroTransientError("GET /contracts: HTTP 503 after 3 attempts")
+
+    with pytest.raises(RowRejected, match="may have landed .* looking it up failed .* never created twice"):
+        create_once(client, create, look_up)
+    assert creates == [1]
