@@ -1,37 +1,49 @@
-"""DestinationTomorro: spec, check and write orchestration (the rest lives in the other modules)."""
+"""DestinationTomorro: spec, check, write and discover orchestration (the rest lives in the other
+modules). The config is parsed once (config.py) and passed whole.
+
+The console script reads stdin strictly (input.py) and prints every message through the CDK's
+secret filter, after registering every form of the API key with it (masking.py).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
+import orjson
 from airbyte_cdk.destinations import Destination
 from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
+    AirbyteMessageSerializer,
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     ConnectorSpecification,
     DestinationSyncMode,
     Status,
+    Type,
 )
-from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from .check import check_connection
 from .client import TomorroClient
 from .config import DestinationTomorroConfig, connection_specification
 from .discover import build_catalog, catalog_message
 from .errors import TomorroError, to_traced_exception
-from .keys import match_key_for
-from .objects import COUNTERPARTY
+from .input import read_messages
+from .masking import register_secrets
 from .routing import build_mappers, resolve_routes
 from .schema import TomorroSchema
 from .writer import TomorroWriter
 
 DOCS_URL = "https://docs.airbyte.com/integrations/destinations/tomorro"
+logger = logging.getLogger("airbyte")
 
 
 def build_client(config: DestinationTomorroConfig, *, max_retries: int | None = None) -> TomorroClient:
@@ -55,16 +67,34 @@ class DestinationTomorro(Destination):
         return super().parse_args(args)
 
     def run(self, args: list[str]) -> None:
-        if args and args[0] == "discover":
-            init_uncaught_exception_handler(logging.getLogger("airbyte"))
-            parsed = self.parse_args(args)
-            config = self.read_config(config_path=parsed.config)
-            update_secrets(get_secrets(self.spec(logging.getLogger("airbyte")).connectionSpecification, config))
-            import orjson
+        init_uncaught_exception_handler(logger)
+        for line in self.run_lines(self.parse_args(args)):
+            print(filter_secrets(line), flush=True)
 
-            sys.stdout.write(orjson.dumps(catalog_message(self.discover(config))).decode() + "\n")
+    def run_lines(self, parsed: argparse.Namespace) -> Iterator[str]:
+        """Every output line of one command, serialised (DESTINATION_CATALOG is not an AirbyteMessage
+        of the CDK, see discover.py)."""
+        if parsed.command == "discover":
+            config = self.read_config(config_path=parsed.config)
+            register_secrets(config)
+            yield orjson.dumps(catalog_message(self.discover(config))).decode()
             return
-        super().run(args)
+        for message in self.run_cmd(parsed):
+            yield orjson.dumps(AirbyteMessageSerializer.dump(message)).decode()
+
+    def run_cmd(self, parsed_args: argparse.Namespace) -> Iterable[AirbyteMessage]:
+        """spec as the CDK does it; check and write with the config parsed by config.py (messages
+        that name the field) and, for write, stdin read strictly (input.py)."""
+        if parsed_args.command not in ("check", "write"):
+            yield from super().run_cmd(parsed_args)
+            return
+        config = self.read_config(config_path=parsed_args.config)
+        register_secrets(config)
+        if parsed_args.command == "check":
+            yield AirbyteMessage(type=Type.CONNECTION_STATUS, connectionStatus=self.check(logger, config))
+            return
+        catalog = ConfiguredAirbyteCatalogSerializer.load(orjson.loads(Path(parsed_args.catalog).read_bytes()))
+        yield from self.write(config, catalog, read_messages(sys.stdin.buffer))
 
     def discover(self, config: Mapping[str, Any]):
         """Objects, sync modes, matching keys and accepted columns (read-only)."""
@@ -86,36 +116,11 @@ class DestinationTomorro(Destination):
         )
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        """One cheap read (members, limit=1), then the configured template / contract type / match
-        field, when set. Never writes."""
+        """Fast: unreachable or not Tomorro within ~20 s (check.py). Never writes."""
         try:
-            cfg = DestinationTomorroConfig.parse(config)
-            client = build_client(cfg, max_retries=min(cfg.max_retries, 1))
-            try:
-                client.list_members(limit=1)
-                schema = TomorroSchema(client, cfg.integration_type)
-                problems = []
-                contract_type = None
-                if cfg.default_contract_type:
-                    contract_type = schema.find_contract_type(cfg.default_contract_type)
-                    if contract_type is None:
-                        problems.append(f"default_contract_type: '{cfg.default_contract_type}' is not a contract type id or name")
-                if cfg.default_template and schema.find_template(cfg.default_template, contract_type) is None:
-                    problems.append(f"default_template: '{cfg.default_template}' is not a template"
-                                    + (" of that contract type" if contract_type else "") + " (id or name)")
-                try:
-                    match_key_for(COUNTERPARTY, cfg, schema)
-                except ValueError:
-                    problems.append(f"counterparty_match_field: '{cfg.counterparty_match_field}' is not a counterparty smart field")
-            finally:
-                client.close()
-            if problems:
-                return AirbyteConnectionStatus(status=Status.FAILED, message="; ".join(problems))
-            return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+            return check_connection(DestinationTomorroConfig.parse(config))
         except AirbyteTracedException as exc:
             return AirbyteConnectionStatus(status=Status.FAILED, message=exc.message)
-        except TomorroError as exc:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=to_traced_exception(exc).message)
 
     def write(self, config: Mapping[str, Any], configured_catalog: ConfiguredAirbyteCatalog,
               input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
@@ -125,10 +130,8 @@ class DestinationTomorro(Destination):
         try:
             schema = TomorroSchema(client, cfg.integration_type)
             build_mappers(routes, schema, cfg)
-            writer = TomorroWriter(client, routes, cfg)
-            yield from writer.write(input_messages)
+            yield from TomorroWriter(client, routes, cfg).write(input_messages)
         except TomorroError as exc:
             raise to_traced_exception(exc) from None
         finally:
             client.close()
-        writer.ledger.raise_if_too_many_rejected(cfg.max_rejected_ratio)

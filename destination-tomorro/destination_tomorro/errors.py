@@ -40,6 +40,14 @@ class TomorroTransientError(TomorroError):
     """429, 5xx or a connection failure that outlived every retry. Fails the sync (transient_error)."""
 
 
+class UnreachableError(TomorroTransientError):
+    """No HTTP answer at all (DNS, refused or reset connection, timeout) after every retry."""
+
+
+class MalformedBodyError(TomorroTransientError):
+    """An HTTP answer whose body is not the JSON it should be (truncated, HTML, ...), after every retry."""
+
+
 class AmbiguousWriteError(TomorroTransientError):
     """A create whose outcome is unknown (timeout, dropped connection, 5xx): it may have landed.
 

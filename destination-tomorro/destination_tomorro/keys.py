@@ -32,25 +32,54 @@ class MatchKey:
     object: str
     column: str  # the row column holding the key
     field: SmartField | None = None  # counterparties matched on a smart field (None: on their name)
+    source: str = "the default"  # where the choice comes from, for messages
 
     @property
     def on_name(self) -> bool:
         return self.object == COUNTERPARTY and self.field is None
 
+    @property
+    def chosen(self) -> bool:
+        """Chosen by the user (not the default): the key column must then be there."""
+        return self.source != "the default"
 
-def match_key_for(obj: str, cfg: DestinationTomorroConfig, schema: TomorroSchema) -> MatchKey:
-    """The matching rule: contracts on `external_id` (integration.externalId); counterparties on
-    `counterparty_match_field`, their name or a counterparty smart field (id or name).
 
-    Raises ValueError when the counterparty match field names no counterparty smart field."""
+def match_key_for(obj: str, cfg: DestinationTomorroConfig, schema: TomorroSchema, *, stream: str | None = None,
+                  primary_key: list[list[str]] | None = None, picked: bool = False) -> MatchKey:
+    """The matching rule, decided here and nowhere else. The key column of a stream is, in order:
+
+    1. the `match_key` of the stream's entry in the `streams` setting;
+    2. for counterparties, `counterparty_match_field` when it is not the default `name`;
+    3. the configured catalog's `primary_key`, when the user picked it (`picked`: it differs from the
+       source's own key, or the connection's mapping step set the object and matching key);
+    4. the default: `external_id` for contracts, `name` for counterparties.
+
+    Contracts take the column's value as integration.externalId; counterparties match on their name
+    or on a counterparty smart field (id or name). Raises ValueError naming the stream otherwise."""
+    where = f"stream '{stream}'" if stream else obj
+    entry = cfg.stream_mapping(stream) if stream else None
+    if entry is not None and entry.match_key:
+        column, source = entry.match_key, f"the match_key of {where}"
+    elif obj == COUNTERPARTY and normalise(cfg.counterparty_match_field) != "name":
+        column, source = cfg.counterparty_match_field, "counterparty_match_field"
+    elif picked and primary_key:
+        if len(primary_key) != 1 or len(primary_key[0]) != 1:
+            shown = ", ".join(".".join(path) for path in primary_key)
+            raise ValueError(f"{where}: its primary key ({shown}) is not one top-level column, and Tomorro matches "
+                             "on one; set match_key in the stream mapping")
+        column, source = primary_key[0][0], f"the primary key of {where}"
+    else:
+        column, source = ("external_id" if obj == CONTRACT else "name"), "the default"
     if obj == CONTRACT:
-        return MatchKey(CONTRACT, "external_id")
-    if normalise(cfg.counterparty_match_field) == "name":
-        return MatchKey(COUNTERPARTY, "name")
-    field = schema.find_field(COUNTERPARTY, cfg.counterparty_match_field)
+        return MatchKey(CONTRACT, column, source=source)
+    if normalise(column) == "name":
+        return MatchKey(COUNTERPARTY, "name", source=source)
+    field = schema.find_field(COUNTERPARTY, column)
     if field is None:
-        raise ValueError(f"counterparty_match_field '{cfg.counterparty_match_field}' is not a counterparty smart field")
-    return MatchKey(COUNTERPARTY, field.name, field)
+        raise ValueError(f"{where}: '{column}' ({source}) is not a column counterparties can be matched on: use "
+                         "name or a counterparty smart field (id or name)" if stream else
+                         f"counterparty_match_field '{column}' is not a counterparty smart field")
+    return MatchKey(COUNTERPARTY, field.name, field, source)
 
 
 def canonical_text(text: str) -> str:

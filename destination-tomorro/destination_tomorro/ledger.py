@@ -89,7 +89,9 @@ class Ledger:
         with self.lock:
             self.stats.setdefault(label, StreamCounts()).rejected += 1
             self.rejections.append(rejection)
-            logger.warning(f"Rejected a row of stream '{label}' (key {exc.key!r}): {exc.reason}")
+            # one structured line per rejected row: the job log keeps what a container's file would lose
+            logger.warning("Rejected a row: " + json.dumps({"stream": label, "key": exc.key, "reason": exc.reason,
+                                                            "status_code": exc.status_code}, ensure_ascii=False))
             if self.rejected_rows_path:
                 with open(self.rejected_rows_path, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps(asdict(rejection), default=str, ensure_ascii=False) + "\n")
@@ -107,6 +109,8 @@ class Ledger:
         verb = "would be " if self.dry_run else ""
         for route in self.routes:
             stats = asdict(self.stats[route.label])
+            if not stats["unwritten"]:
+                del stats["unwritten"]
             lines.append((f"{prefix}stream '{route.label}' -> {route.object} ({route.mode}): " + ", ".join(
                 f"{verb}{k} {v}" if k in ("created", "updated") else f"{k} {v}" for k, v in stats.items()), False))
             if route.mapper and (route.mapper.unknown_columns or route.mapper.ignored_columns):
@@ -124,7 +128,7 @@ class Ledger:
         lines.append((f"{STATS_LOG_PREFIX}{json.dumps(payload, sort_keys=True)}", False))
         return lines
 
-    def report(self, states_emitted: int) -> WriteReport:
+    def report(self, states_emitted: int, states_withheld: int = 0) -> WriteReport:
         """This sync's account for tools driving the console script (see report.py)."""
         warnings = [ReportWarning(route.label, "unknown_columns", _not_sent(route))
                     for route in self.routes if route.mapper and (route.mapper.unknown_columns or route.mapper.ignored_columns)]
@@ -132,16 +136,29 @@ class Ledger:
             streams={label: StreamCounts(**asdict(stats)) for label, stats in self.stats.items()},
             rejected_rows=[RejectedRow(r.stream, r.key, r.reason, r.status_code) for r in self.rejections],
             rejected_rows_total=len(self.rejections), warnings=warnings, dry_run=self.dry_run,
-            states_emitted=states_emitted)
+            states_emitted=states_emitted, states_withheld=states_withheld)
 
-    def raise_if_too_many_rejected(self, max_rejected_ratio: float) -> None:
-        """Fail the sync (config_error) when any row was rejected, unless the rejected fraction
-        stays within `max_rejected_ratio` (> 0)."""
+    def over_threshold(self, max_rejected_ratio: float) -> bool:
+        """Whether the rejected rows so far fail the sync: any, or (with a ratio > 0) more than
+        that fraction of the rows received so far."""
         received, rejected = self.totals()
-        if not rejected or (received and max_rejected_ratio > 0 and rejected / received <= max_rejected_ratio):
-            return
+        return bool(rejected) and not (received and max_rejected_ratio > 0 and rejected / received <= max_rejected_ratio)
+
+    def too_many_rejected(self, max_rejected_ratio: float, *, at_state: bool) -> AirbyteTracedException:
+        """The failure (config_error) of a sync whose rejected rows are over the threshold."""
+        received, rejected = self.totals()
         first = "; ".join(f"{r.stream} key {r.key!r}: {r.reason}" for r in self.rejections[:3])
         where = f" Every rejected row is in {self.rejected_rows_path}." if self.rejected_rows_path else ""
+        stopped = (" The sync stopped at the state after them and did not emit it: the next sync sends these "
+                   "rows again, so fix the data or the configuration and re-run." if at_state else
+                   " Rejected rows after the last emitted state are sent again by the next sync (fix them or "
+                   "the configuration, then re-run); any rejected before it were within max_rejected_ratio then "
+                   "and are in the job log (`Rejected a row: ...`).")
         message = (f"{rejected} of {received} rows were rejected (max_rejected_ratio={max_rejected_ratio}); "
-                   f"the other rows were written. First reasons: {first}.{where}")
-        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+                   f"the other rows were written. First reasons: {first}.{where}{stopped}")
+        return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+    def raise_if_too_many_rejected(self, max_rejected_ratio: float) -> None:
+        """Fail the sync (config_error) at its end when the rejected rows are over the threshold."""
+        if self.over_threshold(max_rejected_ratio):
+            raise self.too_many_rejected(max_rejected_ratio, at_state=False)

@@ -118,6 +118,13 @@ class RowMapper:
                 (self.ignored_columns if role == "ignored" else self.unknown_columns).add(column)
         return known
 
+    def is_key_column(self, column: str) -> bool:
+        """Whether `column` is the stream's key column."""
+        kind, what = self.classify(column)
+        if self.match.field is not None:
+            return kind == "field" and what.id == self.match.field.id
+        return kind == "reserved" and what == ("external_id" if self.obj == CONTRACT else "name")
+
     def raw_key(self, row: Any) -> tuple[str | None, str | None]:
         """(canonical key, label) of a row that could not be mapped, best effort (reports, grouping)."""
         if not isinstance(row, dict):

@@ -85,8 +85,10 @@ class RowOperations:
 
     # -- contracts -------------------------------------------------------------------------------
     def _write_contract(self, route: Route, row: MappedRow) -> Classified:
-        if row.key is None and route.mode == "append_dedup":
-            raise RowRejected(f"{route.match.column}: append_dedup (upsert) needs a value to match contracts on")
+        if row.key is None and (route.mode == "append_dedup" or route.match.chosen):
+            # keyless creates only in append with the default key: a chosen key must be there
+            raise RowRejected(f"{route.match.column}: the row has no value in the column contracts are matched on "
+                              f"({route.match.source}); {route.mode} never creates a contract it could not find again")
         current = self.contracts.get(row.key) if row.key else None
         _check_status(route, row, current)  # before anything is written, a counterparty included
         extras: list[str] = []

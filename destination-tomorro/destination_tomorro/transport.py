@@ -31,10 +31,12 @@ from requests.adapters import HTTPAdapter
 
 from .errors import (
     AmbiguousWriteError,
+    MalformedBodyError,
     TomorroAuthError,
     TomorroClientError,
     TomorroNotFoundError,
     TomorroTransientError,
+    UnreachableError,
     api_error_message,
 )
 
@@ -56,6 +58,7 @@ class RetryPolicy:
     rate_limit_retries: int = 20  # 429s: a rate limit is the server asking us to slow down, not a failure
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
+    max_wait: float | None = None  # cap of any one wait, Retry-After included (check: a few seconds)
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter: attempt 0 waits 0.25-0.5 s, doubling up to the cap."""
@@ -63,7 +66,7 @@ class RetryPolicy:
         return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
 
     def wait(self, seconds: float) -> None:
-        _sleep(seconds)
+        _sleep(seconds if self.max_wait is None else min(seconds, self.max_wait))
 
     def pause(self, attempt: int) -> None:
         """Wait before repeat number `attempt` (0-based)."""
@@ -160,7 +163,7 @@ class Transport:
                 if not repeatable:
                     raise AmbiguousWriteError(f"{problem} (the request may have been applied)") from None
                 if attempt >= policy.max_retries:
-                    raise TomorroTransientError(f"{problem} after {attempt + 1} attempts") from None
+                    raise UnreachableError(f"{problem} after {attempt + 1} attempts") from None
                 policy.pause(attempt)
                 attempt += 1
                 continue
@@ -177,7 +180,7 @@ class Transport:
                     if not repeatable:
                         raise AmbiguousWriteError(problem) from None
                     if attempt >= policy.max_retries:
-                        raise TomorroTransientError(problem) from None
+                        raise MalformedBodyError(problem, status) from None
                     policy.pause(attempt)
                     attempt += 1
                     continue

@@ -4,11 +4,15 @@
 * A STATE flushes every buffer first, then is emitted with `destinationStats.recordCount` (records
   since the previous state of the same stream, or of all streams for a global state): a state is
   only emitted once every record before it was written or rejected.
+* Rejected rows are retried, not lost: when the rows rejected so far are over `max_rejected_ratio`
+  at a STATE, that state is not emitted and the sync fails there, so the platform sends those rows
+  again next time. Below the threshold the state moves on; every rejected row is in the job log.
 * `flush()` writes one batch with at most `max_concurrency` rows in flight. Rows sharing a matching
   key within one batch are collapsed: **the later row wins**, earlier ones are counted as
   `superseded` and never sent, so two rows with the same key never race.
 * A row failing with anything but a rejection (auth, retries exhausted) fails the sync after every
   row in flight has finished, so no state is emitted past an unwritten row.
+* However the sync ends, the write report accounts for every row received (ledger.py).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from .client import TomorroClient
 from .config import DestinationTomorroConfig
 from .errors import RowRejected, TomorroAuthError, TomorroClientError
 from .indexes import ContractIndex, CounterpartyIndex
+from .input import UnreadableRecord
 from .ledger import Classified, Ledger
 from .mapping import MappedRow
 from .objects import COUNTERPARTY
@@ -45,46 +50,72 @@ class TomorroWriter:
         names = Counter(name for _, name in routes)
         # records whose namespace differs from the catalog's: matched on their stream name when unique
         self.by_name = {name: key for key in routes for name in [key[1]] if names[name] == 1}
-        self.buffers: dict[StreamKey, list[dict[str, Any]]] = {k: [] for k in routes}
+        self.buffers: dict[StreamKey, list[Any]] = {k: [] for k in routes}
         self.contracts = ContractIndex(client)
         self.counterparties = CounterpartyIndex(client, [r.match for r in routes.values() if r.object == COUNTERPARTY])
         self.operations = RowOperations(client, cfg, self.contracts, self.counterparties)
         self.ledger = Ledger(routes.values(), dry_run=cfg.dry_run, rejected_rows_path=cfg.rejected_rows_path)
+        self.states_emitted = self.states_withheld = 0
 
     # -- the loop --------------------------------------------------------------------------------
-    def write(self, input_messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
+    def write(self, input_messages: Iterable[AirbyteMessage | UnreadableRecord]) -> Iterator[AirbyteMessage]:
+        try:
+            yield from self._loop(input_messages)
+        except Exception:
+            self._abandon()
+            yield from self._closing()
+            raise
+        yield from self._closing()
+        self.ledger.raise_if_too_many_rejected(self.cfg.max_rejected_ratio)
+
+    def _loop(self, input_messages: Iterable[AirbyteMessage | UnreadableRecord]) -> Iterator[AirbyteMessage]:
         since_state: Counter[StreamKey] = Counter()
-        states_emitted = 0
         for message in input_messages:
-            if message.type == Type.STATE and message.state is not None:
+            if isinstance(message, UnreadableRecord):
+                self._record(message.namespace, message.stream, message, since_state)
+            elif message.type == Type.STATE and message.state is not None:
                 # Emitting a state message indicates that all records which came before it have been
                 # written to the destination. So we flush the queue to ensure writes happen, then
                 # output the state message to indicate it's safe to checkpoint state.
                 self.flush_all()
+                if self.ledger.over_threshold(self.cfg.max_rejected_ratio):
+                    self.states_withheld += 1  # the platform will send the rejected rows again
+                    raise self.ledger.too_many_rejected(self.cfg.max_rejected_ratio, at_state=True)
                 message.state.destinationStats = AirbyteStateStats(recordCount=float(_pop_count(message, since_state)))
-                states_emitted += 1
+                self.states_emitted += 1
                 yield message
             elif message.type == Type.RECORD and message.record is not None:
                 record = message.record
-                key = (record.namespace, record.stream)
-                if key not in self.routes:
-                    key = self.by_name.get(record.stream)
-                if key is None:
-                    self.ledger.received(record.stream)
-                    self.ledger.reject(record.stream, RowRejected(
-                        f"stream '{record.stream}' is not in the configured catalog"), dict(record.data or {}))
-                    continue
-                since_state[key] += 1
-                if self.queue(key, dict(record.data or {})):
-                    self.flush(key)
+                self._record(record.namespace, record.stream, record.data, since_state)
         self.flush_all()
+
+    def _record(self, namespace: str | None, stream: str, data: Any, since_state: Counter) -> None:
+        key = (namespace, stream)
+        if key not in self.routes:
+            key = self.by_name.get(stream)
+        if key is None:
+            self.ledger.received(stream)
+            self.ledger.reject(stream, RowRejected(f"stream '{stream}' is not in the configured catalog"), _row(data))
+            return
+        since_state[key] += 1
+        if self.queue(key, data):
+            self.flush(key)
+
+    def _closing(self) -> Iterator[AirbyteMessage]:
         for text, warn in self.ledger.summary(self.operations.would_create):
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.WARN if warn else Level.INFO,
                                                                       message=text))
-        yield self.ledger.report(states_emitted).to_message()
+        yield self.ledger.report(self.states_emitted, self.states_withheld).to_message()
+
+    def _abandon(self) -> None:
+        """The sync failed: the rows still buffered are counted as unwritten (no state covers them)."""
+        for stream_key, rows in self.buffers.items():
+            for _ in rows:
+                self.ledger.count(self.routes[stream_key].label, Classified("unwritten"))
+            self.buffers[stream_key] = []
 
     # -- batches ---------------------------------------------------------------------------------
-    def queue(self, stream_key: StreamKey, data: dict[str, Any]) -> bool:
+    def queue(self, stream_key: StreamKey, data: Any) -> bool:
         """Buffer a row; True when the stream's buffer reached batch_size and must be flushed."""
         self.buffers[stream_key].append(data)
         self.ledger.received(self.routes[stream_key].label)
@@ -96,13 +127,18 @@ class TomorroWriter:
 
     def flush(self, stream_key: StreamKey) -> None:
         """Write every buffered row of one stream; returns once each one is acknowledged or rejected."""
-        rows, self.buffers[stream_key] = self.buffers[stream_key], []
-        if not rows:
-            return
         route = self.routes[stream_key]
-        groups: dict[Any, list[tuple[dict[str, Any], MappedRow | RowRejected]]] = {}
+        if not self.buffers[stream_key]:
+            return
+        rows, self.buffers[stream_key] = self.buffers[stream_key], []
+        groups: dict[Any, list[tuple[Any, MappedRow | RowRejected]]] = {}
         for index, data in enumerate(rows):
             try:
+                if isinstance(data, UnreadableRecord):
+                    raise RowRejected(data.reason)
+                if not isinstance(data, dict):
+                    raise RowRejected(f"record {index + 1} of the batch: its data is a {type(data).__name__}, "
+                                      "not an object")
                 mapped: MappedRow | RowRejected = route.mapper.map(data)
                 key = (mapped.key,) if mapped.key else ("row", index)
             except RowRejected as exc:
@@ -131,18 +167,31 @@ class TomorroWriter:
         if errors:
             raise errors[0]
 
-    def _process(self, route: Route, data: dict[str, Any], mapped: MappedRow | RowRejected) -> None:
+    def _process(self, route: Route, data: Any, mapped: MappedRow | RowRejected) -> None:
         try:
             if isinstance(mapped, RowRejected):
                 raise mapped
             self.ledger.count(route.label, self.operations.write(route, mapped))
         except RowRejected as exc:
             exc.key = _label(mapped)
-            self.ledger.reject(route.label, exc, data)
+            self.ledger.reject(route.label, exc, _row(data))
         except TomorroAuthError:
+            self.ledger.count(route.label, Classified("unwritten", _label(mapped)))
             raise
         except TomorroClientError as exc:
-            self.ledger.reject(route.label, RowRejected(exc.message, exc.status_code, _label(mapped)), data)
+            self.ledger.reject(route.label, RowRejected(exc.message, exc.status_code, _label(mapped)), _row(data))
+        except Exception:
+            self.ledger.count(route.label, Classified("unwritten", _label(mapped)))
+            raise
+
+
+def _row(data: Any) -> dict[str, Any]:
+    """A row as the rejected-rows file holds it."""
+    if isinstance(data, dict):
+        return data
+    if isinstance(data, UnreadableRecord):
+        return {"_stdin_line": data.line}
+    return {"_data": data}
 
 
 def _label(mapped: MappedRow | RowRejected) -> str | None:

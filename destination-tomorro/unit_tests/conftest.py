@@ -261,14 +261,21 @@ class Messages:
 
     @staticmethod
     def catalog(*streams):
-        """streams: (name, destination_sync_mode[, destination_object_name])."""
+        """streams: (name, destination_sync_mode[, destination_object_name]) or `stream(...)` dicts."""
         from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
         return ConfiguredAirbyteCatalogSerializer.load({"streams": [
-            {"stream": {"name": s[0], "json_schema": {"type": "object"}, "supported_sync_modes": ["full_refresh", "incremental"]},
-             "sync_mode": "incremental", "destination_sync_mode": s[1],
-             **({"destination_object_name": s[2]} if len(s) > 2 else {})}
-            for s in streams]})
+            s if isinstance(s, dict) else Messages.stream(s[0], s[1], s[2] if len(s) > 2 else None) for s in streams]})
+
+    @staticmethod
+    def stream(name, mode, object_name=None, *, pk=None, source_pk=None, columns=None):
+        """One configured stream: primary key, the source's own key and declared columns optional."""
+        schema = {"type": "object", **({"properties": {c: {} for c in columns}} if columns else {})}
+        return {"stream": {"name": name, "json_schema": schema, "supported_sync_modes": ["full_refresh", "incremental"],
+                           **({"source_defined_primary_key": source_pk} if source_pk else {})},
+                "sync_mode": "incremental", "destination_sync_mode": mode,
+                **({"destination_object_name": object_name} if object_name else {}),
+                **({"primary_key": pk} if pk else {})}
 
     @staticmethod
     def record(stream, data):

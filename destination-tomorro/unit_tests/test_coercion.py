@@ -91,3 +91,14 @@ def test_duration(value, expected):
 def test_duration_rejects():
     with pytest.raises(RowRejected, match="is not a duration"):
         c("duration", 12)
+
+
+def test_multiselect_values_given_twice_are_one_choice():
+    assert c("multiselect", ["Widgets", "widgets", "Widgets FR", "Gadgets"]) == ["Widgets", "Gadgets"]
+    assert c("multiselect", "gadgets, Gadgets,  gadgets ") == ["Gadgets"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "1.5e400", "-Infinity"])
+def test_non_finite_numbers_are_rejected(value):
+    with pytest.raises(RowRejected, match="is not a finite number for smart field 'Contract value'"):
+        c("number", value)

@@ -1,7 +1,18 @@
 """keys.py: the one matching rule, and the key of an object already in Tomorro."""
 
+import unicodedata
+from decimal import Decimal
+
 import pytest
-from destination_tomorro.keys import MatchKey, contract_key, counterparty_key, match_key_for
+from destination_tomorro.keys import (
+    MatchKey,
+    canonical_key,
+    canonical_text,
+    contract_key,
+    counterparty_key,
+    match_key_for,
+    name_lookup_term,
+)
 from destination_tomorro.objects import CONTRACT, COUNTERPARTY
 from destination_tomorro.schema import SmartField
 
@@ -23,3 +34,34 @@ def test_keys_of_existing_objects():
     siren = MatchKey(COUNTERPARTY, "SIREN", SmartField("cf-siren", "SIREN", "text"))
     assert counterparty_key({"name": "Acme", "fields": {"cf-siren": " AB1 "}}, siren) == "ab1"
     assert counterparty_key({"name": "Acme", "fields": {}}, siren) is None
+
+
+@pytest.mark.parametrize("a, b", [
+    (98765, 98765.0), (98765, "98765"), (Decimal("12.50"), 12.5), (1e20, "100000000000000000000"),
+    ("Café", unicodedata.normalize("NFD", "café")), ("İstanbul Ltd", "istanbul ltd"), ("Acme  SAS", "acme sas"),
+    ("Straße", "STRASSE"), ("a\u00a0b", "A B"),
+])
+def test_one_canonical_form(a, b):
+    assert canonical_key(a) == canonical_key(b)
+
+
+@pytest.mark.parametrize("a, b", [("007", 7), ("D-1", "D 1"), (1.5, 15)])
+def test_different_keys_stay_different(a, b):
+    assert canonical_key(a) != canonical_key(b)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), True, [1], {"a": 1}])
+def test_what_cannot_be_a_key(value):
+    with pytest.raises(ValueError):
+        canonical_key(value)
+    assert canonical_key(None) is None and canonical_key("   ") is None
+
+
+@pytest.mark.parametrize("name, term", [
+    ("in:Acme Holding", "acme"), ("ne:gte:lte:xyz corp", "corp"), ("Café Lumière", "caf"), ("Boston Ltd", "ltd"),
+    ("Lidl", None), ("株式会社", None), ("Großhandel", "handel"),
+])
+def test_look_up_terms_never_read_as_an_operator(name, term):
+    assert name_lookup_term(name) == term
+    if term:
+        assert term.isascii() and term.isalnum() and term in canonical_text(name)

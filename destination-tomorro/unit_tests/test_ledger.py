@@ -11,7 +11,7 @@ def test_rejected_rows_reported_rest_written_and_sync_fails(fake, config, ab, tm
     rows[1]["industry"] = "Bakery"  # unknown select label: rejected before any request
     rows[2]["contract_value"] = 666  # refused by the API with a 400
     out, error = w.run(config, catalog, [ab.record("contracts", r) for r in rows] + [ab.state()])
-    assert len(fake.contracts) == 2 and len(w.states(out)) == 1
+    assert len(fake.contracts) == 2 and len(w.states(out)) == 0  # over the threshold: the state is withheld
     assert error is not None and error.failure_type.value == "config_error"
     assert "2 of 4 rows were rejected" in error.message and "'Bakery' is not an option" in error.message
     lines = [json.loads(line) for line in open(config["rejected_rows_path"])]
@@ -45,7 +45,7 @@ def test_machine_readable_stats_line(fake, config, ab, w):
     line = next(m.log.message for m in out if m.type == Type.LOG and m.log.message.startswith("tomorro-destination stats "))
     stats = json.loads(line.removeprefix("tomorro-destination stats "))
     assert stats == {"counterparties": {"received": 1, "created": 1, "updated": 0, "unchanged": 0, "rejected": 0,
-                                        "superseded": 0, "dry_run": False}}
+                                        "superseded": 0, "unwritten": 0, "dry_run": False}}
 
 
 
@@ -62,4 +62,19 @@ def test_write_ends_with_the_report_every_row_accounted_for(fake, config, ab, w)
     counts = reports[0].streams["counterparties"]
     assert (counts.received, counts.created, counts.rejected, counts.superseded) == (3, 1, 1, 1)
     assert counts.accounted == counts.received
-    assert [r.key for r in reports[0].rejected_rows] == ["B"] and reports[0].states_emitted == 1
+    assert [r.key for r in reports[0].rejected_rows] == ["B"]
+    assert (reports[0].states_emitted, reports[0].states_withheld) == (0, 1)
+
+
+def test_thousands_of_unknown_columns_make_one_warning(fake, config, ab, w, caplog):
+    row = {**w.deals(1)[0], **{f"col_{i:04d}": i for i in range(5000)}}
+    with caplog.at_level("WARNING", logger="airbyte"):
+        out, error = w.run(config, ab.catalog(("contracts", "append_dedup")), [ab.record("contracts", row)])
+    assert error is None
+    warnings = [m.log.message for m in out if m.type == Type.LOG and m.log.level.value == "WARN"]
+    warnings += [r.message for r in caplog.records]
+    assert len(warnings) == 1, warnings[:3]
+    assert warnings[0].startswith("stream 'contracts': 5000 columns matching no contract attribute or smart field "
+                                  "were not sent: col_0000, col_0001")
+    assert warnings[0].endswith("and 4980 more") and len(warnings[0]) < 500
+    assert [x.code for x in w.report(out).warnings] == ["unknown_columns"]

@@ -69,3 +69,52 @@ def test_raw_key_of_a_row_that_cannot_be_mapped(schema, cfg):
     assert mapper(schema, cfg).raw_key({"External_ID": " D-9 ", "contract_value": "x"}) == ("d-9", "D-9")
     assert mapper(schema, cfg, COUNTERPARTY).raw_key({"Name": "ACME", "status": "bogus"}) == ("acme", "ACME")
     assert mapper(schema, cfg, COUNTERPARTY, counterparty_match_field="SIREN").raw_key({"siren": "X1"}) == ("x1", "X1")
+
+
+@pytest.mark.parametrize("column, value", [
+    ("contract_value", float("nan")), ("contract_value", float("inf")), ("owner_score", float("-inf")),
+    ("Project code", float("nan")), ("nested", {"a": [1.0, float("nan")]}),
+])
+def test_a_non_finite_number_anywhere_rejects_the_row_naming_the_column(schema, cfg, column, value):
+    with pytest.raises(RowRejected) as info:
+        mapper(schema, cfg).map({"external_id": "D-1", "counterparty": "A", column: value})
+    assert info.value.reason.startswith(f"{column}: ") and "is not a finite number" in info.value.reason
+
+
+@pytest.mark.parametrize("value", [{"id": 1}, [1, 2], True])
+def test_a_key_that_is_not_a_scalar_is_rejected_not_sent_as_its_repr(schema, cfg, value):
+    with pytest.raises(RowRejected) as info:
+        mapper(schema, cfg).map({"external_id": value, "counterparty": "A"})
+    assert info.value.reason.startswith("external_id: a ")
+
+
+def test_numbers_as_external_ids_are_sent_and_matched_by_value(schema, cfg):
+    m = mapper(schema, cfg)
+    for value in (98765, 98765.0, "98765", " 98765 "):
+        row = m.map({"external_id": value, "counterparty": "A"})
+        assert (row.key, row.create_body["integration"]["externalId"]) == ("98765", "98765")
+    assert m.map({"external_id": 1234.5, "counterparty": "A"}).key == "1234.5"
+
+
+def test_line_breaks_of_every_kind_are_normalised(schema, cfg):
+    row = mapper(schema, cfg).map({"external_id": "D\r\n1", "name": "Deal\u2028One\u0085", "counterparty": "Acme\rSAS",
+                                   "project code": "a\r\nb\rc\u0085d\u2028e\u2029f"})
+    assert row.name == "Deal One" and row.counterparty_name == "Acme SAS" and row.label == "D 1"
+    assert row.fields["f-code"] == "a\nb\nc\nd\ne\nf"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "ftp://crm/1",
+                                 "//crm.example.com/1", "crm.example.com/deal/1"])
+def test_only_http_links_are_sent(schema, cfg, url):
+    with pytest.raises(RowRejected, match="external_url: .* is not an http"):
+        mapper(schema, cfg).map({"external_id": "D-1", "counterparty": "A", "external_url": url})
+    row = mapper(schema, cfg).map({"external_id": "D-1", "counterparty": "A", "external_url": "HTTPS://crm/1"})
+    assert row.create_body["integration"]["externalUrl"] == "HTTPS://crm/1"
+
+
+def test_colliding_counterparty_names_share_one_key(schema, cfg):
+    import unicodedata
+
+    m = mapper(schema, cfg, COUNTERPARTY)
+    keys = {m.map({"name": n}).key for n in ("Café  Crème", unicodedata.normalize("NFD", "CAFÉ CRÈME"), " café crème")}
+    assert keys == {"café crème"}

@@ -1,6 +1,8 @@
 """writer.py: the STATE / RECORD loop and the batches."""
 
 
+import json
+
 import pytest
 from airbyte_cdk.models import Type
 from destination_tomorro import DestinationTomorro
@@ -79,3 +81,55 @@ def test_namespaced_records_route_by_unique_stream_name(fake, config, ab, w):
         stream="counterparties", namespace="crm", data={"name": "Namespaced"}, emitted_at=0))
     _, error = w.run(config, ab.catalog(("counterparties", "append_dedup")), [message])
     assert error is None and [c["name"] for c in fake.counterparties.values()] == ["Namespaced"]
+
+
+def test_over_the_ratio_at_a_state_the_state_is_withheld_and_the_sync_stops(fake, config, ab, w):
+    catalog = ab.catalog(("counterparties", "append_dedup"))
+    messages = [ab.record("counterparties", {"name": "A"}), ab.state("counterparties", 1),
+                ab.record("counterparties", {"name": "B", "status": "bogus"}), ab.record("counterparties", {"name": "C"}),
+                ab.state("counterparties", 2), ab.record("counterparties", {"name": "D"}), ab.state("counterparties", 3)]
+    out, error = w.run({**config, "max_rejected_ratio": 0.2}, catalog, messages)
+    assert [s.state.stream.stream_state.v for s in w.states(out)] == [1]  # 1 of 3 rejected at state 2: over 0.2
+    assert "the next sync sends these rows again" in error.message and error.failure_type.value == "config_error"
+    assert sorted(c["name"] for c in fake.counterparties.values()) == ["A", "C"]  # D was never read
+    report = w.report(out)
+    assert (report.states_emitted, report.states_withheld) == (1, 1)
+    assert report.streams["counterparties"].received == 3
+
+
+def test_under_the_ratio_the_state_moves_on_and_each_rejected_row_is_one_structured_log_line(fake, config, ab, w, caplog):
+    catalog = ab.catalog(("counterparties", "append_dedup"))
+    rows = [{"name": f"N{i}"} for i in range(9)] + [{"name": "Bad", "status": "bogus"}]
+    with caplog.at_level("WARNING", logger="airbyte"):
+        out, error = w.run({**config, "max_rejected_ratio": 0.1}, catalog,
+                           [ab.record("counterparties", r) for r in rows] + [ab.state("counterparties", 1)])
+    assert error is None and len(w.states(out)) == 1
+    lines = [r.message for r in caplog.records if r.message.startswith("Rejected a row: ")]
+    assert [json.loads(line.removeprefix("Rejected a row: ")) for line in lines] == [
+        {"stream": "counterparties", "key": "Bad", "reason": "status: 'bogus' is not one of active, archived",
+         "status_code": None}]
+
+
+def test_a_failed_sync_still_accounts_for_every_row(fake, config, ab, w):
+    catalog = ab.catalog(("counterparties", "append_dedup"), ("contracts", "append_dedup"))
+    fake.fail_next = [None, "exc", "exc", "exc"]  # the 2nd create never lands: retries exhausted
+    rows = [ab.record("counterparties", {"name": n}) for n in ("A", "B")] + [ab.record("contracts", w.deals(1)[0])]
+    out, error = w.run({**config, "max_concurrency": 1}, catalog, rows + [ab.state(value=1)])
+    assert error is not None and error.failure_type.value == "transient_error" and w.states(out) == []
+    report = w.report(out)
+    assert (report.streams["counterparties"].created, report.streams["counterparties"].unwritten) == (1, 1)
+    assert report.streams["contracts"].unwritten == 1
+    for counts in report.streams.values():
+        assert counts.accounted == counts.received
+
+
+def test_a_record_whose_data_is_not_an_object_is_rejected_naming_it(fake, config, ab, w):
+    from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage
+
+    bad = AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage.__new__(AirbyteRecordMessage))
+    bad.record.stream, bad.record.namespace, bad.record.data, bad.record.emitted_at = "counterparties", None, [1, 2], 0
+    out, error = w.run({**config, "max_rejected_ratio": 0.5}, ab.catalog(("counterparties", "append_dedup")),
+                       [bad, ab.record("counterparties", {"name": "Fine"})])
+    assert error is None
+    rejected = w.report(out).rejected_rows
+    assert [r.reason for r in rejected] == ["record 1 of the batch: its data is a list, not an object"]
