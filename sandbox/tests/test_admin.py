@@ -1,8 +1,10 @@
-"""The admin API under /_sandbox/ and determinism of the seed."""
+"""The admin API under /_sandbox/: stats, faults, mutate, reset, records, delete, clock, warm,
+API profiles; runtime ids deterministic after a (re)seed."""
 
 import pytest
 import requests
 from tomorro_sandbox import SandboxServer
+from tomorro_sandbox.assumptions import API_PROFILES
 from tomorro_sandbox.testing import Api
 
 COLLECTIONS = ["contracts", "counterparties", "members", "smart-fields", "options", "contract-types", "clauses",
@@ -85,6 +87,14 @@ def test_records_returns_api_shapes(sb, collection):
         assert "contractId" in recs[0]
 
 
+def test_reset_with_updated_skew_reseeds_a_young_account(sb):
+    assert sb.reset(updated_skew="recent")["options"]["updated_skew"] == "recent"
+    contracts = sb.records("contracts")
+    assert sum(c["updatedAt"] >= "2024-10-03" for c in contracts) / len(contracts) > 0.8
+    assert sb.reset()["options"]["updated_skew"] == "uniform"  # back to the start options
+    assert sum(c["updatedAt"] >= "2024-10-03" for c in sb.records("contracts")) / len(contracts) < 0.3
+
+
 def test_records_of_unknown_collection_is_404(sb):
     with pytest.raises(RuntimeError, match="404"):
         sb.records("folders")
@@ -110,38 +120,6 @@ def test_clock_offset_skews_updated_at_and_date_header(sb, api):
     assert str(stamped.year) in r.headers["Date"]
 
 
-def test_seeded_timestamps_are_in_the_past_and_tie_often(sb):
-    import collections
-    import datetime as dt
-
-    contracts = sb.records("contracts")
-    now = dt.datetime.now(dt.UTC).isoformat()
-    assert all(c["updatedAt"] < now and c["createdAt"] <= c["updatedAt"] for c in contracts)
-    ties = collections.Counter(c["updatedAt"] for c in contracts)
-    assert ties.most_common(1)[0][1] >= 3
-
-
-def test_seed_is_realistic(sb):
-    contracts = sb.records("contracts")
-    assert {c["status"] for c in contracts} == {"draft", "negotiating", "signing", "signed", "canceled"}
-    assert {c["integration"]["type"] for c in contracts if c["integration"]} == {"salesforce", "hubspot"}
-    assert all(c["signatureDate"] for c in contracts if c["status"] == "signed")
-    types = {(f["object"], f["type"]) for f in sb.records("smart-fields")}
-    assert len(types) == 14  # every type for both objects
-    assert len(sb.records("smart-fields")) == 60
-    assert len(sb.records("contract-types")) == 5
-    assert {m["role"] for m in sb.records("members")} >= {"ADMIN"}
-
-
-def test_same_seed_gives_same_data_and_ids():
-    opts = {"seed": 5, "contracts": 40, "counterparties": 10, "fields": 20, "members": 5}
-    with SandboxServer(**opts) as a, SandboxServer(**opts) as b, SandboxServer(**{**opts, "seed": 6}) as c:
-        for coll in ("contracts", "counterparties", "members", "smart-fields", "options"):
-            assert a.records(coll) == b.records(coll)
-        assert Api(a).get("/contracts").json() == Api(b).get("/contracts").json()
-        assert {x["id"] for x in c.records("contracts")}.isdisjoint({x["id"] for x in a.records("contracts")})
-
-
 def test_records_created_at_runtime_get_the_same_ids_for_the_same_requests():
     def run():
         with SandboxServer(seed=9, contracts=10, counterparties=3) as s:
@@ -158,6 +136,7 @@ def test_records_created_at_runtime_get_the_same_ids_for_the_same_requests():
     ("/delete", {"contracts": [[]]}, "contracts must be an array of ids"),
     ("/reset", {"seed": "x"}, "seed must be a non-negative integer"),
     ("/reset", {"bogus": 1}, "unknown seed options: bogus"),
+    ("/reset", {"updated_skew": "old"}, "updated_skew must be one of uniform, recent, got 'old'"),
     ("/clock", {"offset_seconds": "x"}, "offset_seconds must be a number"),
     ("/faults", {"rate_limit": 5}, "N/SECONDS"),
 ])
@@ -175,3 +154,53 @@ def test_warm_serializes_every_record_and_changes_nothing(sb, api):
     out = sb.warm()
     assert out["contracts"] == len(sb.records("contracts")) and out["seconds"] >= 0
     assert api.get("/contracts", limit=50).json() == before
+
+
+def test_api_profiles_lists_none_active_and_every_known_profile_with_its_description(sb):
+    out = requests.get(sb.root_url + "/_sandbox/api-profiles", timeout=10).json()
+    assert out == {"profiles": [], "known": {n: p.description for n, p in API_PROFILES.items()}}
+    assert len(out["known"]) == 10 and sb.api_profiles() == out
+
+
+def test_put_api_profiles_replaces_the_active_set(sb, api):
+    out = sb.set_api_profiles(["slim-contracts", "envelope-snake", "slim-contracts"])
+    assert out["profiles"] == ["envelope-snake", "slim-contracts"]  # declaration order, once each
+    assert list(api.get("/contracts").json()["data"][0]) == ["id", "name", "status"]
+    assert sb.set_api_profiles(["no-has-next"])["profiles"] == ["no-has-next"]
+    assert list(api.get("/contracts", limit=1).json()) == ["contracts", "nextCursor", "previousCursor"]
+    assert sb.set_api_profiles([])["profiles"] == []
+    assert "hasNext" in api.get("/contracts", limit=1).json()
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    ({"profiles": ["slim-contracts", "bogus"]}, "unknown API profile 'bogus' (known: envelope-intro, envelope-snake"),
+    ({"profiles": ["envelope-intro", "envelope-snake"]},
+     "'envelope-intro' and 'envelope-snake' cannot be active together"),
+    ({"profiles": ["updated-filter-ignored", "updated-filter-refused"]}, "cannot be active together"),
+    ({"profiles": "slim-contracts"}, "profiles must be an array"),
+    ({"profiles": [3]}, "must be a list of profile names"),
+])
+def test_put_api_profiles_given_bad_names_is_400_and_changes_nothing(sb, body, fragment):
+    sb.set_api_profiles(["sort-ignored"])
+    r = requests.put(sb.root_url + "/_sandbox/api-profiles", json=body, timeout=10)
+    assert r.status_code == 400 and fragment in " ".join(r.json()["message"]), r.text
+    assert sb.api_profiles()["profiles"] == ["sort-ignored"]
+
+
+def test_reset_restores_the_profiles_given_at_start():
+    with SandboxServer(contracts=10, counterparties=5, api_profiles=("slim-contracts", "no-has-next")) as sb:
+        assert sb.api_profiles()["profiles"] == ["no-has-next", "slim-contracts"]
+        sb.set_api_profiles(["envelope-intro"])
+        sb.reset(seed=3)
+        assert sb.api_profiles()["profiles"] == ["no-has-next", "slim-contracts"]
+        r = Api(sb).get("/contracts").json()
+        assert list(r) == ["contracts", "nextCursor", "previousCursor"] and list(r["contracts"][0]) == [
+            "id", "name", "status"]
+
+
+def test_sandbox_server_given_unknown_profile_raises_naming_it():
+    with pytest.raises(ValueError, match="unknown API profile 'slim' "):
+        SandboxServer(api_profiles=["slim"])
+    with pytest.raises(ValueError, match="must be a list of profile names"):
+        SandboxServer(api_profiles="slim-contracts")  # a bare name, not a list
+    assert SandboxServer(api_profiles=iter(["no-has-next"])).config.api_profiles == ("no-has-next",)

@@ -82,3 +82,46 @@ def test_sandbox_process_given_taken_port_raises_with_the_reason():
         port = s.getsockname()[1]
         with pytest.raises(RuntimeError, match=f"cannot listen on 127.0.0.1:{port}"):
             SandboxProcess(port=port, contracts=5).start()
+
+
+def test_serve_with_api_profile_flags_serves_that_shape():
+    proc = subprocess.Popen([str(SCRIPT), "serve", "--port", "0", "--contracts", "12", "--counterparties", "4",
+                             "--api-profile", "slim-contracts", "--api-profile", "envelope-intro"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        body = requests.get(url + "/contracts", headers={"x-api-key": "sandbox-key"}, timeout=10).json()
+        assert list(body) == ["data", "pagination"] and list(body["data"][0]) == ["id", "name", "status"]
+        admin = url[: -len("/v2")] + "/_sandbox/api-profiles"
+        assert requests.get(admin, timeout=10).json()["profiles"] == ["envelope-intro", "slim-contracts"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+
+
+def test_serve_given_unknown_api_profile_is_a_usage_error_listing_the_known_ones():
+    r = subprocess.run([str(SCRIPT), "serve", "--api-profile", "slim"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "invalid choice: 'slim'" in r.stderr
+    assert "'envelope-intro'" in r.stderr and "'no-integration-echo'" in r.stderr
+
+
+def test_serve_given_contradictory_api_profiles_is_a_usage_error():
+    r = subprocess.run([str(SCRIPT), "serve", "--api-profile", "envelope-intro", "--api-profile", "envelope-snake"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "cannot be active together" in r.stderr
+
+
+def test_sandbox_process_passes_api_profiles_to_the_command():
+    with SandboxProcess(contracts=8, counterparties=3, api_profiles=["no-has-next", "sort-ignored"]) as sp:
+        assert sp.api_profiles()["profiles"] == ["no-has-next", "sort-ignored"]
+        body = requests.get(sp.url + "/contracts", headers={"x-api-key": sp.api_key}, timeout=10).json()
+        assert "hasNext" not in body and body["nextCursor"] is None
+        assert sp.set_api_profiles([])["profiles"] == []
+
+
+def test_updated_skew_flag_seeds_a_young_account_and_refuses_unknown_values():
+    with SandboxProcess(contracts=300, counterparties=20, updated_skew="recent") as sp:
+        contracts = sp.records("contracts")
+        assert sum(c["updatedAt"] >= "2024-10-03" for c in contracts) / len(contracts) > 0.8
+    r = subprocess.run([str(SCRIPT), "serve", "--updated-skew", "old"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "invalid choice: 'old'" in r.stderr

@@ -4,7 +4,10 @@ import random
 import time
 
 from .errors import ApiError, BadRequest, NotFound
-from .models import create_contract
+from .ground_truth import COLLECTIONS
+from .models_contract import create_contract
+from .models_counterparty import create_counterparty
+from .profiles import ApiShape, ProfileError, known_profiles
 from .routes import Router
 from .seed import SeedOptions
 from .wire import Request, Response, ok, raw
@@ -79,8 +82,6 @@ def mutate(app, req):
 
 
 def _new_counterparty(app, rng, now: str) -> dict:
-    from .models_counterparty import create_counterparty
-
     rec = create_counterparty(app.store, {"name": f"Mutated Partner {rng.randrange(10**6)}"})
     rec = {**rec, "createdAt": now, "updatedAt": now}
     app.store.counterparties.put(rec)
@@ -89,7 +90,7 @@ def _new_counterparty(app, rng, now: str) -> dict:
 
 def _new_contract(app, rng, now: str) -> dict:
     st = app.store
-    tid = rng.choice(sorted(st.d.template_type))
+    tid = rng.choice(st.template_ids())
     cps = st.counterparties.records
     ref = {"id": rng.choice(sorted(cps))} if cps else {"name": "Mutated Partner"}
     rec = create_contract(st, {"templateId": tid, "counterparty": ref}, dedup=False)
@@ -104,18 +105,18 @@ def reset(app, req):
     unknown = sorted(set(body) - set(base.__dict__))
     if unknown:
         raise BadRequest(f"unknown seed options: {', '.join(unknown)} (known: {', '.join(base.__dict__)})")
-    opts = SeedOptions(**{**base.__dict__, **_counts(body, *body)})
+    try:
+        opts = SeedOptions(**{**base.__dict__, **body, **_counts(body, *(k for k in body if k != "updated_skew"))})
+    except ValueError as e:  # updated_skew
+        raise BadRequest(str(e)) from None
     app.store.load(opts)
     app.faults.reset_rng(opts.seed)
+    app.shape = ApiShape(app.config.api_profiles)
     app.mutations = 0
-    return ok({"status": "ok", "options": opts.__dict__,
-               "counts": {"contracts": len(app.store.contracts), "counterparties": len(app.store.counterparties),
-                          "members": len(app.store.members), "smart-fields": len(app.store.d.smart_fields)}})
+    return ok({"status": "ok", "options": opts.__dict__, "counts": app.store.counts()})
 
 
 def records(app, req, collection: str):
-    from .ground_truth import COLLECTIONS
-
     fn = COLLECTIONS.get(collection)
     if fn is None:
         raise NotFound(f"unknown collection '{collection}' (known: {', '.join(COLLECTIONS)})")
@@ -162,6 +163,18 @@ def warm(app, req):
     return ok({**out, "seconds": round(time.perf_counter() - t, 3)})
 
 
+def api_profiles(app, req):
+    if req.method == "PUT":
+        names = _body(req).get("profiles")
+        if not isinstance(names, list):
+            raise BadRequest("profiles must be an array of API profile names")
+        try:
+            app.shape = ApiShape(names)
+        except ProfileError as e:
+            raise BadRequest(str(e)) from None
+    return ok({"profiles": list(app.shape.names), "known": known_profiles()})
+
+
 def signed_file(app, req, id: str):
     try:
         expires = int(req.query.get("expires", "0"))
@@ -186,4 +199,6 @@ ADMIN = Router([
     ("GET", "/clock", clock),
     ("POST", "/clock", clock),
     ("GET", "/files/{id}", signed_file),
+    ("GET", "/api-profiles", api_profiles),
+    ("PUT", "/api-profiles", api_profiles),
 ], "/_sandbox")

@@ -5,6 +5,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .faults import Faults, FaultSettings
+from .listing import default_orders
+from .profiles import ApiShape
 from .seed import SeedOptions
 from .store import Store
 
@@ -37,6 +39,7 @@ class AppConfig:
     api_key: str = "sandbox-key"  # noqa: S105 - the documented sandbox default, not a secret
     dedup_external_id: bool = False
     faults: FaultSettings = field(default_factory=FaultSettings)
+    api_profiles: tuple = ()  # names in assumptions.API_PROFILES; restored by /_sandbox/reset
 
 
 class App:
@@ -44,8 +47,10 @@ class App:
         self.config = config
         self.api_key = config.api_key
         self.dedup_external_id = config.dedup_external_id
-        self.store = Store(config.seed)
+        self.store = Store(config.seed, default_orders())
         self.faults = Faults(config.seed.seed, config.faults)
         self.faults.update()  # validates the start settings
         self.stats = Stats()
+        # the active API profiles, replaced whole (PUT /_sandbox/api-profiles); a handler reads it once
+        self.shape = ApiShape(config.api_profiles)
         self.mutations = 0  # feeds the mutate RNG so successive calls differ, deterministically

@@ -2,7 +2,12 @@
 
 Each constant is marked [ASSUMED] in sandbox/README.md with the reason. Change it here when the
 real API answers the question; nothing else in the package hard-codes these values.
+
+The API profiles at the end are the *alternatives* to some of these assumptions that the docs show
+or leave open, each switchable at run time (`--api-profile NAME`).
 """
+
+from dataclasses import dataclass
 
 # --- versioning (the /versioning page names the mechanism, not the older version names) ---
 CURRENT_VERSION = "2025-01-29.alpha"
@@ -50,3 +55,123 @@ SIGNED_URL_TTL_SECONDS = 15 * 60
 # [ASSUMED] equality against a date-only value (`startAt=2024-01-01`) matches that whole UTC day;
 # gte/lte against a date-only value compare with midnight UTC.
 DATE_EQUALS_MATCHES_WHOLE_DAY = True
+
+
+# --- API profiles: documented alternatives to the assumptions above -------------------------
+# Each profile declares its behaviour as effects `(aspect, target, value)`; the code that builds
+# envelopes, list items, filters, sorts and write responses asks `profiles.ApiShape` for an
+# aspect and never tests a profile's name. `target` is a list route's path as in `listing`
+# ("/contracts") or "*" for every list. Two active profiles that set one (aspect, target) to
+# different values contradict each other and are refused together.
+ENVELOPE = "envelope"  # "intro" | "snake"; absent: each endpoint's documented envelope
+HAS_FLAGS = "has-flags"  # False: the has-next / has-previous flags are omitted
+ITEM_KEYS = "item-keys"  # list items keep only these keys
+ITEM_OMIT = "item-omit"  # list items lose these keys
+FILTER = "filter:"  # + parameter name: "ignored" | "refused"; absent: honoured
+SORT = "sort"  # "ignored": the default order is served whatever `sort` says
+WRITE_OMIT = "write-omit"  # create / PATCH responses lose these keys (still stored)
+_SLIM = ("id", "name", "status")
+_INTRO = "https://alpha.developer.tomorro.com/api-reference/introduction"
+_LIST_CONTRACTS = "https://alpha.developer.tomorro.com/api-reference/2025-01-15-init/contracts/list-contracts"
+_LIST_COUNTERPARTIES = ("https://alpha.developer.tomorro.com/api-reference/2025-01-29-alpha/counterparties/"
+                        "list-counterparties")
+
+
+@dataclass(frozen=True)
+class ApiProfile:
+    name: str
+    description: str
+    doc: str  # the passage that makes the alternative plausible
+    source: str  # where the passage is (URL, or a seed page under shared/reference/seeds)
+    replaces: str  # the default assumption it replaces
+    effects: tuple  # ((aspect, target, value), ...)
+
+
+API_PROFILES = {p.name: p for p in (
+    ApiProfile(
+        "envelope-intro",
+        "every paginated list answers {data, pagination: {hasNext, hasPrevious, nextCursor, previousCursor}}",
+        'the introduction\'s generic envelope: {"data": [...], "pagination": {"hasNext", "hasPrevious", '
+        '"nextCursor", "previousCursor"}}; the quickstart\'s GET /v2/members example uses it',
+        f"{_INTRO}; https://alpha.developer.tomorro.com/quickstart",
+        "each endpoint's own envelope: {contracts|contractTypes, hasNext, hasPrevious, nextCursor, "
+        "previousCursor} for contracts and contract types, {data, pagination, links} for the others",
+        ((ENVELOPE, "*", "intro"),)),
+    ApiProfile(
+        "envelope-snake",
+        "every paginated list, contracts and contract types included, answers the counterparties' "
+        "{data, pagination: {limit, next_cursor, prev_cursor, has_next, has_previous}, links}",
+        'list-counterparties: {"data": [...], "pagination": {"limit": 20, "next_cursor": "…", '
+        '"prev_cursor": "…", "has_next": true, "has_previous": false}, "links": {…}}; list-contracts\' '
+        '`after`: "Use the next_cursor value from a previous response"',
+        f"{_LIST_COUNTERPARTIES}; {_LIST_CONTRACTS}",
+        "[ASSUMED] contracts and contract types carry camelCase nextCursor / previousCursor beside "
+        "hasNext / hasPrevious",
+        ((ENVELOPE, "*", "snake"),)),
+    ApiProfile(
+        "no-has-next",
+        "the envelope in effect omits its has-next / has-previous flags; only the cursors remain "
+        "(null when there is no next / previous page)",
+        "the later introduction snapshot's pagination shows only next / previous cursors; list-contracts "
+        "shows hasNext but no cursor: how the contracts cursor is returned is undocumented [GAP]",
+        f"{_INTRO}; {_LIST_CONTRACTS} (tomorro-api.md §2)",
+        "every envelope carries has-next and has-previous flags",
+        ((HAS_FLAGS, "*", False),)),
+    ApiProfile(
+        "slim-contracts",
+        "GET /contracts list items are only {id, name, status}; GET /contracts/{id} stays full",
+        'list-contracts (init) example: {"contracts": [{id, name, status}], "hasNext": true, '
+        '"hasPrevious": false}; integration patterns: "Fetch full details with GET /contracts/{id}"',
+        f"{_LIST_CONTRACTS}; seeds/000_27b3d11f99b2b352.txt",
+        "GET /contracts list items are full Contract objects",
+        ((ITEM_KEYS, "/contracts", _SLIM),)),
+    ApiProfile(
+        "slim-counterparties",
+        "GET /counterparties list items are only {id, name, status}",
+        "list-counterparties: the list example shows only {id, name, status}",
+        f"{_LIST_COUNTERPARTIES} (tomorro-api.md §6)",
+        "[ASSUMED] GET /counterparties list items are full Counterparty objects",
+        ((ITEM_KEYS, "/counterparties", _SLIM),)),
+    ApiProfile(
+        "counterparties-without-fields",
+        "GET /counterparties list items lack only `fields`",
+        'the list example has no `fields`; integration patterns: "Detect changes with GET /counterparties '
+        '+ GET /counterparties/{id}"',
+        f"{_LIST_COUNTERPARTIES}; seeds/000_27b3d11f99b2b352.txt",
+        "[ASSUMED] GET /counterparties list items carry `fields`",
+        ((ITEM_OMIT, "/counterparties", ("fields",)),)),
+    ApiProfile(
+        "updated-filter-ignored",
+        "the updatedAt filter on GET /contracts is accepted and ignored",
+        "list-contracts shows status, authorId, …, startAt, endAt, createdAt: an updatedAt filter on "
+        "contracts is NOT visible [GAP]",
+        f"{_LIST_CONTRACTS} (tomorro-api.md §3)",
+        "[ASSUMED] GET /contracts honours updatedAt=gte:/lte:",
+        ((FILTER + "updatedAt", "/contracts", "ignored"),)),
+    ApiProfile(
+        "updated-filter-refused",
+        "the updatedAt filter on GET /contracts answers 400 (property updatedAt should not exist)",
+        "no updatedAt filter is documented on contracts [GAP], and an undocumented parameter is refused "
+        "(NestJS forbidNonWhitelisted, as the OpenAPI's operationIds suggest)",
+        f"{_LIST_CONTRACTS} (tomorro-api.md §0, §3)",
+        "[ASSUMED] GET /contracts honours updatedAt=gte:/lte:",
+        ((FILTER + "updatedAt", "/contracts", "refused"),)),
+    ApiProfile(
+        "sort-ignored",
+        "sort on GET /contracts and GET /counterparties is accepted and ignored: the default order "
+        "(-createdAt, id tie-break) is served, with cursors over that order",
+        "list-contracts: `sort` (allowed fields not visible); nothing documents that an order is "
+        "honoured rather than accepted",
+        f"{_LIST_CONTRACTS}; {_LIST_COUNTERPARTIES} (tomorro-api.md §3)",
+        "[ASSUMED] sort=updatedAt (and every listed sort field) is honoured on contracts and counterparties",
+        ((SORT, "/contracts", "ignored"), (SORT, "/counterparties", "ignored"))),
+    ApiProfile(
+        "no-integration-echo",
+        "POST /contracts and PATCH /contracts/{id} responses omit `integration` (still stored: GET "
+        "and the list return it)",
+        "the create and update response examples have no `integration` key; only get-contract "
+        "documents it",
+        "seeds/001_a223ed88c621e24a.txt, seeds/002_a2a7a7322db24b69.txt, seeds/003_2f2b0c816e7508ac.txt",
+        "create and PATCH answer the full Contract, integration included",
+        ((WRITE_OMIT, "/contracts", ("integration",)),)),
+)}

@@ -7,6 +7,8 @@ import sys
 
 from .app import App
 from .faults import parse_rate
+from .profiles import ProfileError, known_profiles
+from .seed.grid import SKEWS
 from .server import SandboxHTTPServer, build_config
 
 
@@ -37,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--counterparties", type=int, default=120)
     s.add_argument("--fields", type=int, default=60)
     s.add_argument("--members", type=int, default=15)
+    s.add_argument("--updated-skew", choices=SKEWS, default="uniform",
+                   help="recent: most contracts and counterparties created and updated in the last 90 days")
     s.add_argument("--dedup-external-id", action="store_true",
                    help="409 on a second create with the same integration.externalId")
     s.add_argument("--latency-ms", type=float, default=0)
@@ -44,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--rate-limit", type=_rate, default=None, metavar="N/SECONDS")
     for name in ("error-rate", "reset-rate", "slow-body-rate", "malformed-rate"):
         s.add_argument(f"--{name}", type=_fraction, default=0)
+    s.add_argument("--api-profile", dest="api_profiles", action="append", default=[], metavar="NAME",
+                   choices=list(known_profiles()),
+                   help="serve a documented alternative API shape (repeatable): " + ", ".join(known_profiles()))
     return p
 
 
@@ -52,9 +59,13 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     opts = {k: v for k, v in vars(args).items() if k not in ("command", "host", "port")}
-    config = build_config(**opts)
+    try:
+        config = build_config(**opts)
+    except ProfileError as e:  # two profiles that contradict each other
+        p.error(str(e))
     app = App(config)
     try:
         httpd = SandboxHTTPServer((args.host, args.port), app)

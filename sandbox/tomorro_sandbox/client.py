@@ -63,3 +63,11 @@ class AdminClient:
 
     def set_clock(self, offset_seconds: float) -> dict:
         return self._admin("POST", "/clock", {"offset_seconds": offset_seconds})
+
+    def api_profiles(self) -> dict:
+        """{"profiles": [active names], "known": {name: description}}"""
+        return self._admin("GET", "/api-profiles")
+
+    def set_api_profiles(self, names) -> dict:
+        """Replace the active set (an empty list restores the default API); answers as api_profiles()."""
+        return self._admin("PUT", "/api-profiles", {"profiles": list(names)})

@@ -117,7 +117,7 @@ def check_fields(store, entries, path: str, obj: str, id_key: str, integration: 
             out[fid] = None
             continue
         try:
-            out[fid] = check_value(f, entry["value"], store.d.options.get(fid), integration)
+            out[fid] = check_value(f, entry["value"], store.options(fid), integration)
         except ValueProblem as e:
             errors.append(f"{where}.value: {e} {describe(f)}")
     return out

@@ -2,21 +2,11 @@
 
 
 def _smart_fields(st):
-    return [{"id": f["id"], "name": f["names"]["gb"], "type": f["type"], "object": f["object"]}
-            for f in st.d.smart_fields.values()]
+    return [{"id": f["id"], "name": f["names"]["gb"], "type": f["type"], "object": f["object"]} for f in st.fields()]
 
 
 def _options(st):
-    return [{**o, "smartFieldId": fid} for fid, opts in st.d.options.items() for o in opts]
-
-
-def _signed_files(st):
-    return [{**f, "contractId": cid} for cid, files in st.d.signed_files.items()
-            if cid in st.contracts.records for f in files]
-
-
-def _contract_clauses(st):
-    return [c for cid, cs in st.d.contract_clauses.items() if cid in st.contracts.records for c in cs]
+    return [{**o, "smartFieldId": fid} for fid, opts in st.options_by_field().items() for o in opts]
 
 
 def _custom_records(st):
@@ -30,10 +20,10 @@ COLLECTIONS = {
     "members": lambda st: list(st.members.records.values()),
     "smart-fields": _smart_fields,
     "options": _options,
-    "contract-types": lambda st: list(st.d.contract_types.values()),
-    "clauses": lambda st: list(st.d.clauses),
-    "signed-files": _signed_files,
-    "contract-clauses": _contract_clauses,
-    "custom-objects": lambda st: list(st.d.custom_objects.values()),
+    "contract-types": lambda st: list(st.contract_types.records.values()),
+    "clauses": lambda st: st.clauses(),
+    "signed-files": lambda st: st.all_signed_files(),
+    "contract-clauses": lambda st: st.all_contract_clauses(),
+    "custom-objects": lambda st: st.custom_objects(),
     "custom-records": _custom_records,
 }

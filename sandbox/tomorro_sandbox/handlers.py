@@ -7,11 +7,12 @@ import uuid
 
 from . import assumptions as A
 from . import listing as L
+from .collection import Collection
 from .errors import BadRequest, not_found
-from .models import create_contract, patch_contract
-from .models_counterparty import create_counterparty, patch_counterparty, put_custom_records
-from .seed import iso
-from .store import Collection
+from .formats import iso
+from .models_contract import create_contract, patch_contract
+from .models_counterparty import create_counterparty, patch_counterparty
+from .models_records import put_custom_records
 from .wire import Request, Response, ok, raw
 
 # --- contracts ---
@@ -19,7 +20,7 @@ from .wire import Request, Response, ok, raw
 
 def list_contracts(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.CONTRACTS, app.store.contracts)
+        return L.run_list(req, L.CONTRACTS, app.store.contracts, app.shape)
 
 
 def get_contract(app, req: Request, id: str) -> Response:
@@ -32,20 +33,22 @@ def get_contract(app, req: Request, id: str) -> Response:
 def post_contract(app, req: Request) -> Response:
     body = req.json()
     with app.store.lock:
-        return ok(create_contract(app.store, body, app.dedup_external_id), 201)
+        rec = create_contract(app.store, body, app.dedup_external_id)
+    return ok(app.shape.write_echo(L.CONTRACTS.path, rec), 201)
 
 
 def patch_contract_(app, req: Request, id: str) -> Response:
     body = req.json()
     with app.store.lock:
-        return ok(patch_contract(app.store, id, body))
+        rec = patch_contract(app.store, id, body)
+    return ok(app.shape.write_echo(L.CONTRACTS.path, rec))
 
 
 def contract_signed_files(app, req: Request, id: str) -> Response:
     L.check_params(req.query, ())
     with app.store.lock:
         _need(app.store.contracts, id, "Contract")
-        files = app.store.d.signed_files.get(id, [])
+        files = app.store.signed_files(id)
     now = app.store.clock.now()
     expires = int((now + A.SIGNED_URL_TTL_SECONDS) * 1000)
     # a fresh short-lived URL on every call, as the documentation says; served by /_sandbox/files
@@ -57,7 +60,7 @@ def contract_clauses(app, req: Request, id: str) -> Response:
     L.check_params(req.query, ())
     with app.store.lock:
         _need(app.store.contracts, id, "Contract")
-        return ok(app.store.d.contract_clauses.get(id, []))
+        return ok(app.store.contract_clauses(id))
 
 
 # --- counterparties and members ---
@@ -65,7 +68,7 @@ def contract_clauses(app, req: Request, id: str) -> Response:
 
 def list_counterparties(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.COUNTERPARTIES, app.store.counterparties)
+        return L.run_list(req, L.COUNTERPARTIES, app.store.counterparties, app.shape)
 
 
 def get_counterparty(app, req: Request, id: str) -> Response:
@@ -89,7 +92,7 @@ def patch_counterparty_(app, req: Request, id: str) -> Response:
 
 def list_members(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.MEMBERS, app.store.members)
+        return L.run_list(req, L.MEMBERS, app.store.members, app.shape)
 
 
 def get_member(app, req: Request, id: str) -> Response:
@@ -104,12 +107,12 @@ def get_member(app, req: Request, id: str) -> Response:
 
 def list_contract_types(app, req: Request) -> Response:
     with app.store.lock:
-        return L.run_list(req, L.CONTRACT_TYPES, Collection(app.store.d.contract_types))
+        return L.run_list(req, L.CONTRACT_TYPES, app.store.contract_types, app.shape)
 
 
 def contract_type_templates(app, req: Request, id: str) -> Response:
     L.check_params(req.query, ())
-    ct = app.store.d.contract_types.get(id)
+    ct = app.store.contract_type(id)
     if ct is None:
         raise not_found("Contract type", id)
     return ok(ct["templates"])
@@ -117,7 +120,7 @@ def contract_type_templates(app, req: Request, id: str) -> Response:
 
 def creation_form(app, req: Request, id: str) -> Response:
     L.check_params(req.query, ("templateId",))
-    ct = app.store.d.contract_types.get(id)
+    ct = app.store.contract_type(id)
     if ct is None:
         raise not_found("Contract type", id)
     tid = req.query.get("templateId")
@@ -143,26 +146,25 @@ def list_smart_fields(app, req: Request) -> Response:
     lang = req.query.get("lang", A.DEFAULT_LANG)
     if lang not in A.LANGS:
         raise BadRequest(f"lang must be one of the following values: {', '.join(A.LANGS)}")
-    view = {f["id"]: {"id": f["id"], "name": f["names"][lang], "type": f["type"], "object": f["object"]}
-            for f in app.store.d.smart_fields.values()}
-    return L.run_list(req, L.SMART_FIELDS, Collection(view),
-                      project=lambda f: {"id": f["id"], "name": f["name"], "type": f["type"]})
+    with app.store.lock:
+        return L.run_list(req, L.SMART_FIELDS, app.store.fields_in(lang), app.shape,
+                          project=lambda f: {"id": f["id"], "name": f["name"], "type": f["type"]})
 
 
 def list_options(app, req: Request, id: str) -> Response:
-    f = app.store.d.smart_fields.get(id)
+    f = app.store.field(id)
     if f is None:
         raise not_found("Smart field", id)
     if f["type"] not in A.SELECT_TYPES:
         raise BadRequest(f"smart field '{f['names']['gb']}' is of type {f['type']}; only select and "
                          "multiselect fields have options")
-    opts = Collection({o["id"]: o for o in app.store.d.options[id]})
-    return L.run_list(req, L.OPTIONS, opts, path=f"/smart-fields/{id}/options")
+    with app.store.lock:
+        return L.run_list(req, L.OPTIONS, app.store.options_list(id), app.shape, path=f"/smart-fields/{id}/options")
 
 
 def get_custom_object(app, req: Request, id: str) -> Response:
     L.check_params(req.query, ())
-    obj = app.store.d.custom_objects.get(id)
+    obj = app.store.custom_object(id)
     if obj is None:
         raise not_found("Custom object", id)
     return ok(obj)
@@ -177,7 +179,7 @@ def put_contract_records(app, req: Request, customObjectId: str, contractId: str
 def list_clauses(app, req: Request) -> Response:
     L.check_params(req.query, ("name",))
     term = req.query.get("name", "").lower()
-    return ok([c for c in app.store.d.clauses if term in c["name"].lower()])
+    return ok([c for c in app.store.clauses() if term in c["name"].lower()])
 
 
 def _need(coll: Collection, rid: str, kind: str) -> None:

@@ -1,16 +1,20 @@
 """Every list route declared once: its filters, sort fields, default sort, extra parameters and
 envelope. `run_list` validates the query against the declaration (unknown parameter -> 400,
-NestJS forbidNonWhitelisted [ASSUMED]) and paginates."""
+NestJS forbidNonWhitelisted [ASSUMED]), paginates, and serves the page in the shape the active API
+profiles ask for (envelope, items, filters and sort honoured or not: see profiles.ApiShape)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
 
 from . import assumptions as A
+from .collection import Collection
+from .envelopes import ENVELOPES, PageContext
 from .errors import BadRequest
 from .filters import FilterDef, field_getter, nested_id, parse_filters, parse_sort
-from .pagination import camel_envelope, data_envelope, paginate, parse_limit
-from .store import Collection
+from .pagination import paginate, parse_limit
+from .profiles import ApiShape
 from .wire import Request, Response, raw
 
 _PAGING = ("limit", "after", "before", "sort")
@@ -23,7 +27,8 @@ class ListSpec:
     filters: dict
     sorts: tuple
     default_sort: str
-    envelope: str = "data"  # "data" or the camel envelope's items key
+    envelope: str = "snake"  # the documented envelope (envelopes.py): "snake" or "camel"
+    items_key: str = "data"  # the camel envelope's items key
     extra: tuple = field(default=())  # accepted parameters that are not filters (lang)
 
 
@@ -44,6 +49,7 @@ CONTRACTS = ListSpec(
     },
     ("id", "name", "status", "createdAt", "updatedAt", "startAt", "endAt"),  # [ASSUMED]
     "-createdAt",
+    "camel",
     A.CONTRACTS_ITEMS_KEY,
 )
 COUNTERPARTIES = ListSpec(
@@ -65,6 +71,7 @@ CONTRACT_TYPES = ListSpec(
     {"isPublished": FilterDef("bool", field_getter("isPublished"), ops=("eq",))},
     ("id", "name"),
     "name",
+    "camel",
     A.CONTRACT_TYPES_ITEMS_KEY,
 )
 SMART_FIELDS = ListSpec(
@@ -83,8 +90,10 @@ OPTIONS = ListSpec(
 )
 
 
-def default_sort(spec: ListSpec):
-    return parse_sort(None, spec.sorts, spec.default_sort)
+def default_orders() -> dict:
+    """Store collection name -> the sort order its list serves by default (indexed at load)."""
+    return {name: parse_sort(None, spec.sorts, spec.default_sort)
+            for name, spec in (("contracts", CONTRACTS), ("counterparties", COUNTERPARTIES), ("members", MEMBERS))}
 
 
 def check_params(query: dict, allowed) -> None:
@@ -93,23 +102,48 @@ def check_params(query: dict, allowed) -> None:
         raise BadRequest([f"property {k} should not exist" for k in unknown])
 
 
-def run_list(req: Request, spec: ListSpec, coll: Collection, path: str | None = None,
+@dataclass(frozen=True)
+class _Plan:
+    """How one list is served under one ApiShape (computed once per shape: requests only look it up)."""
+
+    allowed: frozenset  # query parameters accepted ("refused" filters are not: 400 as unknown ones)
+    filters: dict  # the filters honoured
+    sort_honoured: bool
+    view: Callable | None  # record -> list item, None when items are served whole
+    envelope: Callable
+    flags: bool
+
+
+def _plan(shape: ApiShape, spec: ListSpec) -> _Plan:
+    modes = shape.filter_modes(spec.path, spec.filters)
+    filters = {p: d for p, d in spec.filters.items() if p not in modes}
+    ignored = [p for p, mode in modes.items() if mode == "ignored"]
+    return _Plan(frozenset((*_PAGING, *filters, *ignored, *spec.extra)), filters, shape.sort_honoured(spec.path),
+                 shape.item_view(spec.path), ENVELOPES[shape.envelope(spec.path, spec.envelope)],
+                 shape.has_flags(spec.path))
+
+
+def run_list(req: Request, spec: ListSpec, coll: Collection, shape: ApiShape, path: str | None = None,
              project=None) -> Response:
-    """Validate the query, paginate `coll`, wrap in the route's envelope.
+    """Validate the query, paginate `coll`, wrap in the envelope the active API profiles ask for.
 
     `project` turns a record into its wire dict when the stored shape is not the wire shape
     (smart fields carry `object`); otherwise the cached bytes are joined as they are.
     """
     q = req.query
-    check_params(q, (*_PAGING, *spec.filters, *spec.extra))
+    plan: _Plan = shape.derived(("list", spec.path), lambda: _plan(shape, spec))
+    check_params(q, plan.allowed)
     limit = parse_limit(q)
-    sort = parse_sort(q.get("sort"), spec.sorts, spec.default_sort)
-    preds = parse_filters(q, spec.filters)
-    page = paginate(coll, sort, preds, limit, q)
-    if project is None:
+    # an ignored sort is not even validated: the server serves its default order whatever it says
+    sort = parse_sort(q.get("sort") if plan.sort_honoured else None, spec.sorts, spec.default_sort)
+    page = paginate(coll, sort, parse_filters(q, plan.filters), limit, q)
+    if project is None and plan.view is None:
         items = [coll.raw(i) for i in page.ids]
     else:
-        items = [orjson.dumps(project(coll.records[i])) for i in page.ids]
-    if spec.envelope == "data":
-        return raw(data_envelope(page, items, path or spec.path, q, limit))
-    return raw(camel_envelope(spec.envelope, page, items))
+        view = plan.view or _same
+        items = [orjson.dumps(view((project or _same)(coll.records[i]))) for i in page.ids]
+    return raw(plan.envelope(page, items, PageContext(spec.items_key, path or spec.path, q, limit, plan.flags)))
+
+
+def _same(rec: dict) -> dict:
+    return rec

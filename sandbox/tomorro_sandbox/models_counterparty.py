@@ -1,16 +1,19 @@
-"""Domain rules for counterparty writes and custom-object records (the rest of models.py)."""
+"""Write rules of counterparties: create and PATCH bodies, and keeping the names embedded in
+contracts true on a rename."""
 
 from . import assumptions as A
+from .bodies import forbid_unknown, object_body, string_field
 from .errors import BadRequest, not_found
 from .fieldvalues import check_fields
-from .models import _CP_KEYS, _object_body, _str, _unknown_keys
-from .seed import new_id
+from .formats import new_id
+
+_CP_KEYS = {"name", "status", "attributes"}
 
 
 def _cp_common(store, body: dict, errors: list, required: bool):
-    _unknown_keys(body, _CP_KEYS, errors)
+    forbid_unknown(body, _CP_KEYS, errors)
     # on PATCH the name is optional, but a given name must still be a non-empty string
-    name = _str(body, "name", errors, required=required or "name" in body)
+    name = string_field(body, "name", errors, required=required or "name" in body)
     status = body.get("status")
     if status is not None and status not in A.COUNTERPARTY_STATUSES:
         errors.append(f"status must be one of the following values: {', '.join(A.COUNTERPARTY_STATUSES)}")
@@ -20,7 +23,7 @@ def _cp_common(store, body: dict, errors: list, required: bool):
 
 
 def create_counterparty(store, body) -> dict:
-    body, errors = _object_body(body), []
+    body, errors = object_body(body), []
     name, status, attrs = _cp_common(store, body, errors, required=True)
     if errors:
         raise BadRequest(errors)
@@ -36,7 +39,7 @@ def patch_counterparty(store, cpid: str, body) -> dict:
     old = store.counterparties.get(cpid)
     if old is None:
         raise not_found("Counterparty", cpid)
-    body, errors = _object_body(body), []
+    body, errors = object_body(body), []
     name, status, attrs = _cp_common(store, body, errors, required=False)
     if errors:
         raise BadRequest(errors)
@@ -59,53 +62,3 @@ def _rename_in_contracts(store, cpid: str, name: str) -> None:
     for c in list(store.contracts.records.values()):
         if c["counterparty"] and c["counterparty"]["id"] == cpid:
             store.contracts.put({**c, "counterparty": {"id": cpid, "name": name}})
-
-
-def put_custom_records(store, coid: str, cid: str, body) -> dict:
-    obj = store.d.custom_objects.get(coid)
-    if obj is None:
-        raise not_found("Custom object", coid)
-    contract = store.contracts.get(cid)
-    if contract is None:
-        raise not_found("Contract", cid)
-    body, errors = _object_body(body), []
-    records = body.get("records")
-    if not isinstance(records, list):
-        raise BadRequest("records must be an array")
-    columns = {c["id"]: c for c in obj["smart_fields"]}
-    existing = {r["id"]: r for r in store.custom_records.get((coid, cid), [])}
-    for i, rec in enumerate(records):
-        _check_record(rec, i, columns, existing, errors)
-    if errors:
-        raise BadRequest(errors)
-    for rec in records:
-        rid = rec.get("id") or new_id(store.id_rng)
-        existing[rid] = {"id": rid, "fromCatalogRecordId": rec.get("fromCatalogRecordId"),
-                         "fields": [{"smartFieldId": f["smartFieldId"], "value": f["value"]}
-                                    for f in rec.get("fields", [])]}
-    store.custom_records[(coid, cid)] = list(existing.values())
-    store.contracts.put({**contract, "updatedAt": store.clock.now_iso()})
-    return {"records": store.custom_records[(coid, cid)]}
-
-
-def _check_record(rec, i: int, columns: dict, existing: dict, errors: list) -> None:
-    where = f"records[{i}]"
-    if not isinstance(rec, dict):
-        errors.append(f"{where} must be an object")
-        return
-    if rec.get("id") is not None and (not isinstance(rec["id"], str) or rec["id"] not in existing):
-        errors.append(f"{where}.id: record '{rec['id']}' not found on this contract")
-    if not isinstance(rec.get("fields", []), list):
-        errors.append(f"{where}.fields must be an array")
-        return
-    for j, f in enumerate(rec.get("fields", [])):
-        sfid = f.get("smartFieldId") if isinstance(f, dict) else None
-        col = columns.get(sfid) if isinstance(sfid, str) else None
-        if col is None:
-            errors.append(f"{where}.fields[{j}].smartFieldId: unknown column of this custom object")
-            continue
-        value = f.get("value")
-        ok = value is None or (isinstance(value, str) if col["type"] == "string"
-                               else isinstance(value, int | float) and not isinstance(value, bool))
-        if not ok:
-            errors.append(f"{where}.fields[{j}].value: {value!r} is not a {col['type']} (column '{col['name']}')")

@@ -1,4 +1,4 @@
-"""Keyset pagination and the two envelope shapes, declared once for every list route.
+"""Keyset pagination, declared once for every list route (the envelopes are in envelopes.py).
 
 A cursor is base64url(JSON) of the boundary record's sort-key values and id, plus the sort and a
 signature of the filters it was made under (a cursor reused with other ones -> 400). Because the
@@ -11,14 +11,13 @@ import binascii
 import hashlib
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import orjson
 
 from . import assumptions as A
+from .collection import Collection
 from .errors import BadRequest
 from .filters import TIMESTAMP_FIELDS, Predicate, SortSpec, is_uuid, key_component, make_key, sort_string
-from .store import Collection
 
 _AFTER_ALL = (9,)  # greater than any flag (0 or 1): c + _AFTER_ALL follows every key starting with c
 
@@ -166,35 +165,3 @@ def _cursor_of(coll: Collection, spec: SortSpec, fsig: str, rid: str) -> str:
     rec = coll.records[rid]
     values = [(coll.getters.get(f) or (lambda r, f=f: r.get(f)))(rec) for f, _ in spec[:-1]]
     return encode_cursor(values, rid, spec, fsig)
-
-
-# --- envelopes --------------------------------------------------------------------------
-
-
-def _join(items: list[bytes]) -> bytes:
-    return b"[" + b",".join(items) + b"]"
-
-
-def data_envelope(page: Page, items: list[bytes], path: str, query: dict, limit: int) -> bytes:
-    """`{data, pagination, links}`: counterparties, members, smart fields, options."""
-    base = {k: v for k, v in query.items() if k not in ("after", "before", "limit")}
-
-    def link(extra: dict) -> str:
-        return f"{path}?{urlencode({'limit': limit, **base, **extra})}"
-
-    cursor_q = {k: query[k] for k in ("after", "before") if k in query}
-    meta = orjson.dumps({
-        "pagination": {"limit": limit, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor,
-                       "has_next": page.has_next, "has_previous": page.has_previous},
-        "links": {"self": link(cursor_q),
-                  "next": link({"after": page.next_cursor}) if page.next_cursor else None,
-                  "prev": link({"before": page.prev_cursor}) if page.prev_cursor else None},
-    })
-    return b'{"data":' + _join(items) + b"," + meta[1:]
-
-
-def camel_envelope(items_key: str, page: Page, items: list[bytes]) -> bytes:
-    """`{contracts|contractTypes, hasNext, hasPrevious, nextCursor, previousCursor}` [ASSUMED keys]."""
-    meta = orjson.dumps({"hasNext": page.has_next, "hasPrevious": page.has_previous,
-                         A.CAMEL_NEXT_CURSOR_KEY: page.next_cursor, A.CAMEL_PREV_CURSOR_KEY: page.prev_cursor})
-    return b'{"' + items_key.encode() + b'":' + _join(items) + b"," + meta[1:]

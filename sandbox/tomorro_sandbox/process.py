@@ -9,13 +9,17 @@ import threading
 from .client import AdminClient
 from .server import build_config
 
+_REPEATED = {"api_profiles": "--api-profile"}  # list options -> their repeatable flag
+
 
 def cli_args(**options) -> list[str]:
     """Keyword options of SandboxServer -> `serve` command-line flags."""
     args = []
     for name, value in options.items():
         flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
+        if name in _REPEATED:
+            args += [arg for item in value for arg in (_REPEATED[name], item)]
+        elif isinstance(value, bool):
             if value:
                 args.append(flag)
         elif value is not None:

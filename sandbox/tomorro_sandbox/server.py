@@ -21,12 +21,14 @@ from urllib.parse import parse_qsl
 import orjson
 
 from .admin import ADMIN
-from .app import App
+from .app import App, AppConfig
 from .auth import check_api_key, version_headers
 from .client import AdminClient
 from .errors import ApiError, route_not_found
-from .faults import Draw
+from .faults import Draw, FaultSettings
+from .profiles import ApiShape
 from .routes import API
+from .seed import SeedOptions
 from .wire import Request, Response
 
 log = logging.getLogger("tomorro_sandbox")
@@ -78,7 +80,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if req.path.startswith("/_sandbox/") or req.path == "/_sandbox":
             self._send(self._admin(app, req), Draw())
         elif req.path in ("/v2/openapi.json", "/v2/openapi.yaml"):
-            from .spec import spec_response
+            from .spec import spec_response  # loads PyYAML: only when the document is asked for
 
             self._send(spec_response(req.path), Draw())
         else:
@@ -173,14 +175,12 @@ def serve_in_thread(httpd: SandboxHTTPServer) -> threading.Thread:
     return t
 
 
-def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=15,
-                 api_key="sandbox-key", dedup_external_id=False, **faults):  # noqa: S107
-    from .app import AppConfig
-    from .faults import FaultSettings
-    from .seed import SeedOptions
-
-    return AppConfig(SeedOptions(seed, contracts, counterparties, fields, members), api_key,
-                     dedup_external_id, FaultSettings(**faults))
+def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=15, updated_skew="uniform",
+                 api_key="sandbox-key", dedup_external_id=False, api_profiles=(), **faults):  # noqa: S107
+    """Keyword options of SandboxServer / SandboxProcess -> AppConfig; a bad option raises ValueError."""
+    profiles = ApiShape(api_profiles).names  # validates: unknown or contradictory names -> ProfileError
+    return AppConfig(SeedOptions(seed, contracts, counterparties, fields, members, updated_skew), api_key,
+                     dedup_external_id, FaultSettings(**faults), profiles)
 
 
 class SandboxServer(AdminClient):
@@ -188,7 +188,8 @@ class SandboxServer(AdminClient):
 
     `with SandboxServer(seed=1, contracts=200) as sb: requests.get(sb.url + "/contracts", ...)`
     Faults (latency_ms, jitter_ms, rate_limit, error_rate, reset_rate, slow_body_rate,
-    malformed_rate) may be given here and changed later with set_faults().
+    malformed_rate) may be given here and changed later with set_faults(); so may
+    `api_profiles` (names of assumptions.API_PROFILES), changed later with set_api_profiles().
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **options):

@@ -1,114 +1,18 @@
-"""State: collections with cached wire bytes and sorted indexes, the clock, and one lock.
+"""The sandbox's data behind one lock, and the clock that stamps writes.
 
-Records are replaced, never mutated in place (`Collection.put` gets a new dict): the old dict is
-still needed to find its old position in every sorted index.
+Writable collections (contracts, counterparties, members) are `Collection`s that handlers and
+write rules use directly; the seed's read-only reference data (contract types, templates, smart
+fields and options, clauses, custom objects, signed files, contract clauses) is reached through
+the methods below, so nothing outside this module depends on how the seed lays it out.
 """
 
 import random
 import threading
 import time
-from bisect import bisect_left
-from collections import OrderedDict
 
-import orjson
-
-from .filters import SortSpec, make_key_fn
-from .seed import SeedData, SeedOptions, generate, iso
-
-_MAX_INDEXES = 12
-
-
-class SortIndex:
-    """Every record's sort key, kept sorted; a page is a bisect plus a short scan."""
-
-    def __init__(self, spec: SortSpec, getters: dict, records: dict):
-        self.spec = spec
-        self.key = make_key_fn(spec, getters)
-        recs = list(records.values())
-        keys = [self.key(r) for r in recs]
-        order = sorted(range(len(recs)), key=keys.__getitem__)
-        self.keys = [keys[i] for i in order]
-        self.ids = [recs[i]["id"] for i in order]
-
-    def remove(self, rec: dict) -> None:
-        i = bisect_left(self.keys, self.key(rec))
-        if i < len(self.ids) and self.ids[i] == rec["id"]:
-            del self.keys[i]
-            del self.ids[i]
-
-    def add(self, rec: dict) -> None:
-        k = self.key(rec)
-        i = bisect_left(self.keys, k)
-        self.keys.insert(i, k)
-        self.ids.insert(i, rec["id"])
-
-
-class Collection:
-    """A dict of API-shaped records plus, per record, its serialized JSON (invalidated on write)."""
-
-    def __init__(self, records: dict, getters: dict | None = None):
-        self.records = records
-        self.getters = getters or {}
-        self._bytes: dict = {}
-        self._indexes: OrderedDict = OrderedDict()
-        self._eq: dict = {}  # filter param -> (getter, {value: set of ids})
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def get(self, rid):
-        return self.records.get(rid)
-
-    def raw(self, rid: str) -> bytes:
-        b = self._bytes.get(rid)
-        if b is None:
-            b = self._bytes[rid] = orjson.dumps(self.records[rid])
-        return b
-
-    def put(self, rec: dict) -> None:
-        old = self.records.get(rec["id"])
-        for idx in self._indexes.values():
-            if old is not None:
-                idx.remove(old)
-            idx.add(rec)
-        for getter, by_value in self._eq.values():
-            if old is not None:
-                by_value[getter(old)].discard(rec["id"])
-            by_value.setdefault(getter(rec), set()).add(rec["id"])
-        self.records[rec["id"]] = rec
-        self._bytes.pop(rec["id"], None)
-
-    def delete(self, rid: str) -> bool:
-        old = self.records.pop(rid, None)
-        if old is None:
-            return False
-        for idx in self._indexes.values():
-            idx.remove(old)
-        for getter, by_value in self._eq.values():
-            by_value[getter(old)].discard(rid)
-        self._bytes.pop(rid, None)
-        return True
-
-    def matching(self, param: str, getter, values) -> set:
-        """Ids whose `getter` value is one of `values`, from a hash index built on first use."""
-        entry = self._eq.get(param)
-        if entry is None:
-            by_value: dict = {}
-            for rid, rec in self.records.items():
-                by_value.setdefault(getter(rec), set()).add(rid)
-            entry = self._eq[param] = (getter, by_value)
-        found = [entry[1].get(v, ()) for v in values]
-        return set().union(*found) if len(found) > 1 else set(found[0])
-
-    def index(self, spec: SortSpec) -> SortIndex:
-        idx = self._indexes.get(spec)
-        if idx is None:
-            idx = self._indexes[spec] = SortIndex(spec, self.getters, self.records)
-            if len(self._indexes) > _MAX_INDEXES:
-                self._indexes.popitem(last=False)
-        else:
-            self._indexes.move_to_end(spec)
-        return idx
+from .collection import Collection
+from .formats import iso
+from .seed import SeedData, SeedOptions, generate
 
 
 class Clock:
@@ -125,42 +29,110 @@ class Clock:
 
 
 class Store:
-    def __init__(self, opts: SeedOptions, clock: Clock | None = None):
+    def __init__(self, opts: SeedOptions, default_orders: dict | None = None, clock: Clock | None = None):
+        """`default_orders`: collection name -> sort order whose index is built at every (re)load,
+        so the first page of a default list is not the slow one."""
         self.lock = threading.RLock()
         self.clock = clock or Clock()
+        self.default_orders = default_orders or {}
         self.load(opts)
 
     def load(self, opts: SeedOptions) -> None:
         d: SeedData = generate(opts)
         with self.lock:
             self.opts = opts
-            self.d = d
+            self._seed = d
             # ids of records created at runtime: the same requests after a (re)seed give the same ids
             self.id_rng = random.Random(f"{opts.seed}-runtime")
             self.members = Collection(d.members)
             self.counterparties = Collection(d.counterparties)
             self.contracts = Collection(d.contracts)
+            self.contract_types = Collection(d.contract_types)  # read-only
             self.custom_records: dict = {}  # (custom object id, contract id) -> [record]
             self.external_ids: dict = {}  # (integration type, externalId) -> contract id (dedup mode)
-            # build the default list orders now, so the first page is not the slow one
-            from .listing import CONTRACTS, COUNTERPARTIES, MEMBERS, default_sort
-
-            for coll, spec in ((self.contracts, CONTRACTS), (self.counterparties, COUNTERPARTIES),
-                               (self.members, MEMBERS)):
-                coll.index(default_sort(spec))
+            self._field_views: dict = {}  # lang -> Collection of smart fields named in that language
+            self._option_lists: dict = {}  # smart field id -> Collection of its options
+            for name, order in self.default_orders.items():
+                getattr(self, name).index(order)
             for c in d.contracts.values():
                 if c["integration"]:
                     self.external_ids[(c["integration"]["type"], c["integration"]["externalId"])] = c["id"]
 
+    def counts(self) -> dict:
+        return {"contracts": len(self.contracts), "counterparties": len(self.counterparties),
+                "members": len(self.members), "smart-fields": len(self._seed.smart_fields)}
+
+    # --- contract types and templates ---
+
+    def contract_type(self, ctid: str) -> dict | None:
+        return self.contract_types.get(ctid)
+
     def template(self, tid: str):
-        ctid = self.d.template_type.get(tid)
+        """-> (contract type, template), or (None, None) for an unknown template id."""
+        ctid = self._seed.template_type.get(tid)
         if ctid is None:
             return None, None
-        ct = self.d.contract_types[ctid]
+        ct = self._seed.contract_types[ctid]
         return ct, next(t for t in ct["templates"] if t["id"] == tid)
 
-    def field(self, fid: str, obj: str | None = None):
-        f = self.d.smart_fields.get(fid)
+    def template_ids(self) -> list:
+        return sorted(self._seed.template_type)
+
+    # --- smart fields and options ---
+
+    def field(self, fid: str, obj: str | None = None) -> dict | None:
+        """The stored smart field `{id, type, object, base, names}`; None if unknown or of another object."""
+        f = self._seed.smart_fields.get(fid)
         if f is None or (obj is not None and f["object"] != obj):
             return None
         return f
+
+    def fields(self) -> list:
+        return list(self._seed.smart_fields.values())
+
+    def fields_in(self, lang: str) -> Collection:
+        """Every smart field as `{id, name (in lang), type, object}`, the list route's view."""
+        view = self._field_views.get(lang)
+        if view is None:
+            view = self._field_views[lang] = Collection(
+                {f["id"]: {"id": f["id"], "name": f["names"][lang], "type": f["type"], "object": f["object"]}
+                 for f in self._seed.smart_fields.values()})
+        return view
+
+    def options(self, fid: str) -> list | None:
+        """The options of a select / multiselect field (None for other fields)."""
+        return self._seed.options.get(fid)
+
+    def options_list(self, fid: str) -> Collection:
+        coll = self._option_lists.get(fid)
+        if coll is None:
+            coll = self._option_lists[fid] = Collection({o["id"]: o for o in self._seed.options[fid]})
+        return coll
+
+    def options_by_field(self) -> dict:
+        return dict(self._seed.options)
+
+    # --- clauses, files, custom objects ---
+
+    def clauses(self) -> list:
+        return list(self._seed.clauses)
+
+    def contract_clauses(self, cid: str) -> list:
+        return self._seed.contract_clauses.get(cid, [])
+
+    def all_contract_clauses(self) -> list:
+        return [c for cid, cs in self._seed.contract_clauses.items() if cid in self.contracts.records for c in cs]
+
+    def signed_files(self, cid: str) -> list:
+        """`[{id, filename, contentType}]` of a contract (empty unless signed); URLs are minted per call."""
+        return self._seed.signed_files.get(cid, [])
+
+    def all_signed_files(self) -> list:
+        return [{**f, "contractId": cid} for cid, files in self._seed.signed_files.items()
+                if cid in self.contracts.records for f in files]
+
+    def custom_object(self, coid: str) -> dict | None:
+        return self._seed.custom_objects.get(coid)
+
+    def custom_objects(self) -> list:
+        return list(self._seed.custom_objects.values())

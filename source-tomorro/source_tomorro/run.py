@@ -2,7 +2,8 @@
 
 The connector itself is manifest-only; this launcher exists so humans and PyAirbyte
 (`local_executable="source-tomorro"`) can run spec/check/discover/read without Docker, with state
-honoured (CDK 7 takes state, config and catalog at construction, not at `read`).
+honoured (CDK 7 takes state, config and catalog at construction, not at `read`), and with config
+errors that name the field (`spec_check.py`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def create_source(config=None, catalog=None, state=None, config_path=None):
 
 
 def run(args: list[str] | None = None) -> None:
-    from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+    from airbyte_cdk.entrypoint import AirbyteEntrypoint
     from airbyte_cdk.sources.source import Source
 
     args = sys.argv[1:] if args is None else args
@@ -51,8 +52,38 @@ def run(args: list[str] | None = None) -> None:
     config = Source.read_config(config_path) if config_path else None
     catalog = Source.read_catalog(catalog_path) if catalog_path else None
     state = Source.read_state(state_path) if state_path else None
-    source = create_source(config=config, catalog=catalog, state=state, config_path=config_path)
-    launch(source, args)
+    try:
+        source = create_source(config=config, catalog=catalog, state=state, config_path=config_path)
+    except Exception:
+        # A config malformed enough to break the source's construction (`num_workers: "abc"` fails
+        # while the worker pool is sized) gets the same field-naming config error as any other spec
+        # violation: a source built without the config runs the spec check on the raw config.
+        if config is None or not _violates_spec(config):
+            raise
+        source = create_source()
+    _launch(source, args)
+
+
+def _violates_spec(config) -> bool:
+    import logging
+
+    from source_tomorro.spec_check import config_problems
+
+    spec = create_source().spec(logging.getLogger("airbyte"))
+    return bool(config_problems(config, spec.connectionSpecification))
+
+
+def _launch(source, args: list[str]) -> None:
+    """`airbyte_cdk.entrypoint.launch`, with the spec check of `FieldNamingEntrypoint` (it checks the
+    config after the manifest's config migrations, as the CDK's own check does)."""
+    from airbyte_cdk.logger import PRINT_BUFFER
+
+    from source_tomorro.spec_check import FieldNamingEntrypoint
+
+    entrypoint = FieldNamingEntrypoint(source)
+    with PRINT_BUFFER:
+        for message in entrypoint.run(entrypoint.parse_args(args)):
+            print(f"{message}\n", end="")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from source_tomorro.run import create_source
+from source_tomorro.spec_check import FieldNamingEntrypoint
 
 VALID = {"api_key": "k-123456", "base_url": "https://api.tomorro.com/v2"}
 
@@ -14,7 +14,8 @@ VALID = {"api_key": "k-123456", "base_url": "https://api.tomorro.com/v2"}
 def _run(verb, config, tmp_path):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    entrypoint = AirbyteEntrypoint(create_source(config=config, config_path=str(path)))
+    # the console script's entrypoint: its spec check names the field (source_tomorro/spec_check.py)
+    entrypoint = FieldNamingEntrypoint(create_source(config=config, config_path=str(path)))
     args = [verb] + (["--config", str(path)] if verb != "spec" else [])
     return [json.loads(message) for message in entrypoint.run(entrypoint.parse_args(args))]
 

@@ -329,7 +329,7 @@ class TestBackfill:
                         contracts_page([a_contract(id="old", updatedAt="2016-06-01T00:00:00.000Z")]))
         http_mocker.get(_request(gte="2021-08-01T00:00:00.000Z"), contracts_page([a_contract(id="new")]))
 
-        output = read_stream(_STREAM, _config(start_date="2015-01-01", backfill_windows=2), SyncMode.incremental)
+        output = read_stream(_STREAM, _config(start_date="2015-01-01T00:00:00Z", backfill_windows=2), SyncMode.incremental)
 
         assert sorted(r["id"] for r in records_of(output)) == ["new", "old"]
 

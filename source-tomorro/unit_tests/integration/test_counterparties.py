@@ -118,7 +118,7 @@ class TestIncremental:
         http_mocker.get(_request(), data_page([_cp("recent", "2024-02-01T00:00:00.000Z"),
                                                _cp("before-start", "2023-06-01T00:00:00.000Z")], next_cursor="N1"))
 
-        output = read_stream(_STREAM, _config(start_date="2024-01-01"), SyncMode.incremental)
+        output = read_stream(_STREAM, _config(start_date="2024-01-01T00:00:00Z"), SyncMode.incremental)
 
         assert [r["id"] for r in records_of(output)] == ["recent"]
         assert final_state(output) == {"updatedAt": "2024-02-01T00:00:00.000Z"}

@@ -1,17 +1,16 @@
-"""The contracts part of the seed: the bulk of the data, so written for speed (200k in seconds)."""
+"""The seed's contracts: the bulk of the data, so written for speed (200k in seconds)."""
 
 import calendar
 import random
 
+from ..formats import member_ref, new_id
 from . import vocab as V
-from .seed import SeedData, _Grid, field_value, new_id
+from .grid import time_grid
+from .options import SeedData
+from .reference import field_value
 
 _STATUS_WEIGHTS = (("draft", 25), ("negotiating", 20), ("signing", 10), ("signed", 35), ("canceled", 10))
 _STATUSES = [s for s, w in _STATUS_WEIGHTS for _ in range(w)]
-
-
-def member_ref(m: dict) -> dict:
-    return {"id": m["id"], "email": m["user"]["email"]}
 
 
 def member_signatory(rng, m: dict) -> dict:
@@ -19,11 +18,11 @@ def member_signatory(rng, m: dict) -> dict:
     return {"id": new_id(rng), "name": f"{u['firstname']} {u['lastname']}", "email": u["email"], "type": "member"}
 
 
-def generate_contracts(rng: random.Random, d: SeedData, n: int) -> None:
+def generate_contracts(rng: random.Random, d: SeedData, n: int, skew: str) -> None:
     # rng.random() is C-fast while choice()/sample() are Python-level: pick through it, and draw
     # field values from small per-field pools, so that 200,000 contracts take seconds.
     r = rng.random
-    grid = _Grid(n)
+    grid = time_grid(n, skew)
     members = list(d.members.values())
     active = [m for m in members if m["status"] == "active"] or members
     refs = [member_ref(m) for m in active]

@@ -1,51 +1,20 @@
-"""Domain rules for writes: body validation, status transitions, updatedAt stamping.
+"""Write rules of contracts: create and PATCH bodies, status transitions, updatedAt stamping.
 
 Handlers stay thin; everything a real server would refuse is refused here, with NestJS-style
-messages that name the offending field. Records are rebuilt, never mutated (see store.py).
+messages that name the offending field. Records are rebuilt, never mutated (see collection.py).
 """
 
 from . import assumptions as A
+from .bodies import forbid_unknown, member_by_id, object_body, string_field
 from .errors import BadRequest, Conflict, Unprocessable, not_found
 from .fieldvalues import check_fields
 from .filters import is_uuid, parse_instant
-from .seed import new_id
-from .seed_contracts import member_ref
+from .formats import member_ref, new_id
 
 _CREATE_KEYS = {"templateId", "counterparty", "name", "signatories", "fields", "contractMembers",
                 "contractMembersIds", "contractTypeId", "folderId", "referentId", "supervisorId", "integration"}
 _PATCH_KEYS = {"name", "status", "folderId", "counterparty", "signatureDate", "signatories", "fields",
                "contractMembersIds", "integration"}
-_CP_KEYS = {"name", "status", "attributes"}
-
-
-def _object_body(body) -> dict:
-    if not isinstance(body, dict):
-        raise BadRequest("request body must be a JSON object")
-    return body
-
-
-def _unknown_keys(body: dict, allowed: set, errors: list) -> None:
-    # NestJS ValidationPipe with forbidNonWhitelisted [ASSUMED]
-    errors.extend(f"property {k} should not exist" for k in body if k not in allowed)
-
-
-def _member(store, mid, path: str, errors: list):
-    m = store.members.get(mid) if isinstance(mid, str) else None
-    if m is None:
-        errors.append(f"{path}: member '{mid}' not found")
-    return m
-
-
-def _str(body: dict, key: str, errors: list, required: bool = False):
-    v = body.get(key)
-    if v is None:
-        if required:
-            errors.append(f"{key} should not be empty")
-        return None
-    if not isinstance(v, str) or (required and not v.strip()):
-        errors.append(f"{key} must be a non-empty string")
-        return None
-    return v
 
 
 def _folder(body: dict, errors: list):
@@ -95,7 +64,7 @@ def _signatories(store, raw, errors: list) -> list | None:
             errors.extend(f"signatories.{k} must be an array" for k in bad)
             return None
         for i, mid in enumerate(low.get("internalSignatoryMemberIds") or []):
-            m = _member(store, mid, f"signatories.internalSignatoryMemberIds[{i}]", errors)
+            m = member_by_id(store, mid, f"signatories.internalSignatoryMemberIds[{i}]", errors)
             if m:
                 u = m["user"]
                 out.append({"id": new_id(store.id_rng), "name": f"{u['firstname']} {u['lastname']}",
@@ -129,7 +98,7 @@ def _merge_fields(current: list, changes: dict, store) -> list:
         if value is None:
             by_id.pop(fid, None)
         else:
-            by_id[fid] = {"attributeDefinitionId": fid, "name": store.d.smart_fields[fid]["names"]["gb"],
+            by_id[fid] = {"attributeDefinitionId": fid, "name": store.field(fid)["names"][A.DEFAULT_LANG],
                           "value": value}
     return list(by_id.values())
 
@@ -138,20 +107,20 @@ def _merge_fields(current: list, changes: dict, store) -> list:
 
 
 def create_contract(store, body, dedup: bool) -> dict:
-    body, errors = _object_body(body), []
+    body, errors = object_body(body), []
     now = store.clock.now_iso()
-    _unknown_keys(body, _CREATE_KEYS, errors)
+    forbid_unknown(body, _CREATE_KEYS, errors)
     ct, tpl = _template_of(store, body, errors)
     if "counterparty" not in body:
         errors.append("counterparty should not be empty")
     cp = _counterparty_ref(store, body["counterparty"], errors, now) if "counterparty" in body else None
-    name = _str(body, "name", errors)
+    name = string_field(body, "name", errors)
     integration = _integration(body.get("integration"), errors)
     fields = check_fields(store, body.get("fields", []), "fields", "contract", "fieldId",
                           integration and integration["type"], errors)
     signatories = _signatories(store, body.get("signatories"), errors) or []
     members = _contract_members(store, body, errors)
-    refs = {k: _member(store, body[k], k, errors) if body.get(k) is not None else None
+    refs = {k: member_by_id(store, body[k], k, errors) if body.get(k) is not None else None
             for k in ("referentId", "supervisorId")}
     folder = _folder(body, errors)
     if errors:
@@ -181,14 +150,14 @@ def create_contract(store, body, dedup: bool) -> dict:
 
 def _template_of(store, body: dict, errors: list):
     """The template (and its contract type) a create body names; contractTypeId must own it."""
-    tid = _str(body, "templateId", errors, required=True)
+    tid = string_field(body, "templateId", errors, required=True)
     ct, tpl = store.template(tid) if tid else (None, None)
     if tid and tpl is None:
         errors.append(f"templateId: template '{tid}' not found")
     ctid = body.get("contractTypeId")
     if ctid is not None and not isinstance(ctid, str):
         errors.append("contractTypeId must be a string")
-    elif ctid is not None and ctid not in store.d.contract_types:
+    elif ctid is not None and store.contract_type(ctid) is None:
         errors.append(f"contractTypeId: contract type '{ctid}' not found")
     elif ctid is not None and ct is not None and ct["id"] != ctid:
         errors.append(f"templateId: template '{tid}' does not belong to contract type '{ctid}'")
@@ -215,7 +184,7 @@ def _contract_members(store, body: dict, errors: list) -> list | None:
     if not isinstance(ids, list):
         errors.append(f"{path} must be an array")
         return None
-    found = [_member(store, mid, f"{path}[{i}]", errors) for i, mid in enumerate(ids)]
+    found = [member_by_id(store, mid, f"{path}[{i}]", errors) for i, mid in enumerate(ids)]
     return [member_ref(m) for m in found if m]
 
 
@@ -235,15 +204,15 @@ def patch_contract(store, cid: str, body) -> dict:
     old = store.contracts.get(cid)
     if old is None:
         raise not_found("Contract", cid)
-    body, errors = _object_body(body), []
+    body, errors = object_body(body), []
     now = store.clock.now_iso()
-    _unknown_keys(body, _PATCH_KEYS, errors)
+    forbid_unknown(body, _PATCH_KEYS, errors)
     new = dict(old)
     if "status" in body:
         _status(old["status"], body["status"], errors)
         new["status"] = body["status"]
     if "name" in body:
-        new["name"] = _str(body, "name", errors, required=True) or old["name"]
+        new["name"] = string_field(body, "name", errors, required=True) or old["name"]
     if "folderId" in body:
         new["folderId"] = _folder(body, errors)
     cp = _counterparty_ref(store, body["counterparty"], errors, now) if "counterparty" in body else None
