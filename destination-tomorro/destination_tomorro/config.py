@@ -4,7 +4,7 @@ There is no hand-written spec.json: `connection_specification()` turns the pydan
 JSON schema Airbyte's form renders, so the spec and the validation can never drift apart. Every
 property has a title, a description, an `order` and a `group`; numbers have bounds; the stream
 mapping is an array of `{stream, object, match_key}` objects the form can edit. The former
-free-form `object_mapping` dict is still accepted (hidden from the form) and translated.
+free-form `object_mapping` dict is still accepted and translated, but left out of the spec.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from .masking import register_secrets
 
@@ -91,15 +92,13 @@ class DestinationTomorroConfig(BaseModel):
                     "Not needed for streams named counterparties / contracts, or when the connection's "
                     "mapping step sets the object.",
         json_schema_extra=_ui(2, "objects"))
-    object_mapping: dict[str, TomorroObject] = Field(
-        default_factory=dict, title="Stream to object mapping (former setting)",
-        description="Former form of the stream mapping, e.g. {\"crm_accounts\": \"counterparty\"}; still "
-                    "read, and translated into the stream mapping.",
-        json_schema_extra=_ui(3, "objects", airbyte_hidden=True))
+    # the former free-form mapping, e.g. {"crm_accounts": "counterparty"}: still read and translated into
+    # `streams`, but not in the spec (a free-form object renders as an empty group in the form)
+    object_mapping: SkipJsonSchema[dict[str, TomorroObject]] = Field(default_factory=dict)
     default_template: str | None = Field(
         None, title="Default template",
         description="Template (id or name) of contract rows without a template column.",
-        json_schema_extra=_ui(4, "objects"))
+        json_schema_extra=_ui(3, "objects"))
     default_contract_type: str | None = Field(
         None, title="Default contract type",
         description="Contract type (id or name) of contract rows without a contract_type column.",
@@ -148,8 +147,8 @@ class DestinationTomorroConfig(BaseModel):
         description="Rows buffered per stream before they are written (1-10000); a state message also flushes.",
         json_schema_extra=_ui(14, "performance"))
     request_timeout_seconds: float = Field(
-        30.0, gt=0, le=300, title="Request timeout (seconds)",
-        description="Timeout of one HTTP request (at most 300).",
+        30.0, ge=1, le=300, title="Request timeout (seconds)",
+        description="Timeout of one HTTP request (1-300).",
         json_schema_extra=_ui(15, "performance"))
     max_retries: int = Field(
         5, ge=0, le=10, title="Maximum retries",
@@ -269,6 +268,9 @@ def connection_specification() -> dict[str, Any]:
     schema = _simplify(_inline(DestinationTomorroConfig.model_json_schema()))
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["groups"] = GROUPS
+    # keys outside the spec (the former `object_mapping`) must pass a platform's schema check: the
+    # connector itself refuses unknown keys by name (DestinationTomorroConfig.parse)
+    schema["additionalProperties"] = True
     for prop in schema["properties"].values():
         if prop.get("default", "x") is None:
             prop.pop("default")
