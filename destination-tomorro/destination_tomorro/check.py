@@ -84,6 +84,12 @@ def _settings(client: TomorroClient, cfg: DestinationTomorroConfig) -> str | Non
             match_key_for(COUNTERPARTY, cfg, schema)
         except ValueError:
             problems.append(f"counterparty_match_field: '{cfg.counterparty_match_field}' is not a counterparty smart field")
+        for index, entry in enumerate(cfg.streams):
+            if entry.object == COUNTERPARTY and entry.match_key:
+                try:
+                    match_key_for(COUNTERPARTY, cfg, schema, stream=entry.stream)
+                except ValueError as exc:
+                    problems.append(f"streams.{index}.match_key: {exc}")
     except TomorroError as exc:
         problems.append(to_traced_exception(exc).message)
     return "; ".join(problems) or None

@@ -41,7 +41,7 @@ from .errors import (
 )
 
 TOMORRO_VERSION = "2025-01-29.alpha"
-USER_AGENT = "airbyte-destination-tomorro/0.1.0"
+USER_AGENT = "airbyte-destination-tomorro/0.3.0"
 RETRYABLE_STATUS = {500, 502, 503, 504}
 
 

@@ -4,6 +4,7 @@
 * A STATE flushes every buffer first, then is emitted with `destinationStats.recordCount` (records
   since the previous state of the same stream, or of all streams for a global state): a state is
   only emitted once every record before it was written or rejected.
+* A dry run writes nothing, so it emits no state (the platform would otherwise skip those rows).
 * Rejected rows are retried, not lost: when the rows rejected so far are over `max_rejected_ratio`
   at a STATE, that state is not emitted and the sync fails there, so the platform sends those rows
   again next time. Below the threshold the state moves on; every rejected row is in the job log.
@@ -78,6 +79,9 @@ class TomorroWriter:
                 # written to the destination. So we flush the queue to ensure writes happen, then
                 # output the state message to indicate it's safe to checkpoint state.
                 self.flush_all()
+                if self.cfg.dry_run:
+                    self.states_withheld += 1  # nothing was written: the platform must send it all again
+                    continue
                 if self.ledger.over_threshold(self.cfg.max_rejected_ratio):
                     self.states_withheld += 1  # the platform will send the rejected rows again
                     raise self.ledger.too_many_rejected(self.cfg.max_rejected_ratio, at_state=True)

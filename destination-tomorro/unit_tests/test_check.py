@@ -70,3 +70,13 @@ def test_check_never_waits_long(no_sleep):
         assert m.call_count == 3  # two retries of a 429, then it gives up
     assert status.status == Status.FAILED and "answered with an error every time" in status.message
     assert max(no_sleep) <= 3.0  # Retry-After 120 is not honoured in full during check
+
+
+def test_check_names_a_stream_matching_key_counterparties_cannot_match_on(fake, config):
+    status = check({**config, "streams": [{"stream": "accounts", "object": "counterparty", "match_key": "vat"},
+                                          {"stream": "deals", "object": "contract", "match_key": "Id"},
+                                          {"stream": "orgs", "object": "counterparty", "match_key": "SIREN"}]})
+    assert status.status == Status.FAILED
+    assert status.message == ("streams.0.match_key: stream 'accounts': 'vat' (the match_key of stream 'accounts') "
+                              "is not a column counterparties can be matched on: use name or a counterparty smart "
+                              "field (id or name)")

@@ -40,8 +40,9 @@ def test_dry_run_classifies_and_writes_nothing(fake, config, ab, w):
     rows = w.deals(5)
     rows[0]["contract_value"] = 1
     rows[4]["status"] = "nope"
-    out, error = w.run({**config, "dry_run": True}, catalog, [ab.record("contracts", r) for r in rows])
+    out, error = w.run({**config, "dry_run": True}, catalog, [ab.record("contracts", r) for r in rows] + [ab.state()])
     assert fake.writes() == 0
+    assert w.states(out) == [] and w.report(out).states_withheld == 1  # nothing written: no state moves on
     text = w.logs(out)
     assert "DRY RUN" in text and "would be created 1, would be updated 1, unchanged 2, rejected 1" in text
     assert error is not None and "1 of 5 rows were rejected" in error.message
