@@ -18,7 +18,6 @@ from .report import RejectedRow, ReportWarning, StreamCounts, WriteReport
 from .routing import Route
 
 logger = logging.getLogger("airbyte")
-STATS_LOG_PREFIX = "tomorro-destination stats "
 
 
 @dataclass
@@ -123,9 +122,6 @@ class Ledger:
         if self.dry_run and would_create:
             names = sorted(would_create)
             lines.append((f"{prefix}contract rows would create {len(names)} counterparties: {', '.join(names[:10])}", False))
-        # one machine-readable line for tools driving the console script (tomorro-sync)
-        payload = {label: {**asdict(stats), "dry_run": self.dry_run} for label, stats in self.stats.items()}
-        lines.append((f"{STATS_LOG_PREFIX}{json.dumps(payload, sort_keys=True)}", False))
         return lines
 
     def report(self, states_emitted: int, states_withheld: int = 0) -> WriteReport:
