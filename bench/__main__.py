@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
                              f"all but {','.join(k for k, s in SCENARIOS.items() if not s.in_quick)})")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of the whole harness")
     parser.add_argument("--contenders", default=None,
-                        help=f"comma-separated subset of {','.join(ALL)} (default: each scenario's list)")
+                        help=f"comma-separated subset of {','.join(ALL)} (default: each scenario's list; "
+                             "(i) always runs its pull and its bare read)")
     parser.add_argument("--size", type=int, default=None,
                         help="override each scenario's size (contracts, or rows for e; f runs size/4 and size)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per contender run (default 900, quick 120)")
@@ -71,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; choose among {list(SCENARIOS)}")
     contenders = [c.strip() for c in args.contenders.split(",")] if args.contenders else None
-    if contenders and (bad := [c for c in contenders if c not in ALL]):
-        parser.error(f"unknown contender(s) {bad}; choose among {list(ALL)}")
+    known = list(dict.fromkeys([*ALL, *(n for sc in SCENARIOS.values() for n in sc.contenders)]))
+    if contenders and (bad := [c for c in contenders if c not in known]):
+        parser.error(f"unknown contender(s) {bad}; choose among {known}")
 
     started, host = dt.datetime.now(dt.UTC), machine()  # load and commit as the run starts, not as it ends
     t0 = time.perf_counter()

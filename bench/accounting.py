@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 PAGE_SIZE = 50
-_ID = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|/\d+(?=/|$)")
+_ID = re.compile(r"/[^/]*\d[^/]*")  # a path segment holding a digit is an id (no resource name has one)
 
 
 def load(path: Path) -> list[dict[str, Any]]:
