@@ -15,6 +15,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from .contenders import ALL
 from .scenarios import SCENARIOS
 
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
+# a smoke run must not replace the committed results
+QUICK_JSON = Path(tempfile.gettempdir()) / "tomorro-bench-quick.json"
 
 
 def machine() -> dict:
@@ -49,9 +52,8 @@ def machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenario", default=None,
-                        help=f"comma-separated scenarios among {','.join(SCENARIOS)} (default: all; with --quick "
-                             f"all but {','.join(k for k, s in SCENARIOS.items() if not s.in_quick)})")
+    parser.add_argument("--scenario", default=",".join(SCENARIOS),
+                        help=f"comma-separated scenarios among {','.join(SCENARIOS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of the whole harness")
     parser.add_argument("--contenders", default=None,
                         help=f"comma-separated subset of {','.join(ALL)} (default: each scenario's list; "
@@ -59,15 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=None,
                         help="override each scenario's size (contracts, or rows for e; f runs size/4 and size)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per contender run (default 900, quick 120)")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON})")
+    parser.add_argument("--json", type=Path, default=None,
+                        help=f"results file (default {DEFAULT_JSON}; with --quick {QUICK_JSON})")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--keep", action="store_true", help="keep the contenders' work folders (logs, DuckDB files)")
     args = parser.parse_args(argv)
 
-    if args.scenario is None:
-        keys = [k for k, s in SCENARIOS.items() if s.in_quick or not args.quick]
-    else:
-        keys = [k.strip() for k in args.scenario.split(",") if k.strip()]
+    keys = [k.strip() for k in args.scenario.split(",") if k.strip()]
     unknown = [k for k in keys if k not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; choose among {list(SCENARIOS)}")
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {doc['command']}  ({doc['total_seconds']} s)")
     print()
     print(md)
+    args.json = args.json or (QUICK_JSON if args.quick else DEFAULT_JSON)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"results written to {args.json}")

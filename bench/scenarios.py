@@ -31,7 +31,6 @@ class Scenario:
     probe: bool = False  # ours runs under the probe (requests by range and endpoint, start-up, in flight)
     change_share: float = 0.01  # incremental: share of contracts (and counterparties) changed
     repeats: int = 1  # pull: measured pairs (bare read, pull)
-    in_quick: bool = True  # part of `--quick` when no --scenario is named
     source_options: dict[str, Any] = field(default_factory=dict)
     limited_by: str = ""
 
@@ -112,8 +111,6 @@ SCENARIOS: dict[str, Scenario] = {s.key: s for s in [
         key="i", title="tomorro-sync pull after the demo's changes, and connector start-up", kind="pull",
         sizes=[DEMO_CONTRACTS], quick_sizes=[DEMO_CONTRACTS], contenders=["tomorro-sync-pull", "bare-read"],
         streams="all", probe=True, repeats=3,
-        # PyAirbyte's start-up alone makes this ~60 s even at quick sizes: smoke it with `--quick --scenario i`
-        in_quick=False,
         limited_by="process start-up: imports (PyAirbyte, the CDK), manifest loading, and each connector process "
                    "started; the reading itself is a few requests",
     ),
