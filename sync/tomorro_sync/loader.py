@@ -42,20 +42,22 @@ class Loader:
         self._raw_ids = RawIds()
         self._existing = self._existing_columns()
 
-    def take(self, message: dict[str, Any]) -> None:
-        """One RECORD, STATE or TRACE message of the source; other kinds are not ours to act on."""
+    def take(self, message: dict[str, Any]) -> list[str]:
+        """One RECORD, STATE or TRACE message of the source (other kinds are not ours to act on); returns
+        the names of the states it saved."""
         kind = message.get("type")
         if kind == "RECORD":
             self._record(message.get("record") or {})
         elif kind == "STATE":
-            self._state(message.get("state") or {})
+            return self._state(message.get("state") or {})
         elif kind == "TRACE":
             status = (message.get("trace") or {}).get("stream_status") or {}
             stream = (status.get("stream_descriptor") or {}).get("name")
             if status.get("status") == "COMPLETE" and stream in self.tables:
                 table = self.tables[stream]
                 if table.method == "replace" and stream not in self._replaced:
-                    self._replace(table)
+                    return self._replace(table)
+        return []
 
     def finish(self) -> None:
         """After a successful read: write what is left, create the tables of streams without records."""
@@ -101,7 +103,7 @@ class Loader:
         self._spooled[stream] += 1
         self.records_read[stream] += 1
 
-    def _state(self, state: dict[str, Any]) -> None:
+    def _state(self, state: dict[str, Any]) -> list[str]:
         name = state_name(state)
         shared = name in SHARED_STATE_NAMES.values()
         if not shared and name not in self.tables:
@@ -109,10 +111,10 @@ class Loader:
         covered = list(self.tables.values()) if shared else [self.tables[name]]
         if any(t.method == "replace" and t.stream not in self._replaced for t in covered):
             self._pending[name] = state  # saved with the table that holds its records
-            return
-        self._commit([t for t in covered if t.method != "replace"], [state])
+            return []
+        return self._commit([t for t in covered if t.method != "replace"], [state])
 
-    def _commit(self, tables: list[StreamTable], states: list[dict[str, Any]]) -> None:
+    def _commit(self, tables: list[StreamTable], states: list[dict[str, Any]]) -> list[str]:
         """Write these streams' spooled records, then save the states, in one transaction."""
         import duckdb
 
@@ -120,8 +122,7 @@ class Loader:
         try:
             for table in tables:
                 self._write(table)
-            for state in states:
-                write_state(self.con, self.source_name, state)
+            saved = [write_state(self.con, self.source_name, state) for state in states]
             self.con.commit()
         except BaseException as err:  # an interrupt too: nothing of this checkpoint is kept
             self.con.rollback()
@@ -129,9 +130,10 @@ class Loader:
                 raise
             names = ", ".join(t.stream for t in tables) or "the state"
             raise SyncError(f"writing {names} into DuckDB failed: {err}") from None
-        self.checkpoints += len(states)
+        self.checkpoints += len(saved)
         for table in tables:
             self._reset(table.stream)
+        return saved
 
     def _write(self, table: StreamTable) -> None:
         self._ensure_table(table)
@@ -149,7 +151,7 @@ class Loader:
                          f"WHEN MATCHED THEN UPDATE SET {updates} "
                          f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
 
-    def _replace(self, table: StreamTable) -> None:
+    def _replace(self, table: StreamTable) -> list[str]:
         """The table made anew from every record of the stream, with its pending state."""
         import duckdb
 
@@ -172,6 +174,7 @@ class Loader:
         self._replaced.add(table.stream)
         self.checkpoints += state is not None
         self._reset(table.stream)
+        return [table.stream] if state is not None else []
 
     def _batch(self, table: StreamTable) -> str:
         """SELECT of the stream's spooled rows, typed; the last copy of each primary key only."""

@@ -140,7 +140,9 @@ def _read(con, source: Path, config: dict[str, Any], configured: dict[str, Any],
         try:
             next_note = time.monotonic() + PROGRESS_EVERY
             for message in run.messages():
-                loader.take(message)
+                for name in loader.take(message):
+                    run.write_log(f"tomorro-sync: saved the state of {name} with its records "
+                                  f"(checkpoint {loader.checkpoints})")
                 if time.monotonic() >= next_note:
                     _progress(loader)
                     next_note = time.monotonic() + PROGRESS_EVERY

@@ -85,7 +85,7 @@ def run_source(executable: Path, command: str, config: dict[str, Any], *, log_di
     """Start `source-tomorro <command>`; on leaving, it has exited (killed if the caller stopped early)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tomorro-pull-") as tmp, \
-            (log_dir / f"source-tomorro-{command}.log").open("w", encoding="utf-8") as log:
+            (log_dir / f"source-tomorro-{command}.log").open("w", encoding="utf-8", buffering=1) as log:
         args = [str(executable), command, "--config", str(write_private(Path(tmp) / "config.json", config))]
         if catalog is not None:
             args += ["--catalog", str(write_private(Path(tmp) / "catalog.json", catalog))]
