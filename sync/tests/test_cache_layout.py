@@ -5,8 +5,11 @@ PyAirbyte (a dev dependency) is the reference here: its type converter and name 
 
 from __future__ import annotations
 
+import datetime as dt
+
+import duckdb
 import pytest
-from tomorro_sync.cache_layout import METADATA_COLUMNS, RawIds, StreamTable, column_name, column_type
+from tomorro_sync.cache_layout import METADATA_COLUMNS, RawIds, StreamTable, column_name, column_type, literal
 from tomorro_sync.errors import SyncError
 
 pytestmark = pytest.mark.filterwarnings("ignore:You are using a Python version:FutureWarning")  # google libs
@@ -75,3 +78,17 @@ def test_given_raw_ids_then_they_are_uuid7_and_strictly_increasing():
     values = [ids.next() for _ in range(10_000)]  # several share a millisecond
     assert values == sorted(values) and len(set(values)) == len(values)
     assert all(value[14] == "7" and value[19] in "89ab" for value in values)
+
+
+@pytest.mark.parametrize("value", ["plain", "it's", "''; DROP TABLE x; --", "back\\slash\\'", 'dq"', "line\nbreak",
+                                   "é ☃", "$name ? :x", None, ["a", "b'c"], []])
+def test_given_a_value_then_its_literal_reads_back_as_the_same_value(value):
+    con = duckdb.connect()
+    assert con.execute(f"SELECT {literal(value)}").fetchone()[0] == value
+
+
+def test_given_datetimes_then_their_literals_keep_the_instant():
+    con = duckdb.connect()
+    aware = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
+    assert con.execute(f"SELECT {literal(aware)} = TIMESTAMPTZ '2024-05-06 07:08:09.123456+00'").fetchone()[0]
+    assert con.execute(f"SELECT {literal(aware.replace(tzinfo=None))}").fetchone()[0] == aware.replace(tzinfo=None)

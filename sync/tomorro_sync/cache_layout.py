@@ -15,6 +15,7 @@ either, the demo's queries and users' SQL keep working.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 import time
@@ -110,6 +111,20 @@ def column_type(prop: Any) -> str:
 
 def quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(value: Any) -> str:
+    """A value as a DuckDB SQL literal. Values are written into the SQL rather than bound as parameters:
+    binding any parameter makes DuckDB's Python client import pandas, numpy and pyarrow (+0.3 s a pull)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMPTZ {literal(value.isoformat())}" if value.tzinfo else f"TIMESTAMP {literal(value.isoformat())}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(literal(item) for item in value) + "]"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"  # a DuckDB string literal has no other escape
+    raise TypeError(f"no SQL literal for a {type(value).__name__}")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from .cache_layout import SCHEMA
+from .cache_layout import SCHEMA, literal
 from .errors import SyncError
 
 STATE_TABLE = f'{SCHEMA}."_airbyte_state"'
@@ -25,9 +25,9 @@ SHARED_STATE_NAMES = {"GLOBAL": "_GLOBAL", "LEGACY": "_LEGACY"}
 def read_states(con, source_name: str, streams: list[str]) -> list[dict[str, Any]]:
     """The saved state messages of these streams (and a shared one), ready for the source's `--state`."""
     names = [*streams, *SHARED_STATE_NAMES.values()]
-    rows = con.execute(f"SELECT stream_name, state_json FROM {STATE_TABLE} WHERE source_name = $source "
-                       "AND table_name = stream_name AND list_contains($names, stream_name) ORDER BY stream_name",
-                       {"source": source_name, "names": names}).fetchall()
+    rows = con.execute(f"SELECT stream_name, state_json FROM {STATE_TABLE} WHERE source_name = {literal(source_name)} "
+                       f"AND table_name = stream_name AND list_contains({literal(names)}, stream_name) "
+                       "ORDER BY stream_name").fetchall()
     return [_state_for_source(name, text) for name, text in rows]
 
 
@@ -55,10 +55,10 @@ def _state_for_source(name: str, text: str) -> dict[str, Any]:
 def write_state(con, source_name: str, message: dict[str, Any]) -> str:
     """Keep this state message as its stream's (inside the caller's transaction); returns the row's name."""
     name = state_name(message)
-    con.execute(f"DELETE FROM {STATE_TABLE} WHERE table_name = $name", {"name": name})
-    con.execute(f"INSERT INTO {STATE_TABLE} VALUES ($source, $name, $name, $state, $now)",
-                {"source": source_name, "name": name, "now": dt.datetime.now(dt.UTC),
-                 "state": json.dumps(message, separators=(",", ":"), ensure_ascii=False)})
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    con.execute(f"DELETE FROM {STATE_TABLE} WHERE table_name = {literal(name)}")
+    con.execute(f"INSERT INTO {STATE_TABLE} VALUES ({literal(source_name)}, {literal(name)}, {literal(name)}, "
+                f"{literal(text)}, {literal(dt.datetime.now(dt.UTC))})")
     return name
 
 
@@ -78,6 +78,7 @@ def state_name(message: dict[str, Any]) -> str:
 def register_streams(con, streams: list[dict[str, Any]]) -> None:
     """Record the read streams' JSON schemas (inside the caller's transaction)."""
     for stream in streams:
-        con.execute(f"DELETE FROM {STREAMS_TABLE} WHERE table_name = $name", {"name": stream["name"]})
-        con.execute(f"INSERT INTO {STREAMS_TABLE} VALUES ($name, $cache, $name, $schema)",
-                    {"name": stream["name"], "cache": CACHE_NAME, "schema": json.dumps(stream.get("json_schema"))})
+        name = literal(stream["name"])
+        con.execute(f"DELETE FROM {STREAMS_TABLE} WHERE table_name = {name}")
+        con.execute(f"INSERT INTO {STREAMS_TABLE} VALUES ({name}, {literal(CACHE_NAME)}, {name}, "
+                    f"{literal(json.dumps(stream.get('json_schema')))})")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache_layout import literal
+
 TABLE = "_tomorro_sync_catalog"  # in the cache schema, beside the _airbyte_* tables
 
 
@@ -59,20 +61,19 @@ class CatalogStore:
         return current, (row["catalog"] if stored == current else None)
 
     def save(self, current: Fingerprint, catalog_json: str) -> None:
+        values = [self.source_name, current.salt, current.config, current.connector, current.smart_fields,
+                  catalog_json, dt.datetime.now(dt.UTC)]
         self.con.begin()
-        self.con.execute(f"DELETE FROM {self.table} WHERE source_name = $name", {"name": self.source_name})
-        self.con.execute(f"INSERT INTO {self.table} VALUES ($name, $salt, $config, $connector, $fields, $catalog, $at)",
-                         {"name": self.source_name, "salt": current.salt, "config": current.config,
-                          "connector": current.connector, "fields": current.smart_fields, "catalog": catalog_json,
-                          "at": dt.datetime.now(dt.UTC)})
+        self.con.execute(f"DELETE FROM {self.table} WHERE source_name = {literal(self.source_name)}")
+        self.con.execute(f"INSERT INTO {self.table} VALUES ({', '.join(map(literal, values))})")
         self.con.commit()
 
     def forget(self) -> None:
         """After a failed pull: the next one discovers again."""
-        self.con.execute(f"DELETE FROM {self.table} WHERE source_name = $name", {"name": self.source_name})
+        self.con.execute(f"DELETE FROM {self.table} WHERE source_name = {literal(self.source_name)}")
 
     def _row(self) -> dict[str, Any] | None:
-        cursor = self.con.execute(f"SELECT * FROM {self.table} WHERE source_name = $name", {"name": self.source_name})
+        cursor = self.con.execute(f"SELECT * FROM {self.table} WHERE source_name = {literal(self.source_name)}")
         row = cursor.fetchone()
         return dict(zip([column[0] for column in cursor.description], row, strict=True)) if row else None
 

@@ -23,7 +23,17 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from .cache_layout import EXTRACTED_AT, META, RAW_ID, SCHEMA, RawIds, StreamTable, column_name, quoted
+from .cache_layout import (
+    EXTRACTED_AT,
+    META,
+    RAW_ID,
+    SCHEMA,
+    RawIds,
+    StreamTable,
+    column_name,
+    literal,
+    quoted,
+)
 from .cache_state import SHARED_STATE_NAMES, state_name, write_state
 from .errors import SyncError
 
@@ -74,8 +84,8 @@ class Loader:
 
     def rows_written_since(self, since: dt.datetime) -> dict[str, int]:
         """Rows of each stream's table stamped (extracted) at or after `since` (naive UTC)."""
-        return {name: self.con.execute(f"SELECT count(*) FROM {table.qualified} WHERE {EXTRACTED_AT} >= $since",
-                                       {"since": since}).fetchone()[0]
+        return {name: self.con.execute(f"SELECT count(*) FROM {table.qualified} "
+                                       f"WHERE {EXTRACTED_AT} >= {literal(since)}").fetchone()[0]
                 for name, table in self.tables.items()}
 
     def _record(self, record: dict[str, Any]) -> None:
@@ -181,8 +191,8 @@ class Loader:
         path, handle = self._spools[table.stream]
         handle.flush()
         columns = ", ".join(quoted(column) for column in table.columns)
-        types = ", ".join(f"{_literal(column)}: {_literal(kind)}" for column, kind in table.columns.items())
-        select = (f"SELECT {columns} FROM read_json_auto([{_literal(str(path))}], format = 'newline_delimited', "
+        types = ", ".join(f"{literal(column)}: {literal(kind)}" for column, kind in table.columns.items())
+        select = (f"SELECT {columns} FROM read_json_auto([{literal(str(path))}], format = 'newline_delimited', "
                   f"union_by_name = true, columns = {{{types}}})")
         if table.primary_key:
             keys = ", ".join(quoted(key) for key in table.primary_key)
@@ -203,8 +213,8 @@ class Loader:
 
     def _existing_columns(self) -> dict[str, set[str]]:
         rows = self.con.execute("SELECT table_name, column_name FROM information_schema.columns "
-                                "WHERE table_catalog = current_database() AND table_schema = $schema",
-                                {"schema": SCHEMA}).fetchall()
+                                f"WHERE table_catalog = current_database() AND table_schema = {literal(SCHEMA)}"
+                                ).fetchall()
         existing: dict[str, set[str]] = {}
         for name, column in rows:
             existing.setdefault(name, set()).add(column)
@@ -241,7 +251,3 @@ def _extracted_at(emitted_at: Any) -> str:
     else:
         moment = dt.datetime.now(dt.UTC)
     return moment.isoformat()
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
