@@ -11,6 +11,7 @@ config, key included.
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
 import tempfile
 import threading
@@ -24,6 +25,10 @@ from .connectors import write_private
 from .redaction import redact
 
 HANDED_OUT = {"RECORD", "STATE", "CATALOG", "TRACE"}  # the messages the caller acts on
+# Lines read ahead of the caller. A thread reads stdout as it comes, so the source never waits on a full
+# pipe while the caller commits to DuckDB (it did: +0.3 s on a pull of 20 changes); the bound keeps
+# memory flat should the source outrun the caller for long.
+READ_AHEAD = 10_000
 
 
 class SourceRun:
@@ -32,11 +37,14 @@ class SourceRun:
         self.errors: list[str] = []  # the source's own TRACE error messages
         self.stderr_tail: deque[str] = deque(maxlen=20)
         self.exit_code: int | None = None
+        self.stopped = threading.Event()  # the caller left: the reader stops
         self._lock = threading.Lock()
 
     def messages(self) -> Iterator[dict[str, Any]]:
         """RECORD, STATE, CATALOG and TRACE messages as the source emits them; returns when it has exited."""
-        for line in self.process.stdout:
+        lines: queue.Queue[str | None] = queue.Queue(maxsize=READ_AHEAD)
+        threading.Thread(target=self._read_stdout, args=(lines,), name="source-stdout", daemon=True).start()
+        while (line := lines.get()) is not None:
             message = _parse(line)
             kind = message.get("type") if message is not None else None
             if kind == "LOG":
@@ -58,6 +66,15 @@ class SourceRun:
             last = self.stderr_tail[-1] if self.stderr_tail else "no error message (see the log)"
             return f"source-tomorro exited with code {self.exit_code}: {last}"
         return None
+
+    def _read_stdout(self, lines: queue.Queue) -> None:
+        for line in [*self.process.stdout, None]:
+            while not self.stopped.is_set():
+                try:
+                    lines.put(line, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
 
     def write_log(self, text: str) -> None:
         with self._lock:
@@ -99,6 +116,7 @@ def run_source(executable: Path, command: str, config: dict[str, Any], *, log_di
         try:
             yield run
         finally:
+            run.stopped.set()
             if process.poll() is None:  # the caller stopped early (an error, Ctrl-C): never leave it running
                 process.kill()
             run.exit_code = process.wait()
