@@ -61,7 +61,8 @@ BOOKKEEPING_TABLES = (
 
 @contextmanager
 def open_cache(db: Path) -> Iterator[Any]:
-    """A DuckDB connection to the file (created if missing), with PyAirbyte's bookkeeping tables."""
+    """A DuckDB connection to the file (created if missing), with PyAirbyte's bookkeeping tables. Closing it
+    checkpoints: the file then stands alone, without a write-ahead log beside it."""
     import duckdb
 
     db.parent.mkdir(parents=True, exist_ok=True)

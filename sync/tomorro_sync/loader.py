@@ -76,7 +76,6 @@ class Loader:
                 self._replace(table)
         shared = [state for name, state in self._pending.items() if name in SHARED_STATE_NAMES.values()]
         self._commit([t for t in self.tables.values() if t.method != "replace"], shared)
-        self.con.execute("CHECKPOINT")  # the file stands alone: no write-ahead log left beside it
 
     def close(self) -> None:
         for _, handle in self._spools.values():
