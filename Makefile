@@ -36,7 +36,7 @@ test: bootstrap  ## the whole default test suite (what CI runs)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 test-faults: bootstrap  ## the full fault-injection and crash-resume suite (slow)
-	$(UV) run --frozen pytest $(PYTEST_ARGS) -m faults --full-faults tests/
+	$(UV) run --frozen pytest $(PYTEST_ARGS) -m faults --full-faults
 
 test-all: bootstrap  ## default suite plus every slow test
 	$(UV) run --frozen pytest $(PYTEST_ARGS) -m "not image_tests"

@@ -120,9 +120,9 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
         raise unexpected_answer(f"no list of records under `{items_key}` or `{ITEM_KEYS_FALLBACK}`", body)
     items = _objects(items, body)
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
-    cursor_known, cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS)
-    if not cursor_known:
-        cursor_known, cursor = _after_of_link(body.get("links"))
+    cursor_key, cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS)
+    if not cursor_key:
+        cursor_key, cursor = _after_of_link(body.get("links"))
     has_next = _first_of(body, pagination, _HAS_NEXT_KEYS)[1]
     if has_next is not None and not isinstance(has_next, bool):
         raise unexpected_answer(f"a has-next flag that is {has_next!r}, not true or false", body)
@@ -134,27 +134,39 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
         return ListPage(items, cursor)
     if has_next:
         raise unexpected_answer("its has-next flag says more pages follow, but it carries no next cursor", body)
-    if not cursor_known and page_size and len(items) >= page_size:
+    if not cursor_key and page_size and len(items) >= page_size:
         raise unexpected_answer("a full page without a has-next flag or a next cursor this connector knows", body)
     return ListPage(items, None)
 
 
+def envelope_shape(body: Any, items_key: str) -> dict:
+    """Where a list answer keeps its parts, as `read_list_page` finds them: the items' key, and the key paths of
+    the next cursor and of the has-next flag (None when absent). For reports (tomorro-sync doctor)."""
+    if isinstance(body, list):
+        return {"items": None, "cursor": None, "has_next": None}
+    pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
+    cursor_key = _first_of(body, pagination, _NEXT_CURSOR_KEYS)[0] or _after_of_link(body.get("links"))[0]
+    return {"items": items_key if items_key in body else ITEM_KEYS_FALLBACK, "cursor": cursor_key,
+            "has_next": _first_of(body, pagination, _HAS_NEXT_KEYS)[0]}
+
+
 def _first_of(body: dict, pagination: dict, keys: tuple) -> tuple:
-    """(whether one of `keys` is there, its value), looking at the body, then at its `pagination`."""
-    for holder in (body, pagination):
+    """(the key path of the first of `keys` present, its value), looking at the body, then at `pagination`."""
+    for holder, prefix in ((body, ""), (pagination, "pagination.")):
         for key in keys:
             if key in holder:
-                return True, holder[key]
-    return False, None
+                return prefix + key, holder[key]
+    return None, None
 
 
 def _after_of_link(links: Any) -> tuple:
+    """(`links.next` when present, the `after` of its URL)."""
     if not isinstance(links, dict) or "next" not in links:
-        return False, None
+        return None, None
     link = links["next"]
     if not isinstance(link, str) or not link:
-        return True, None
-    return True, (parse_qs(urlparse(link).query).get("after") or [None])[0]
+        return "links.next", None
+    return "links.next", (parse_qs(urlparse(link).query).get("after") or [None])[0]
 
 
 def _objects(items: list, body: Any) -> list:
@@ -263,6 +275,7 @@ CHECKPOINT_EVERY_PAGES = 5
 # Records stamped up to a day past our clock are read now: a server clock ahead of ours would otherwise hold its
 # newest records back until ours caught up. A state in the future is clamped on the next sync (SanitizeState).
 SERVER_CLOCK_AHEAD = timedelta(days=1)
+SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's partition fields
 REFUSED_STATUSES = (400, 422)
 _ONE_MS = timedelta(milliseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -376,12 +389,13 @@ class _ListRead:
     def __init__(self, reader: TomorroListRetriever, stream_slice: StreamSlice | None):
         self.reader = reader
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
-        self.bounds = list(self.slice.cursor_slice)  # [start key, end key] when the stream has a cursor
+        # the slice's bounds, as the stream's DatetimeBasedCursor names them (absent when it runs without one)
+        self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice]
         configured = parse_instant(reader.config.get("start_date")) or _EPOCH
-        self.lo = (parse_instant(self.slice.get(self.bounds[0])) if self.bounds else None) or configured
-        self.hi = ((parse_instant(self.slice.get(self.bounds[1])) if len(self.bounds) > 1 else None) or _now()) \
-            + SERVER_CLOCK_AHEAD
+        self.lo = parse_instant(self.slice.get(SLICE_START)) or configured
+        self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD
         self.first_sync = self.lo <= configured
+        self.filter_honoured = bool(reader.filter_param)  # until an answer shows otherwise
         self.unplaced: dict = {}  # id -> cursor value, for records that cannot be placed (emitted once)
         self.fetched_whole = 0
         self.lock = threading.Lock()
@@ -425,13 +439,13 @@ class _ListRead:
                                    "records before the bound came back.", logging.WARNING)
                 if not self.first_sync and index + 1 < len(plans):
                     continue  # a later sync would otherwise read from the start: the newest-first feed stops early
-                rng.params.pop(self.reader.filter_param, None)
+                self.filter_honoured = False  # the chain goes on as it is (its cursor belongs to these params)
             self.reader.notice(f"strategy-{rng.order}", f"reading with `{self._describe(rng)}`.")
             return rng, rows
         raise unexpected_answer(f"every way to list {self.reader.name} was refused")
 
     def _splittable(self, first: _Range) -> bool:
-        return bool(self.reader.filter_param) and self.reader.filter_param in first.params and first.cursor is not None
+        return self.filter_honoured and self.reader.filter_param in first.params and first.cursor is not None
 
     def _describe(self, rng: _Range) -> str:
         return "&".join(f"{key}={value}" for key, value in rng.params.items() if key != "limit") or "default order"
@@ -579,7 +593,7 @@ class _ListRead:
         self.checkpointed = value
         text = format_instant(value)
         piece = StreamSlice(partition=self.slice.partition,
-                            cursor_slice={self.bounds[0]: self.slice[self.bounds[0]], self.bounds[1]: text})
+                            cursor_slice={SLICE_START: self.slice[SLICE_START], SLICE_END: text})
         cursor.observe(Record(data={self.reader.cursor_field: text}, stream_name=self.reader.name,
                               associated_slice=piece))
         cursor.close_partition(_ReadPart(self.reader.name, piece))

@@ -19,7 +19,9 @@ from airbyte_protocol_dataclasses.models import (
 )
 
 from .config import DestinationTomorroConfig
-from .mapping import CONTRACT, COUNTERPARTY, TomorroSchema, normalise
+from .keys import match_key_for
+from .objects import CONTRACT, COUNTERPARTY
+from .schema import TomorroSchema
 
 SMART_FIELD_SCHEMA = {
     "text": {"type": ["null", "string"]},
@@ -48,13 +50,10 @@ def build_catalog(config: DestinationTomorroConfig, schema: TomorroSchema) -> De
             properties.setdefault(sf.name, {**SMART_FIELD_SCHEMA.get(sf.type, STRING), "title": f"{sf.name} ({sf.type}, {sf.id})"})
         json_schema = {"type": "object", "additionalProperties": True, "properties": properties,
                        "required": ["name"] if obj == COUNTERPARTY else []}
-        if obj == CONTRACT:
-            key = [["external_id"]]
-        elif normalise(config.counterparty_match_field) == "name":
-            key = [["name"]]
-        else:
-            field = schema.find_field(COUNTERPARTY, config.counterparty_match_field)
-            key = [[field.name if field else config.counterparty_match_field]]
+        try:
+            key = [[match_key_for(obj, config, schema).column]]
+        except ValueError:  # an unknown match field: shown as configured (check names the problem)
+            key = [[config.counterparty_match_field]]
         operations.append(DestinationOperation(object_name=obj, sync_mode=DestinationSyncMode.append, json_schema=json_schema))
         operations.append(DestinationOperation(object_name=obj, sync_mode=DestinationSyncMode.append_dedup,
                                                json_schema=json_schema, matching_keys=key))

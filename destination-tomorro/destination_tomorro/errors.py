@@ -40,6 +40,14 @@ class TomorroTransientError(TomorroError):
     """429, 5xx or a connection failure that outlived every retry. Fails the sync (transient_error)."""
 
 
+class UnreachableError(TomorroTransientError):
+    """No HTTP answer at all (DNS, refused or reset connection, timeout) after every retry."""
+
+
+class MalformedBodyError(TomorroTransientError):
+    """An HTTP answer whose body is not the JSON it should be (truncated, HTML, ...), after every retry."""
+
+
 class AmbiguousWriteError(TomorroTransientError):
     """A create whose outcome is unknown (timeout, dropped connection, 5xx): it may have landed.
 
@@ -47,13 +55,22 @@ class AmbiguousWriteError(TomorroTransientError):
     """
 
 
-class RowRejected(Exception):
-    """A row that cannot be written: failed validation, or refused by Tomorro with a 4xx."""
+class UnexpectedResponseError(TomorroError):
+    """Tomorro answered with a shape the connector does not understand (an undocumented envelope, a
+    list item without what matching needs): the sync stops naming what was unexpected."""
 
-    def __init__(self, reason: str, status_code: int | None = None):
+
+class RowRejected(Exception):
+    """A row that cannot be written: failed validation, or refused by Tomorro with a 4xx.
+
+    `key` is the row's matching key as far as it could be read (None: the row has none, or it is
+    unreadable); the writer reports it with the reason."""
+
+    def __init__(self, reason: str, status_code: int | None = None, key: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
+        self.key = key
 
 
 def api_error_message(body: Any, fallback: str) -> str:
@@ -74,6 +91,9 @@ def to_traced_exception(exc: TomorroError) -> AirbyteTracedException:
     if isinstance(exc, TomorroTransientError):
         message = f"Tomorro API unavailable after retries: {exc.message}"
         return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.transient_error)
+    if isinstance(exc, UnexpectedResponseError):
+        message = f"Tomorro answered in a shape this connector does not understand: {exc.message}"
+        return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.system_error)
     message = f"Tomorro API error: {exc.message}"
     failure = FailureType.config_error if exc.status_code in (400, 404, 410) else FailureType.system_error
     return AirbyteTracedException(message=message, internal_message=message, failure_type=failure)

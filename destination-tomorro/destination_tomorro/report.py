@@ -8,13 +8,15 @@ parser.
 
     {"version": 1, "dry_run": false, "states_emitted": 3, "states_withheld": 0,
      "streams": {"crm_accounts": {"received": 10, "created": 7, "updated": 1, "unchanged": 1,
-                                  "rejected": 1, "superseded": 0}},
+                                  "rejected": 1, "superseded": 0, "unwritten": 0}},
      "rejected_rows": [{"stream": "crm_accounts", "key": "acme", "reason": "...", "status_code": 400}],
      "rejected_rows_total": 1,
      "warnings": [{"stream": "crm_accounts", "code": "unknown_columns", "message": "..."}]}
 
 Invariant (checked by the destination's tests and by `push`): for every stream, `received` equals
-created + updated + unchanged + rejected + superseded: each row is accounted for exactly once.
+created + updated + unchanged + rejected + superseded + unwritten: each row is accounted for
+exactly once. `unwritten` counts rows received but not written because the sync failed first (no
+state covers them; the platform sends them again); it is 0 in every sync that succeeds.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from airbyte_cdk.models import (
 
 REPORT_TYPE = "tomorro_destination_report"
 REPORT_VERSION = 1
-OUTCOMES = ("created", "updated", "unchanged", "rejected", "superseded")
+OUTCOMES = ("created", "updated", "unchanged", "rejected", "superseded", "unwritten")
 MAX_REPORTED_ROWS = 1000  # rejected rows listed in the message; `rejected_rows_total` counts them all
 
 
@@ -47,11 +49,17 @@ class StreamCounts:
     unchanged: int = 0
     rejected: int = 0
     superseded: int = 0
+    # received but not written because the sync failed before their turn; no state covers them, so
+    # the platform sends them again (added in report version 1, backward compatible: default 0)
+    unwritten: int = 0
 
     @property
     def accounted(self) -> int:
         """Rows with an outcome; equals `received` once every row was written or rejected."""
         return sum(getattr(self, outcome) for outcome in OUTCOMES)
+
+
+STREAM_FIELDS = ("received", *OUTCOMES)
 
 
 @dataclass
@@ -95,7 +103,8 @@ class WriteReport:
         if payload.get("version") != REPORT_VERSION:
             raise ValueError(f"unsupported write report version {payload.get('version')!r}")
         return cls(
-            streams={name: StreamCounts(**counts) for name, counts in payload["streams"].items()},
+            streams={name: StreamCounts(**{k: v for k, v in counts.items() if k in STREAM_FIELDS})
+                     for name, counts in payload["streams"].items()},
             rejected_rows=[RejectedRow(**row) for row in payload["rejected_rows"]],
             rejected_rows_total=payload["rejected_rows_total"],
             warnings=[ReportWarning(**warning) for warning in payload["warnings"]],

@@ -1,30 +1,68 @@
-"""Stream routing: which Tomorro object each configured stream writes to, and in which mode."""
+"""Stream routing: which Tomorro object each configured stream writes to, in which mode, matched on
+which key (keys.match_key_for), and the mapper that turns its rows into API bodies. Everything here
+runs before any write: a stream that cannot be routed or matched fails the sync naming it."""
 
 from __future__ import annotations
 
-from airbyte_cdk.models import ConfiguredAirbyteCatalog, DestinationSyncMode, FailureType
+from dataclasses import dataclass, field
+
+from airbyte_cdk.models import (
+    ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteStream,
+    DestinationSyncMode,
+    FailureType,
+)
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .config import DestinationTomorroConfig
-from .mapping import CONTRACT, COUNTERPARTY
-from .writer import Route
+from .keys import MatchKey, match_key_for
+from .mapping import RowMapper
+from .names import is_meta_column
+from .objects import CONTRACT, COUNTERPARTY
+from .schema import TomorroSchema
 
 OBJECT_NAMES = {"counterparty": COUNTERPARTY, "counterparties": COUNTERPARTY, "contract": CONTRACT, "contracts": CONTRACT}
 SUPPORTED_MODES = {DestinationSyncMode.append: "append", DestinationSyncMode.append_dedup: "append_dedup"}
+StreamKey = tuple[str | None, str]
 
 
-def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorroConfig) -> dict[tuple[str | None, str], Route]:
+@dataclass
+class Route:
+    """Where one configured stream goes."""
+
+    stream: str
+    namespace: str | None
+    object: str  # counterparty | contract
+    mode: str  # append (create only) | append_dedup (upsert)
+    primary_key: list[list[str]] = field(default_factory=list)
+    key_picked: bool = False  # the primary key is the user's choice, not only the source's
+    columns: list[str] | None = None  # the stream's columns, when its JSON schema lists them
+    match: MatchKey | None = None
+    mapper: RowMapper | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.namespace}.{self.stream}" if self.namespace else self.stream
+
+    @property
+    def key_required(self) -> bool:
+        """Whether the stream's rows must carry the key column: always for counterparties, for
+        contracts when upserting or when the key was chosen (keyless `append` creates are allowed)."""
+        return self.object == COUNTERPARTY or self.mode == "append_dedup" or self.match.chosen
+
+
+def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorroConfig) -> dict[StreamKey, Route]:
     """Route every configured stream to a Tomorro object, or fail naming every stream that cannot be.
 
-    Order: the catalog's `destination_object_name`, then the stream name itself
-    (counterparties/counterparty, contracts/contract), then the config's `object_mapping`.
-    Runs before any request is sent.
+    Order: the catalog's `destination_object_name` (set by the connection's mapping step), then the
+    `streams` setting, then the stream name itself (counterparties / contracts).
     """
-    routes: dict[tuple[str | None, str], Route] = {}
+    routes: dict[StreamKey, Route] = {}
     problems: list[str] = []
     for configured in catalog.streams:
         name, namespace = configured.stream.name, configured.stream.namespace
         target = getattr(configured, "destination_object_name", None)
+        entry = config.stream_mapping(name)
         if target:
             obj = OBJECT_NAMES.get(target.strip().lower())
             if obj is None:
@@ -32,10 +70,11 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
                                 "(counterparty or contract)")
                 continue
         else:
-            obj = OBJECT_NAMES.get(name.lower()) or config.object_mapping.get(name)
+            obj = entry.object if entry is not None else OBJECT_NAMES.get(name.lower())
             if obj is None:
-                problems.append(f"stream '{name}' cannot be routed to a Tomorro object: set its destination_object_name, "
-                                f"or add it to object_mapping (e.g. {{\"{name}\": \"contract\"}})")
+                problems.append(f"stream '{name}' cannot be routed to a Tomorro object: add it to the stream mapping "
+                                f"(streams: [{{\"stream\": \"{name}\", \"object\": \"contract\"}}]) or set its "
+                                "destination_object_name")
                 continue
         mode = SUPPORTED_MODES.get(configured.destination_sync_mode)
         if mode is None:
@@ -45,8 +84,56 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
             problems.append(f"stream '{name}': destination sync mode '{sync_mode}' is refused because {reason}; "
                             "use append (create only) or append_dedup (upsert)")
             continue
-        routes[(namespace, name)] = Route(stream=name, namespace=namespace, object=obj, mode=mode)
+        routes[(namespace, name)] = Route(stream=name, namespace=namespace, object=obj, mode=mode,
+                                          primary_key=list(configured.primary_key or []),
+                                          key_picked=_picked(configured), columns=_columns(configured))
     if problems:
-        message = "Cannot write: " + "; ".join(problems)
-        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+        raise config_error("Cannot write: " + "; ".join(problems))
     return routes
+
+
+def _picked(configured: ConfiguredAirbyteStream) -> bool:
+    """Whether the configured primary key is the user's choice: the mapping step of data activation
+    (which sets destination_object_name) writes the chosen matching key there; otherwise a key that
+    differs from the source's own one was picked in the connection."""
+    if not configured.primary_key:
+        return False
+    if getattr(configured, "destination_object_name", None):
+        return True
+    return configured.primary_key != (configured.stream.source_defined_primary_key or [])
+
+
+def _columns(configured: ConfiguredAirbyteStream) -> list[str] | None:
+    properties = (configured.stream.json_schema or {}).get("properties")
+    return [c for c in properties if not is_meta_column(c)] if isinstance(properties, dict) and properties else None
+
+
+def build_mappers(routes: dict[StreamKey, Route], schema: TomorroSchema, cfg: DestinationTomorroConfig) -> None:
+    """Give every route its matching key and mapper. A key that cannot be resolved, or that is not
+    among the columns the stream declares, fails the sync (config_error) before anything is written."""
+    problems = []
+    for route in routes.values():
+        try:
+            route.match = match_key_for(route.object, cfg, schema, stream=route.stream,
+                                        primary_key=route.primary_key, picked=route.key_picked)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        route.mapper = RowMapper(route.object, schema, cfg, route.match)
+        if route.columns is not None and route.key_required and not any(route.mapper.is_key_column(c)
+                                                                        for c in route.columns):
+            problems.append(missing_key_column(route, route.columns))
+    if problems:
+        raise config_error("Cannot write: " + "; ".join(problems))
+
+
+def missing_key_column(route: Route, columns: list[str]) -> str:
+    shown = ", ".join(columns[:30]) + (f" and {len(columns) - 30} more" if len(columns) > 30 else "")
+    what = "the external id of contracts" if route.object == CONTRACT else f"{route.object}s"
+    return (f"stream '{route.label}' has no column '{route.match.column}' ({route.match.source}) to match {what} "
+            f"on; its columns: {shown or '(none)'}. Set match_key in the stream mapping, or pick the stream's "
+            "primary key")
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)

@@ -81,7 +81,7 @@ def test_create_then_upsert_then_rerun_without_duplicates(sb, base_config, h):
     out, error = run(base_config, catalog, [h.record("closed_won", r) for r in rows] + [h.state("closed_won", 1)])
     assert error is None, error
     assert "created 12, updated 0, unchanged 0, rejected 0" in summary(out)
-    assert "columns matching no contract attribute or smart field were not sent: amount_owner" in summary(out)
+    assert "1 column matching no contract attribute or smart field was not sent: amount_owner" in summary(out)
     landed = contracts_with_prefix(sb, "it-")
     assert len(landed) == 12
     assert len(sb.records("counterparties")) == counterparties_before + 4
@@ -133,7 +133,7 @@ def test_bad_select_value_rejected_with_reason_while_the_rest_land(sb, base_conf
     rows[2][column] = "Definitely Not An Option"
     catalog = h.catalog(("contracts", "append_dedup"))
     out, error = run(base_config, catalog, [h.record("contracts", r) for r in rows] + [h.state("contracts", 1)])
-    assert [m.state.stream.stream_state.cursor for m in out if m.type == Type.STATE] == [1]
+    assert [m.state.stream.stream_state.cursor for m in out if m.type == Type.STATE] == []  # withheld
     assert error is not None and error.failure_type.value == "config_error"
     assert "1 of 5 rows were rejected" in error.message and "'Definitely Not An Option' is not an option" in error.message
     assert sorted(c["integration"]["externalId"] for c in contracts_with_prefix(sb, "rej-")) == [
@@ -406,3 +406,33 @@ def test_killed_mid_write_under_faults_then_rerun_lands_every_row_exactly_once(s
     assert len(ids) == 200 and set(ids.values()) == {1}
     names = Counter(c["name"] for c in sb.records("counterparties") if c["name"].startswith("Chaos Co"))
     assert len(names) == 50 and set(names.values()) == {1}
+
+
+def test_rejected_rows_over_the_threshold_are_sent_again_and_land_after_the_fix(sb, base_config, h):
+    """Issue 14: the state after rows rejected over max_rejected_ratio is not emitted, so the platform
+    sends them again; once the configuration is fixed they land, exactly once, and the rows that were
+    written the first time are not written twice."""
+    catalog = h.catalog(("closed_won", "append_dedup", "contract"))
+    first = deals(4, run_tag="fix")
+    second = deals(4, start=4, run_tag="fix")
+    messages = ([h.record("closed_won", r) for r in first] + [h.state("closed_won", "after-first")]
+                + [h.record("closed_won", r) for r in second] + [h.state("closed_won", "after-second")])
+    broken = {**base_config, "max_rejected_ratio": 0.25}
+    second_batch_tpl = {"template": "No Such Template"}  # a mistake in the data for the second batch
+    messages_bad = messages[:5] + [h.record("closed_won", {**r, **second_batch_tpl}) for r in second] + messages[-1:]
+
+    out, error = run(broken, catalog, messages_bad)
+    assert error is not None and "the next sync sends these rows again" in error.message
+    assert [m.state.stream.stream_state.cursor for m in out if m.type == Type.STATE] == ["after-first"]
+    assert sorted(c["integration"]["externalId"] for c in contracts_with_prefix(sb, "fix-")) == [
+        f"fix-{i}" for i in range(4)]
+
+    # the platform re-sends everything after the last emitted state; the fixed rows land
+    sb.reset_stats()
+    out, error = run(broken, catalog, messages[5:])
+    assert error is None, error
+    assert [m.state.stream.stream_state.cursor for m in out if m.type == Type.STATE] == ["after-second"]
+    ids = Counter(c["integration"]["externalId"] for c in contracts_with_prefix(sb, "fix-"))
+    assert ids == {f"fix-{i}": 1 for i in range(8)}
+    posts = sum(r["count"] for r in sb.stats()["requests"] if r["method"] == "POST" and r["path"] == "/v2/contracts")
+    assert posts == 4

@@ -58,6 +58,11 @@ class FakeTomorro:
         ]
         self.dedup = False  # like the sandbox's --dedup-external-id: 409 on a repeated externalId
         self.fail_next: list[Any] = []  # per-request injected outcomes: int status or "exc"/"landed-exc"
+        self.slim: set[str] = set()  # "contracts" / "counterparties": list items are {id, name, status}
+        self.echo_integration = True  # False: create / PATCH answers omit `integration` (still stored)
+        self.hide_integration = False  # True: `integration` is never returned (list or GET)
+        self.refuse_status: list[str] = []
+        self.name_queries: list[str] = []  # every `name=` value asked  # statuses the next status PATCHes are refused (422) for
         m = mocker
         m.get(f"{BASE}/members", json=self._members)
         m.get(f"{BASE}/contract-types", json=lambda r, c: {"contractTypes": self.contract_types, "hasNext": False,
@@ -67,6 +72,8 @@ class FakeTomorro:
         m.get(re.compile(rf"{BASE}/contracts(\?.*)?$"), json=self._list_contracts)
         m.post(f"{BASE}/contracts", json=self._create_contract)
         m.patch(re.compile(rf"{BASE}/contracts/[^/?]+$"), json=self._patch_contract)
+        m.get(re.compile(rf"{BASE}/contracts/[^/?]+$"), json=self._get_contract)
+        m.get(re.compile(rf"{BASE}/counterparties/[^/?]+$"), json=self._get_counterparty)
         m.get(re.compile(rf"{BASE}/counterparties(\?.*)?$"), json=self._list_counterparties)
         m.post(f"{BASE}/counterparties", json=self._create_counterparty)
         m.patch(re.compile(rf"{BASE}/counterparties/[^/?]+$"), json=self._patch_counterparty)
@@ -98,6 +105,8 @@ class FakeTomorro:
         if not self.fail_next:
             return None
         outcome = self.fail_next.pop(0)
+        if outcome is None:  # this request goes through
+            return None
         if outcome == "landed-exc":
             commit()
             raise __import__("requests").ConnectionError("connection reset after commit")
@@ -106,13 +115,36 @@ class FakeTomorro:
         context.status_code = outcome
         return {"statusCode": outcome, "message": "injected"}
 
+    def _shown(self, obj, resource, listed=False, write=False):
+        shown = dict(obj)
+        if resource == "contracts" and (self.hide_integration or (write and not self.echo_integration)):
+            shown.pop("integration", None)
+        if listed and resource in self.slim:
+            shown = {k: shown[k] for k in ("id", "name", "status")}
+        return shown
+
     def _list_contracts(self, request, context):
         items = sorted(self.contracts.values(), key=lambda c: c["createdAt"])
         created = request.qs.get("createdat")
         if created:
             since = created[0].split(":", 1)[1].upper()
             items = [c for c in items if c["createdAt"] >= since]
-        return {"contracts": items, "hasNext": False, "hasPrevious": False, "nextCursor": None}
+        return {"contracts": [self._shown(c, "contracts", listed=True) for c in items], "hasNext": False,
+                "hasPrevious": False, "nextCursor": None}
+
+    def _get_contract(self, request, context):
+        found = self.contracts.get(request.path.split("/")[-1])
+        if found is None:
+            context.status_code = 404
+            return {"statusCode": 404, "message": "Contract not found"}
+        return self._shown(found, "contracts")
+
+    def _get_counterparty(self, request, context):
+        found = self.counterparties.get(request.path.split("/")[-1])
+        if found is None:
+            context.status_code = 404
+            return {"statusCode": 404, "message": "Counterparty not found"}
+        return found
 
     def _create_contract(self, request, context):
         body = request.json()
@@ -143,13 +175,17 @@ class FakeTomorro:
             return {"statusCode": 400, "message": ["fields[0].value: 666 is forbidden"], "error": "Bad Request"}
         commit()
         context.status_code = 201
-        return holder["obj"]
+        return self._shown(holder["obj"], "contracts", write=True)
 
     def _patch_contract(self, request, context):
         cid = request.path.split("/")[-1]
         body = request.json()
         c = self.contracts[cid]
         if "status" in body:
+            if body["status"] in self.refuse_status:
+                self.refuse_status.remove(body["status"])
+                context.status_code = 422
+                return {"statusCode": 422, "message": f"status: {body['status']} refused (injected)"}
             if body["status"] == "signed" or c["status"] in ("signed", "canceled"):
                 context.status_code = 422
                 return {"statusCode": 422, "message": f"status: cannot move from {c['status']} to {body['status']}"}
@@ -160,7 +196,7 @@ class FakeTomorro:
             c["fields"] = [x for x in c["fields"] if x["attributeDefinitionId"] != f["fieldId"]]
             c["fields"].append({"attributeDefinitionId": f["fieldId"], "value": f["value"]})
         c["updatedAt"] = _now()
-        return c
+        return self._shown(c, "contracts", write=True)
 
     def _new_cp(self, body):
         cid = next(self.ids)
@@ -175,8 +211,14 @@ class FakeTomorro:
         # requests-mock lower-cases query strings: compare lower-cased
         name = request.qs.get("name")
         if name:
+            # like the sandbox: an operator-looking value is parsed as a filter operator
+            op = name[0].split(":", 1)[0]
+            if ":" in name[0] and op in ("in", "ne", "gte", "lte"):
+                context.status_code = 400
+                return {"statusCode": 400, "message": [f"name: operator '{op}' is not supported"]}
             items = [c for c in items if name[0].lower() in c["name"].lower()]
-        return self._data(items)
+        self.name_queries.extend(name or [])
+        return self._data([self._shown(c, "counterparties", listed=True) for c in items])
 
     def _create_counterparty(self, request, context):
         body = request.json()
@@ -219,14 +261,21 @@ class Messages:
 
     @staticmethod
     def catalog(*streams):
-        """streams: (name, destination_sync_mode[, destination_object_name])."""
+        """streams: (name, destination_sync_mode[, destination_object_name]) or `stream(...)` dicts."""
         from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 
         return ConfiguredAirbyteCatalogSerializer.load({"streams": [
-            {"stream": {"name": s[0], "json_schema": {"type": "object"}, "supported_sync_modes": ["full_refresh", "incremental"]},
-             "sync_mode": "incremental", "destination_sync_mode": s[1],
-             **({"destination_object_name": s[2]} if len(s) > 2 else {})}
-            for s in streams]})
+            s if isinstance(s, dict) else Messages.stream(s[0], s[1], s[2] if len(s) > 2 else None) for s in streams]})
+
+    @staticmethod
+    def stream(name, mode, object_name=None, *, pk=None, source_pk=None, columns=None):
+        """One configured stream: primary key, the source's own key and declared columns optional."""
+        schema = {"type": "object", **({"properties": {c: {} for c in columns}} if columns else {})}
+        return {"stream": {"name": name, "json_schema": schema, "supported_sync_modes": ["full_refresh", "incremental"],
+                           **({"source_defined_primary_key": source_pk} if source_pk else {})},
+                "sync_mode": "incremental", "destination_sync_mode": mode,
+                **({"destination_object_name": object_name} if object_name else {}),
+                **({"primary_key": pk} if pk else {})}
 
     @staticmethod
     def record(stream, data):
@@ -252,8 +301,102 @@ def ab():
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
-    from destination_tomorro import client as client_module
+    """Every wait of the destination goes through transport._sleep: recorded, never slept."""
+    from destination_tomorro import transport
 
     waits = []
-    monkeypatch.setattr(client_module, "_sleep", waits.append)
+    monkeypatch.setattr(transport, "_sleep", waits.append)
     return waits
+
+
+def make_cfg(**overrides):
+    from destination_tomorro.config import DestinationTomorroConfig
+
+    return DestinationTomorroConfig.parse({"api_key": KEY, "base_url": BASE, "integration_type": "hubspot",
+                                           "integration_entity": "deal", "default_template": "Mutual NDA",
+                                           "requests_per_minute": 6000, **overrides})
+
+
+@pytest.fixture
+def cfg():
+    """A parsed config for module-level tests; `cfg(**overrides)` for variants."""
+    return make_cfg
+
+
+@pytest.fixture
+def client(fake):
+    from destination_tomorro.client import TomorroClient
+
+    return TomorroClient(BASE, KEY, requests_per_minute=6000, max_retries=2)
+
+
+@pytest.fixture
+def schema(client):
+    from destination_tomorro.schema import TomorroSchema
+
+    return TomorroSchema(client, integration_type="hubspot")
+
+
+def run_write(config, catalog, messages):
+    """Collect everything DestinationTomorro.write() yields; returns (messages, exception or None)."""
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+    from destination_tomorro import DestinationTomorro
+
+    out = []
+    try:
+        for message in DestinationTomorro().write(config, catalog, iter(messages)):
+            out.append(message)
+    except AirbyteTracedException as exc:
+        return out, exc
+    return out, None
+
+
+def deals(n, start=0, **extra):
+    return [{"external_id": f"D-{i}", "name": f"Deal {i}", "counterparty": f"Company {i % 3}",
+             "contract_value": 100 + i, **extra} for i in range(start, start + n)]
+
+
+def report_of(out):
+    """The write report carried by the output, as a tool reading stdout would parse it."""
+    from airbyte_cdk.models import Type
+    from destination_tomorro.report import WriteReport
+
+    reports = [WriteReport.from_message({"type": "TRACE", "trace": {"type": "ANALYTICS", "analytics": {
+        "type": m.trace.analytics.type, "value": m.trace.analytics.value}}})
+        for m in out if m.type == Type.TRACE and m.trace.analytics is not None]
+    assert len(reports) == 1, reports
+    return reports[0]
+
+
+@pytest.fixture
+def w():
+    """Write helpers (importlib import mode: test modules cannot import conftest)."""
+    from types import SimpleNamespace
+
+    from airbyte_cdk.models import Type
+
+    return SimpleNamespace(
+        run=run_write, deals=deals, report=report_of,
+        states=lambda out: [m for m in out if m.type == Type.STATE],
+        logs=lambda out: "\n".join(m.log.message for m in out if m.type == Type.LOG))
+
+
+@pytest.fixture
+def airbyte_logs():
+    """Records logged on the "airbyte" logger, caught by a handler of its own (caplog depends on
+    propagation to the root logger, which the CDK's logging setup may turn off in the same process)."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger, handler = logging.getLogger("airbyte"), Keep(level=logging.DEBUG)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(previous)

@@ -41,13 +41,26 @@ def config_error(problems: list[str]) -> AirbyteTracedException:
 
 
 class FieldNamingEntrypoint(AirbyteEntrypoint):
-    """`AirbyteEntrypoint` whose spec check names the offending field (see the module docstring)."""
+    """`AirbyteEntrypoint` whose spec check names the offending field (see the module docstring). `check` also
+    runs the manifest's own config validations first (a `start_date` in the future...), which the CDK's
+    `CheckStream` would otherwise report as "Encountered an error while discovering streams. Error: ..."."""
 
     @staticmethod
     def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
         problems = config_problems(config, source_spec.connectionSpecification)
         if problems:
             raise config_error(problems)
+
+    def check(self, source_spec: ConnectorSpecification, config: Any) -> Any:
+        if not config_problems(config, source_spec.connectionSpecification):
+            try:
+                self.source.streams(config)  # where the manifest's validations run, before any request
+            except AirbyteTracedException as error:
+                if error.failure_type != FailureType.config_error:
+                    raise
+                yield error.as_connection_status_message()
+                return
+        yield from super().check(source_spec, config)
 
 
 def _describe(error: ValidationError) -> str:

@@ -48,7 +48,7 @@ def test_given_invalid_field_when_check_then_failed_status_naming_the_field(fiel
 
     status = next(m for m in messages if m["type"] == "CONNECTION_STATUS")["connectionStatus"]
     assert status["status"] == "FAILED"
-    assert f"`{field}`" in status["message"]
+    assert status["message"].startswith(f"Invalid config field `{field}`: ")  # a config error, not a wrapped one
     assert VALID["api_key"] not in json.dumps(messages)
     assert "hunter2pass" not in json.dumps(messages)
 

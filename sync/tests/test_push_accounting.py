@@ -69,6 +69,14 @@ def test_given_no_state_back_then_the_push_fails_saying_nothing_was_confirmed():
     assert "no STATE came back" in summary.failure and not summary.committed
 
 
+def test_given_a_dry_run_then_no_state_is_expected_and_one_that_came_back_fails_the_push():
+    report = report_line(StreamCounts(received=2, created=2))
+    quiet = account(STREAM, fed(ROWS[:2]), output_of(report), 0, [], None, dry_run=True)
+    assert quiet.failure is None and quiet.dry_run and not quiet.committed
+    confirmed = account(STREAM, fed(ROWS[:2]), output_of(state_line(2), report), 0, [], None, dry_run=True)
+    assert "confirmed a write (STATE) during a dry run" in confirmed.failure
+
+
 def test_given_fewer_rows_received_than_sent_then_the_push_fails_naming_both_counts():
     output = output_of(state_line(2), report_line(StreamCounts(received=1, created=1)))
     summary = account(STREAM, fed(ROWS[:2]), output, 0, [], None)

@@ -3,6 +3,7 @@
     tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh] [--refresh-catalog]
     tomorro-sync push (--csv FILE | --table NAME [--db FILE]) --object counterparty|contract [--dry-run]
     tomorro-sync demo [--db FILE]
+    tomorro-sync doctor [--config FILE]
 
 Without --config, each command starts a seeded sandbox on a free port and stops it afterwards.
 """
@@ -72,6 +73,14 @@ def _push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_doctor
+    from .target import open_target
+
+    with open_target(args.config, sandbox_port=args.sandbox_port) as target:
+        return run_doctor(target)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -112,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--crm", choices=["salesforce", "hubspot"], help="CRM the rows come from (contract links)")
     push.add_argument("--crm-entity", help="CRM object of the rows, e.g. Opportunity (contract links)")
     push.add_argument("--template", help="template (id or name) for contract rows without a template column")
+
+    command("doctor", _doctor, "read-only probes of a Tomorro account (run it first): how it answers what the "
+            "docs leave open, and how each connector will read it; exit 1 if neither can")
 
     demo = command("demo", _demo, "the round trip on a sandbox: pull, change, pull again, push CRM rows, pull",
                    real_api=False)

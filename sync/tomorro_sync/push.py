@@ -95,15 +95,19 @@ def push(target: Target, rows: Iterable[dict[str, Any]], *, stream: str, object_
     if feed.rejected:
         with rejected_path.open("a", encoding="utf-8") as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in feed.rejected)
-    summary = account(stream, feed, output, exit_code, list(stderr_tail), max_rejected_ratio)
-    summary.dry_run, summary.log_path = dry_run, log_path
+    summary = account(stream, feed, output, exit_code, list(stderr_tail), max_rejected_ratio, dry_run=dry_run)
+    summary.log_path = log_path
     return summary
 
 
 def account(stream: str, feed: Feed, output: DestinationOutput, exit_code: int, stderr_tail: list[str],
-            max_rejected_ratio: float | None) -> PushSummary:
-    """The push's summary, and its failure when any row is unaccounted for."""
-    summary = PushSummary(stream=stream, rows=feed.rows_read, sent=feed.fed, committed=output.state_rows is not None)
+            max_rejected_ratio: float | None, *, dry_run: bool = False) -> PushSummary:
+    """The push's summary, and its failure when any row is unaccounted for.
+
+    A dry run writes nothing, so the destination confirms nothing: no STATE is expected, and one that came back
+    would claim a write that must not have happened."""
+    summary = PushSummary(stream=stream, rows=feed.rows_read, sent=feed.fed, committed=output.state_rows is not None,
+                          dry_run=dry_run)
     problems = list(output.errors)
     if feed.error is not None:
         problems.append(f"reading the rows stopped after row {feed.rows_read}: {feed.error}. The closing STATE "
@@ -129,7 +133,10 @@ def account(stream: str, feed: Feed, output: DestinationOutput, exit_code: int, 
         summary.rejected += [{"key": row.key, "reason": row.reason} for row in write_report.rejected_rows]
         summary.rejected_total += write_report.rejected_rows_total
         summary.warnings = [warning.message for warning in write_report.warnings]
-    if feed.state_sent and output.state_rows is None:
+    if dry_run:
+        if output.state_rows is not None:
+            problems.append("the destination confirmed a write (STATE) during a dry run")
+    elif feed.state_sent and output.state_rows is None:
         problems.append("no STATE came back: the destination did not confirm that the rows were written")
     elif output.state_rows is not None and output.state_rows != feed.fed:
         problems.append(f"the STATE that came back covers {output.state_rows} rows, not the {feed.fed} sent")

@@ -70,9 +70,13 @@ class Target:
 
     def smart_fields_fingerprint(self) -> str | None:
         """A digest of the smart-field definitions the source builds its typed columns from, or None when
-        the answers do not have the documented shape (then the caller cannot tell, and re-discovers)."""
+        they cannot be listed (then the caller cannot tell, and re-discovers). Pages are read by the source's
+        own envelope reader, so any envelope the source reads, this reads."""
         import requests
+        from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+        from source_tomorro.run import register_components
 
+        read_list_page = register_components().read_list_page
         pages: dict[str, list] = {}
         try:
             for kind in SCHEMA_OBJECT_KINDS:
@@ -80,19 +84,16 @@ class Target:
                 items = pages.setdefault(kind, [])
                 for _ in range(1000):  # a bound, should a cursor never end
                     response = self._get("smart-fields", **params)
-                    body = response.json() if response.status_code == 200 else None
-                    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                    if response.status_code != 200:
                         return None
-                    items.extend(body["data"])
-                    pagination = body.get("pagination") or {}
-                    if not pagination.get("has_next"):
+                    page = read_list_page(response.json(), "data", 50)
+                    items.extend(page.items)
+                    if page.next_cursor is None:
                         break
-                    if not pagination.get("next_cursor"):
-                        return None
-                    params["after"] = pagination["next_cursor"]
+                    params["after"] = page.next_cursor
                 else:
                     return None
-        except (requests.RequestException, ValueError):
+        except (requests.RequestException, ValueError, AirbyteTracedException):  # not JSON, or a shape it cannot read
             return None
         canonical = {kind: sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
                      for kind, items in pages.items()}

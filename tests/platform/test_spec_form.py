@@ -36,11 +36,6 @@ def test_the_source_form_has_a_card_per_group_with_the_expected_controls():
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "destination spec (destination_tomorro/config.py, owned by the destination engineer): `object_mapping` "
-    "is an object without `properties` (an empty group in the form, nothing to type into) and "
-    "`request_timeout_seconds` has `exclusiveMinimum` but no `minimum` (the form validates only minimum / "
-    "maximum). Remove this marker when config.py is fixed: the test then passes and strict xfail fails."))
 def test_the_destination_spec_renders_completely_in_the_airbyte_form():
     assert form_problems(_destination_spec()) == []
 

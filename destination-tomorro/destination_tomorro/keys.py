@@ -1,0 +1,162 @@
+"""Matching keys: which column a stream matches existing objects on (decided in `match_key_for`,
+and nowhere else), the one canonical form keys are compared in, and the key of an object already
+in Tomorro, computed like a row's.
+
+Canonical form (`canonical_key`): numbers by value (98765 == 98765.0 == "98765": a number becomes
+its plain decimal text); text by Unicode NFC, then case-folding (plus the Turkish dotted capital İ
+folding to i, as users expect), then NFC again, with every run of whitespace collapsed to one
+space and the ends trimmed ("Café" in NFC or NFD, "İstanbul Ltd" and "istanbul ltd", "Acme  SAS"
+and "acme sas" are one key). Lists and objects are no key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .config import DestinationTomorroConfig
+from .names import normalise
+from .objects import CONTRACT, COUNTERPARTY
+from .schema import SmartField, TomorroSchema
+
+
+@dataclass(frozen=True)
+class MatchKey:
+    """What the rows of one stream are matched on."""
+
+    object: str
+    column: str  # the row column holding the key
+    field: SmartField | None = None  # counterparties matched on a smart field (None: on their name)
+    source: str = "the default"  # where the choice comes from, for messages
+
+    @property
+    def on_name(self) -> bool:
+        return self.object == COUNTERPARTY and self.field is None
+
+    @property
+    def chosen(self) -> bool:
+        """Chosen by the user (not the default): the key column must then be there."""
+        return self.source != "the default"
+
+
+def match_key_for(obj: str, cfg: DestinationTomorroConfig, schema: TomorroSchema, *, stream: str | None = None,
+                  primary_key: list[list[str]] | None = None, picked: bool = False) -> MatchKey:
+    """The matching rule, decided here and nowhere else. The key column of a stream is, in order:
+
+    1. the `match_key` of the stream's entry in the `streams` setting;
+    2. for counterparties, `counterparty_match_field` when it is not the default `name`;
+    3. the configured catalog's `primary_key`, when the user picked it (`picked`: it differs from the
+       source's own key, or the connection's mapping step set the object and matching key);
+    4. the default: `external_id` for contracts, `name` for counterparties.
+
+    Contracts take the column's value as integration.externalId; counterparties match on their name
+    or on a counterparty smart field (id or name). Raises ValueError naming the stream otherwise."""
+    where = f"stream '{stream}'" if stream else obj
+    entry = cfg.stream_mapping(stream) if stream else None
+    if entry is not None and entry.match_key:
+        column, source = entry.match_key, f"the match_key of {where}"
+    elif obj == COUNTERPARTY and normalise(cfg.counterparty_match_field) != "name":
+        column, source = cfg.counterparty_match_field, "counterparty_match_field"
+    elif picked and primary_key:
+        if len(primary_key) != 1 or len(primary_key[0]) != 1:
+            shown = ", ".join(".".join(path) for path in primary_key)
+            raise ValueError(f"{where}: its primary key ({shown}) is not one top-level column, and Tomorro matches "
+                             "on one; set match_key in the stream mapping")
+        column, source = primary_key[0][0], f"the primary key of {where}"
+    else:
+        column, source = ("external_id" if obj == CONTRACT else "name"), "the default"
+    if obj == CONTRACT:
+        return MatchKey(CONTRACT, column, source=source)
+    if normalise(column) == "name":
+        return MatchKey(COUNTERPARTY, "name", source=source)
+    field = schema.find_field(COUNTERPARTY, column)
+    if field is None:
+        raise ValueError(f"{where}: '{column}' ({source}) is not a column counterparties can be matched on: use "
+                         "name or a counterparty smart field (id or name)" if stream else
+                         f"counterparty_match_field '{column}' is not a counterparty smart field")
+    return MatchKey(COUNTERPARTY, field.name, field, source)
+
+
+def canonical_text(text: str) -> str:
+    """NFC, case-folded, NFC again (case folding can decompose), whitespace collapsed, trimmed."""
+    folded = unicodedata.normalize("NFC", text).casefold().replace("i\u0307", "i")  # İ folds to i + dot above
+    return " ".join(unicodedata.normalize("NFC", folded).split())
+
+
+def number_text(value: int | float | Decimal) -> str:
+    """A finite number as plain decimal text: 98765, 98765.0 and Decimal('98765.00') are '98765'."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{value} is not a finite number")
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def canonical_key(value: Any) -> str | None:
+    """The one form matching keys are compared in (module docstring). None or blank: no key.
+    Raises ValueError for a value that cannot be a key (a boolean, a list, an object, NaN)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise ValueError(f"a {type(value).__name__} cannot be a matching key")
+    if isinstance(value, str):
+        return canonical_text(value) or None
+    return number_text(value)
+
+
+def value_key(value: Any) -> str | None:
+    """A coerced smart-field value as a matching key (lists and objects by their sorted JSON)."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return canonical_key(value)
+
+
+def counterparty_key(obj: dict[str, Any], match: MatchKey) -> str | None:
+    """The matching key of an existing counterparty."""
+    if match.field is None:
+        return name_key(obj.get("name"))
+    value = (obj.get("fields") or {}).get(match.field.id)
+    try:
+        return None if value is None else value_key(value)
+    except ValueError:
+        return None
+
+
+def name_key(name: Any) -> str | None:
+    return canonical_text(name) or None if isinstance(name, str) else None
+
+
+def contract_key(obj: dict[str, Any]) -> str | None:
+    """The matching key of an existing contract: its integration.externalId."""
+    try:
+        return canonical_key((obj.get("integration") or {}).get("externalId"))
+    except ValueError:
+        return None
+
+
+# What canonical_text can produce from another character (ß -> ss, the ligatures ﬀ ﬁ ﬂ ﬅ ﬆ, İ -> i):
+# a look-up term never contains it, so the stored name need not be spelt like the row's.
+_TERM_BREAKS = re.compile(r"[^0-9a-z]+|ss|ff|fi|fl|st|i")
+MIN_TERM = 3
+
+
+def name_lookup_term(name: str) -> str | None:
+    """The value to send in a `name=` look-up for counterparties named like `name`, or None when no
+    safe value exists (the caller then lists every counterparty).
+
+    Tomorro's `name` filter is a partial match, and the API documents no escape for values that
+    look like filter operators (`in:`, `ne:`, `gte:`, `lte:`). The term is the longest run of plain
+    ASCII letters and digits of the canonical name, so it can never read as an operator and is a
+    substring of every spelling with the same canonical form (case, NFC/NFD, whitespace). Candidates
+    are then compared exactly, client-side, on the canonical form."""
+    pieces = [p for p in _TERM_BREAKS.split(canonical_text(name)) if p]
+    best = max(pieces, key=len, default="")
+    return best if len(best) >= MIN_TERM else None

@@ -1,0 +1,178 @@
+"""The write of one mapped row: find the existing object, then create it, PATCH what differs, or
+leave it. `dry_run` runs the same decisions and stops before every POST / PATCH.
+
+    map (mapping.RowMapper) -> find (indexes) -> check -> create (recovery.create_once) | PATCH | nothing
+
+Nothing is written for a row that will be rejected: every check that can be made before a write is
+made before the first one (the status rules below, before a counterparty is even created). Where a
+second request is unavoidable (a new contract is a draft: its status is a PATCH), the outcome is
+repairable by a re-run: the contract is remembered by its key before the status is set, so a re-run
+finds it and sets the status (in `append` too: a contract still in draft whose row asks for another
+status is completed, not left as a draft).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .client import TomorroClient
+from .config import DestinationTomorroConfig
+from .diff import diff_contract, diff_counterparty
+from .errors import RowRejected, TomorroClientError
+from .indexes import ContractIndex, CounterpartyIndex
+from .keys import MatchKey
+from .ledger import Classified
+from .mapping import MappedRow
+from .objects import CONTRACT, COUNTERPARTY, FINAL_STATUSES
+from .recovery import create_once, find_created_contract, find_landed_counterparty
+from .routing import Route
+
+logger = logging.getLogger("airbyte")
+BY_NAME = MatchKey(COUNTERPARTY, "name")
+
+
+class RowOperations:
+    def __init__(self, client: TomorroClient, cfg: DestinationTomorroConfig, contracts: ContractIndex,
+                 counterparties: CounterpartyIndex):
+        self.client = client
+        self.dry_run = cfg.dry_run
+        self.contracts = contracts
+        self.counterparties = counterparties
+        self.would_create: set[str] = set()  # dry run: counterparties contract rows would create
+
+    def write(self, route: Route, row: MappedRow) -> Classified:
+        if route.object == CONTRACT:
+            return self._write_contract(route, row)
+        return self._write_counterparty(route, row)
+
+    # -- counterparties --------------------------------------------------------------------------
+    def _write_counterparty(self, route: Route, row: MappedRow) -> Classified:
+        with self.counterparties.name_lock(row.name or ""):
+            current = self.counterparties.get(row.name, row.key, route.match)
+            if current is not None:
+                if route.mode == "append":
+                    return Classified("unchanged", row.label, "exists (append never updates)")
+                patch = diff_counterparty(row, current)
+                if not patch:
+                    return Classified("unchanged", row.label)
+                if not self.dry_run:
+                    answer = self.client.update_counterparty(current["id"], patch)
+                    self.counterparties.remember(_as_written(current, answer, row.create_body))
+                return Classified("updated", row.label, ", ".join(sorted(patch)))
+            if self.dry_run:
+                return Classified("created", row.label)
+            created = create_once(self.client, lambda: self.client.create_counterparty(row.create_body),
+                                  lambda since: find_landed_counterparty(self.client, row, route.match))
+            self.counterparties.remember(_as_written({}, created, row.create_body))
+            return Classified("created", row.label)
+
+    def _resolve_counterparty(self, name: str) -> tuple[str | None, list[str]]:
+        """A contract's counterparty by name: found (canonical name) or created once."""
+        with self.counterparties.name_lock(name):
+            found = self.counterparties.by_exact_name(name)
+            if found is not None:
+                return found["id"], []
+            if self.dry_run:
+                self.would_create.add(name)
+                return None, [f"would create counterparty '{name}'"]
+            probe = MappedRow(COUNTERPARTY, None, {"name": name}, name=name)
+            created = create_once(self.client, lambda: self.client.create_counterparty({"name": name}),
+                                  lambda since: find_landed_counterparty(self.client, probe, BY_NAME))
+            self.counterparties.remember(_as_written({}, created, {"name": name}))
+            logger.info(f"Created counterparty '{name}' for a contract row")
+            return created["id"], [f"created counterparty '{name}'"]
+
+    # -- contracts -------------------------------------------------------------------------------
+    def _write_contract(self, route: Route, row: MappedRow) -> Classified:
+        if row.key is None and (route.mode == "append_dedup" or route.match.chosen):
+            # keyless creates only in append with the default key: a chosen key must be there
+            raise RowRejected(f"{route.match.column}: the row has no value in the column contracts are matched on "
+                              f"({route.match.source}); {route.mode} never creates a contract it could not find again")
+        current = self.contracts.get(row.key) if row.key else None
+        _check_status(route, row, current)  # before anything is written, a counterparty included
+        extras: list[str] = []
+        if not row.counterparty_id and row.counterparty_name:
+            row.counterparty_id, extras = self._resolve_counterparty(row.counterparty_name)
+        if current is not None:
+            if route.mode == "append":
+                return self._complete_status(row, current, extras)
+            patch = diff_contract(row, current)
+            if not patch:
+                return Classified("unchanged", row.label, "", extras)
+            if not self.dry_run:
+                answer = self.client.update_contract(current["id"], patch)
+                self.contracts.remember(_as_written(current, answer, _fields_as_read(patch)), row.key)
+            return Classified("updated", row.label, ", ".join(sorted(patch)), extras)
+        if self.dry_run:
+            return Classified("created", row.label, "", extras)
+        body = {**row.create_body, "counterparty": {"id": row.counterparty_id}}
+        created = create_once(self.client, lambda: self.client.create_contract(body),
+                              lambda since: find_created_contract(self.client, since, row, self.contracts))
+        created = _as_written({}, created, _fields_as_read(body))
+        self.contracts.remember(created, row.key)  # before the status: a re-run finds it and completes it
+        if row.status and row.status != created.get("status"):
+            # new contracts are drafts: the status is a second request
+            try:
+                answer = self.client.update_contract(created["id"], {"status": row.status})
+                self.contracts.remember(_as_written(created, answer, {"status": row.status}), row.key)
+            except TomorroClientError as exc:
+                raise RowRejected(f"status: contract {created['id']} was created but its status could not be "
+                                  f"set to '{row.status}': {exc.message} (a re-run sets it)", exc.status_code) from None
+        return Classified("created", row.label, "", extras)
+
+    def _complete_status(self, row: MappedRow, current: dict[str, Any], extras: list[str]) -> Classified:
+        """`append` never updates, except to finish its own create: a draft whose row asks for a status."""
+        if not row.status or current.get("status") != "draft" or row.status == "draft":
+            return Classified("unchanged", row.label, "exists (append never updates)", extras)
+        if not self.dry_run:
+            answer = self.client.update_contract(current["id"], {"status": row.status})
+            self.contracts.remember(_as_written(current, answer, {"status": row.status}), row.key)
+        return Classified("updated", row.label, "status (a create left in draft is completed)", extras)
+
+
+def _check_status(route: Route, row: MappedRow, current: dict[str, Any] | None) -> None:
+    """The status rules Tomorro enforces, checked before any write (tomorro-api.md §6)."""
+    status = row.status
+    if not status or (current is not None and current.get("status") == status):
+        return
+    if status == "signed":
+        raise RowRejected("status: 'signed' cannot be set through the API (a contract is signed through "
+                          "Tomorro's signature process)")
+    if current is not None and current.get("status") in FINAL_STATUSES:
+        if route.mode == "append_dedup":
+            raise RowRejected(f"status: contract {current['id']} is '{current['status']}', a final status "
+                              f"Tomorro does not change (to '{status}')")
+        return
+    if current is None and row.key is None and status != "draft":
+        raise RowRejected(f"status: a contract without a key is created as a draft and its status set by a "
+                          f"second request; if that request failed a re-run could not find the draft to "
+                          f"finish it. Give the row a '{route.match.column}' value to set status '{status}'")
+
+
+def _fields_as_read(body: dict[str, Any]) -> dict[str, Any]:
+    """A write body in the shape Tomorro reads it back (`fields` as attributeDefinitionId / value)."""
+    written = dict(body)
+    if "fields" in written:
+        written["fields"] = [{"attributeDefinitionId": f["fieldId"], "value": f["value"]} for f in written["fields"]]
+    return written
+
+
+def _as_written(before: dict[str, Any], answer: dict[str, Any] | None, sent: dict[str, Any]) -> dict[str, Any]:
+    """The object as it now is in Tomorro: the answer, completed with what we sent where the answer
+    does not echo it (e.g. a create / PATCH answer without `integration` or `fields`)."""
+    current = {**before, **(answer or {})}
+    for key, value in sent.items():
+        if key == "fields" and isinstance(value, list):
+            merged = {f.get("attributeDefinitionId"): f for f in before.get("fields") or []}
+            if "fields" in (answer or {}):
+                merged = {f.get("attributeDefinitionId"): f for f in answer["fields"]}
+            else:
+                merged.update({f["attributeDefinitionId"]: f for f in value})
+            current["fields"] = list(merged.values())
+        elif key == "attributes" and isinstance(value, list) and "fields" not in (answer or {}):
+            current["fields"] = {**(before.get("fields") or {}),
+                                 **{a["attributeDefinitionId"]: a["value"] for a in value}}
+        elif key not in (answer or {}) or (answer or {}).get(key) is None:
+            current[key] = value
+    return current

@@ -1,0 +1,99 @@
+"""recovery.py: a create whose answer was lost is looked up before it is repeated."""
+
+
+from destination_tomorro import DestinationTomorro
+
+
+def test_ambiguous_create_that_landed_is_not_repeated(fake, config, ab, w):
+    catalog = ab.catalog(("contracts", "append_dedup"), ("counterparties", "append_dedup"))
+    fake.fail_next = ["landed-exc"]
+    out, error = w.run({**config, "max_concurrency": 1}, catalog,
+                     [ab.record("counterparties", {"name": "Solo"}), ab.state()])
+    assert error is None and len(fake.counterparties) == 1
+    fake.fail_next = ["landed-exc", "exc"]
+    out, error = w.run({**config, "max_concurrency": 1}, catalog,
+                     [ab.record("contracts", {"external_id": "X-1", "counterparty_id": next(iter(fake.counterparties))}),
+                      ab.record("contracts", {"external_id": "X-2", "counterparty_id": next(iter(fake.counterparties))})])
+    assert error is None
+    assert sorted(c["integration"]["externalId"] for c in fake.contracts.values()) == ["X-1", "X-2"]
+
+
+
+def test_409_on_create_resolves_to_the_existing_contract(fake, config, ab, w):
+    fake.dedup = True
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    messages = [ab.record("contracts", w.deals(1)[0]), ab.state(value=1), ab.record("contracts", w.deals(2)[1])]
+
+    def inject():
+        for i, message in enumerate(messages):
+            if i == 2:  # someone else created D-1 after our index was built
+                cp = next(iter(fake.counterparties.values()))
+                fake.contracts["other"] = {"id": "other", "name": "x", "status": "draft", "templateId": "tpl-mutual",
+                                           "counterparty": {"id": cp["id"], "name": cp["name"]}, "fields": [],
+                                           "integration": {"type": "hubspot", "externalId": "D-1"},
+                                           "createdAt": "2020-01-01T00:00:00.000Z", "updatedAt": "x"}
+            yield message
+
+    out = list(DestinationTomorro().write(config, catalog, inject()))
+    assert [c["integration"]["externalId"] for c in fake.contracts.values()] == ["D-0", "D-1"]
+    assert len(w.states(out)) == 1
+
+
+def keyless(value, name="Same name"):
+    return {"name": name, "counterparty_id": "CP", "contract_value": value}
+
+
+def test_a_keyless_row_never_takes_a_sibling_rows_contract(fake, config, ab, w):
+    cp = fake._new_cp({"name": "Sib Co"})
+    rows = [{**keyless(v), "counterparty_id": cp["id"]} for v in (1, 1, 2)]
+    fake.fail_next = [None, 500, 500]  # the 2nd and 3rd creates fail without landing
+    out, error = w.run({**config, "max_concurrency": 1}, ab.catalog(("contracts", "append")),
+                       [ab.record("contracts", r) for r in rows])
+    assert error is None, error
+    values = sorted(c["fields"][0]["value"] for c in fake.contracts.values())
+    assert values == [1, 1, 2]  # the identical sibling's and the other sibling's contracts were not taken
+    assert w.report(out).streams["contracts"].created == 3
+
+
+def test_a_keyless_row_takes_its_own_lost_create_once(fake, config, ab, w):
+    cp = fake._new_cp({"name": "Sib Co"})
+    rows = [{**keyless(7), "counterparty_id": cp["id"]}] * 2
+    fake.fail_next = ["landed-exc", "landed-exc"]
+    out, error = w.run({**config, "max_concurrency": 1}, ab.catalog(("contracts", "append")),
+                       [ab.record("contracts", r) for r in rows])
+    assert error is None and len(fake.contracts) == 2
+    assert w.report(out).streams["contracts"].created == 2
+
+
+def test_a_contract_made_by_someone_else_with_other_content_is_not_taken(fake, config, ab, w):
+    from destination_tomorro.transport import Transport
+
+    cp = fake._new_cp({"name": "Sib Co"})
+    now = Transport("https://x", "k").server_now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    fake.contracts["theirs"] = {"id": "theirs", "name": "Same name", "status": "draft", "templateId": "tpl-mutual",
+                                "counterparty": {"id": cp["id"]}, "integration": None, "createdAt": now,
+                                "fields": [{"attributeDefinitionId": "f-value", "value": 99}]}
+    fake.fail_next = [500]
+    _, error = w.run(config, ab.catalog(("contracts", "append")),
+                     [ab.record("contracts", {**keyless(5), "counterparty_id": cp["id"]})])
+    assert error is None
+    assert sorted(c["fields"][0]["value"] for c in fake.contracts.values()) == [5, 99]
+
+
+def test_a_look_up_that_fails_rejects_the_row_instead_of_creating_again(client):
+    import pytest
+    from destination_tomorro.errors import AmbiguousWriteError, RowRejected, TomorroTransientError
+    from destination_tomorro.recovery import create_once
+
+    creates = []
+
+    def create():
+        creates.append(1)
+        raise AmbiguousWriteError("POST /contracts: ConnectionError (the request may have been applied)")
+
+    def look_up(since):
+        raise TomorroTransientError("GET /contracts: HTTP 503 after 3 attempts")
+
+    with pytest.raises(RowRejected, match="may have landed .* looking it up failed .* never created twice"):
+        create_once(client, create, look_up)
+    assert creates == [1]
