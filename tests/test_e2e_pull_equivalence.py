@@ -76,30 +76,29 @@ def files(tmp_path_factory):
     return folder / "ours.duckdb", folder / "pyairbyte.duckdb"
 
 
+def pull_both(files, target, pyairbyte_pull, **options):
+    """One pull into each file, ours first; our summary."""
+    ours, theirs = files
+    summary = pull(target, ours, **options)
+    pyairbyte_pull(target, theirs, **options)
+    return summary
+
+
 @pytest.fixture(scope="module")
 def full(files, target, pyairbyte_pull):
-    ours, theirs = files
-    summary = pull(target, ours)
-    pyairbyte_pull(target, theirs)
-    return summary
+    return pull_both(files, target, pyairbyte_pull)
 
 
 @pytest.fixture(scope="module")
 def incremental(full, files, target, sandbox, pyairbyte_pull):
-    ours, theirs = files
     sandbox.mutate(contracts=14, counterparties=6, create=4)
-    summary = pull(target, ours)
-    pyairbyte_pull(target, theirs)
-    return summary
+    return pull_both(files, target, pyairbyte_pull)
 
 
 @pytest.fixture(scope="module")
 def refreshed(incremental, files, target, sandbox, pyairbyte_pull):
-    ours, theirs = files
     sandbox.delete(contracts=[record["id"] for record in sandbox.records("contracts")[:5]])
-    summary = pull(target, ours, streams=["contracts", "fields"], full_refresh=True)
-    pyairbyte_pull(target, theirs, streams=["contracts", "fields"], full_refresh=True)
-    return summary
+    return pull_both(files, target, pyairbyte_pull, streams=["contracts", "fields"], full_refresh=True)
 
 
 def snapshot(db) -> dict:
