@@ -1,4 +1,4 @@
-"""End to end: `tomorro-sync pull` (PyAirbyte + the source-tomorro console script) against a sandbox.
+"""End to end: `tomorro-sync pull` (the source-tomorro console script into DuckDB) against a sandbox.
 
 A full pull must equal the sandbox's ground truth stream by stream, and a pull after
 /_sandbox/mutate must bring exactly the changed records (plus the ties at the saved cursor,
@@ -98,7 +98,7 @@ def test_given_changes_in_tomorro_when_pulled_again_then_exactly_the_changes_arr
 
 
 def test_given_pulls_then_no_log_or_file_written_holds_the_api_key(first_pull, e2e_dir):
-    """PyAirbyte's and the connector's logs, the cache files and the DuckDB file never hold the key."""
+    """The connector's logs, the spool files and the DuckDB file never hold the key."""
     written = [path for path in e2e_dir.rglob("*") if path.is_file()]
     assert any(path.suffix == ".log" for path in written)  # the check looks at real logs
     leaking = [path for path in written if SECRET.encode() in path.read_bytes()]

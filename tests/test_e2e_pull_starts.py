@@ -42,7 +42,7 @@ def _beside() -> str:
 
 
 @pytest.fixture
-def sandbox(e2e_dir):  # e2e_dir: PyAirbyte set up offline, logs in the session folder
+def sandbox(e2e_dir):  # e2e_dir: the session's folder for end-to-end files
     with SandboxServer(seed=5, contracts=60, counterparties=20, fields=20, members=4) as sb:
         yield sb
 

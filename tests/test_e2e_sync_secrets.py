@@ -1,6 +1,6 @@
 """End to end: tomorro-sync never shows the API key, however it was pasted, nor credentials in `base_url`.
 
-The commands run as a user runs them (`main`, the real connectors, PyAirbyte, a sandbox); what they
+The commands run as a user runs them (`main`, the real connectors, a sandbox); what they
 print on both file descriptors and every file they leave next to the DuckDB file is searched for the
 key in each form a library may print it in.
 """

@@ -5,18 +5,10 @@ from __future__ import annotations
 import json
 import socket
 
-import pytest
 from tomorro_sandbox import SandboxServer
 from tomorro_sync.cli import main
 
 SECRET = "tk_live_DO_NOT_PRINT_0123456789"
-
-
-@pytest.fixture(autouse=True)
-def pyairbyte_env(monkeypatch, tmp_path):
-    # main() points PyAirbyte at a log folder with setdefault: keep it inside tmp_path and undo it.
-    for name in ("AIRBYTE_OFFLINE_MODE", "DO_NOT_TRACK", "AIRBYTE_LOGGING_ROOT"):
-        monkeypatch.setenv(name, str(tmp_path / "logs") if name == "AIRBYTE_LOGGING_ROOT" else "1")
 
 
 def config(tmp_path, **content) -> str:

@@ -1,4 +1,4 @@
-"""The source's discovered catalog, kept in the DuckDB file next to PyAirbyte's state, and when it may be reused.
+"""The source's discovered catalog, kept in the DuckDB file next to the state, and when it may be reused.
 
 A pull needs the catalog (streams and their JSON schemas, custom smart fields as typed columns). Asking
 the source for it (`discover`) costs a connector process start; the catalog only changes when one of
@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TABLE = "_tomorro_sync_catalog"  # in the cache schema, beside PyAirbyte's own _airbyte_* tables
+from .cache_layout import literal
+
+TABLE = "_tomorro_sync_catalog"  # in the cache schema, beside the _airbyte_* tables
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,14 @@ class Fingerprint:
 
 
 class CatalogStore:
-    """One row per source name in `TABLE`, read and written through the cache's SQL engine."""
+    """One row per source name in `TABLE`, read and written through the pull's DuckDB connection."""
 
-    def __init__(self, engine, schema: str, source_name: str) -> None:
-        self.engine, self.source_name = engine, source_name
+    def __init__(self, con, schema: str, source_name: str) -> None:
+        self.con, self.source_name = con, source_name
         self.table = f'"{schema}"."{TABLE}"'
+        con.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (source_name VARCHAR PRIMARY KEY, salt VARCHAR, "
+                    "config_digest VARCHAR, connector_digest VARCHAR, smart_fields_digest VARCHAR, catalog VARCHAR, "
+                    "discovered_at TIMESTAMPTZ)")
 
     def lookup(self, config: dict[str, Any], smart_fields: str | None) -> tuple[Fingerprint, str | None]:
         """This pull's fingerprint, and the stored catalog (JSON) if it was discovered under the same one."""
@@ -56,41 +61,21 @@ class CatalogStore:
         return current, (row["catalog"] if stored == current else None)
 
     def save(self, current: Fingerprint, catalog_json: str) -> None:
-        from sqlalchemy import text
-
-        with self.engine.begin() as connection:
-            self._create(connection)
-            connection.execute(text(f"DELETE FROM {self.table} WHERE source_name = :name"), {"name": self.source_name})
-            connection.execute(text(
-                f"INSERT INTO {self.table} VALUES (:name, :salt, :config, :connector, :fields, :catalog, :at)"),
-                {"name": self.source_name, "salt": current.salt, "config": current.config,
-                 "connector": current.connector, "fields": current.smart_fields, "catalog": catalog_json,
-                 "at": dt.datetime.now(dt.UTC)})
+        values = [self.source_name, current.salt, current.config, current.connector, current.smart_fields,
+                  catalog_json, dt.datetime.now(dt.UTC)]
+        self.con.begin()
+        self.con.execute(f"DELETE FROM {self.table} WHERE source_name = {literal(self.source_name)}")
+        self.con.execute(f"INSERT INTO {self.table} VALUES ({', '.join(map(literal, values))})")
+        self.con.commit()
 
     def forget(self) -> None:
         """After a failed pull: the next one discovers again."""
-        from sqlalchemy import text
-
-        with self.engine.begin() as connection:
-            self._create(connection)
-            connection.execute(text(f"DELETE FROM {self.table} WHERE source_name = :name"), {"name": self.source_name})
+        self.con.execute(f"DELETE FROM {self.table} WHERE source_name = {literal(self.source_name)}")
 
     def _row(self) -> dict[str, Any] | None:
-        from sqlalchemy import text
-
-        with self.engine.begin() as connection:
-            self._create(connection)
-            row = connection.execute(text(f"SELECT * FROM {self.table} WHERE source_name = :name"),
-                                     {"name": self.source_name}).mappings().first()
-        return dict(row) if row else None
-
-    def _create(self, connection) -> None:
-        from sqlalchemy import text
-
-        connection.execute(text(
-            f"CREATE TABLE IF NOT EXISTS {self.table} (source_name VARCHAR PRIMARY KEY, salt VARCHAR, "
-            "config_digest VARCHAR, connector_digest VARCHAR, smart_fields_digest VARCHAR, catalog VARCHAR, "
-            "discovered_at TIMESTAMPTZ)"))
+        cursor = self.con.execute(f"SELECT * FROM {self.table} WHERE source_name = {literal(self.source_name)}")
+        row = cursor.fetchone()
+        return dict(zip([column[0] for column in cursor.description], row, strict=True)) if row else None
 
 
 def config_digest(config: dict[str, Any], salt: str) -> str:

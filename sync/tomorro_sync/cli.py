@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import pyairbyte, redaction, report
+from . import redaction, report
 from .errors import SyncError
 
 DEFAULT_DB = Path("tomorro.duckdb")
@@ -22,7 +22,6 @@ DEFAULT_DB = Path("tomorro.duckdb")
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    pyairbyte.configure(args.db.resolve().parent / "logs")
     redaction.guard_logging()
     try:
         with redaction.guard_output():

@@ -1,10 +1,13 @@
-"""Where our connectors' console scripts live, and how to run them without leaking secrets."""
+"""Where our connectors' console scripts live, and how to hand them their files without leaking secrets."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from .errors import SyncError
 
@@ -20,9 +23,9 @@ def executable(name: str) -> Path:
     raise SyncError(f"Cannot find the `{name}` console script: run `make bootstrap` first.")
 
 
-def redact(text: str, *secrets: str) -> str:
-    """`text` with every secret replaced, for anything we print or log."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "****")
-    return text
+def write_private(path: Path, content: Any) -> Path:
+    """`content` as JSON in a file only its owner can read (a connector's config holds the API key)."""
+    path.touch(mode=0o600)
+    os.chmod(path, 0o600)
+    path.write_text(json.dumps(content))
+    return path

@@ -14,7 +14,6 @@ fails the push, naming what is missing.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 import threading
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import report
-from .connectors import executable
+from .connectors import executable, write_private
 from .errors import SyncError
 from .feed import Feed
 from .push_output import DestinationOutput
@@ -69,8 +68,8 @@ def push(target: Target, rows: Iterable[dict[str, Any]], *, stream: str, object_
     log_path = work_dir / "logs" / f"destination-tomorro-{stream}.log"
     stderr_tail: deque[str] = deque(maxlen=20)
     with tempfile.TemporaryDirectory(prefix="tomorro-push-") as tmp, log_path.open("w", encoding="utf-8") as log:
-        config_path = _write_private(Path(tmp) / "config.json", config)
-        catalog_path = _write_private(Path(tmp) / "catalog.json", _catalog(stream, object_name))
+        config_path = write_private(Path(tmp) / "config.json", config)
+        catalog_path = write_private(Path(tmp) / "catalog.json", _catalog(stream, object_name))
         command = [str(destination_executable or executable("destination-tomorro")), "write",
                    "--config", str(config_path), "--catalog", str(catalog_path)]
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -193,9 +192,3 @@ def _drain(stream: IO[str], log: IO[str], lock: threading.Lock, tail: deque[str]
             tail.append(text)
         with lock:
             log.write(text + "\n")
-
-
-def _write_private(path: Path, content: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(content))
-    os.chmod(path, 0o600)  # holds the API key
-    return path

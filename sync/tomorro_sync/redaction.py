@@ -7,7 +7,7 @@ every form of every secret registered so far with `****`, longest first.
 
 Where it applies (the choke points, so no message has to remember it):
 - `report` (every line tomorro-sync prints) and the files tomorro-sync writes itself;
-- `guard_logging`: every `logging` record of this process (PyAirbyte's log files among them);
+- `guard_logging`: every `logging` record of this process (any library's log files among them);
 - `guard_output`: the process's file descriptors 1 and 2, which child processes inherit (a
   connector's traceback during `discover` goes straight there), in the command line.
 """

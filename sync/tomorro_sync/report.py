@@ -1,4 +1,4 @@
-"""Human-readable tables for the terminal (rich, which PyAirbyte already brings).
+"""Human-readable tables for the terminal (rich).
 
 Everything printed here goes through `redact`: no message has to remember to mask a secret."""
 

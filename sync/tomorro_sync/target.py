@@ -20,6 +20,7 @@ DEFAULT_BASE_URL = "https://api.tomorro.com/v2"
 # The object kinds whose smart fields become typed columns in the source (its manifest's `object_kind`
 # values; sync/tests/test_target.py holds the two lists equal).
 SCHEMA_OBJECT_KINDS = ("contract", "external_party")
+SMART_FIELDS_PAGE = 50
 
 
 @dataclass
@@ -68,32 +69,50 @@ class Target:
             raise SyncError(f"{self.base_url} answered HTTP {response.status_code} to a test request: "
                             f"is `base_url` the Tomorro API (e.g. {DEFAULT_BASE_URL})?")
 
-    def smart_fields_fingerprint(self) -> str | None:
+    def smart_fields_fingerprint(self, *, any_envelope: bool = False) -> str | None:
         """A digest of the smart-field definitions the source builds its typed columns from, or None when
-        they cannot be listed (then the caller cannot tell, and re-discovers). Pages are read by the source's
-        own envelope reader, so any envelope the source reads, this reads."""
-        import requests
+        they cannot be listed (then the caller cannot tell, and re-discovers).
+
+        Answers in the documented envelope are read here; any other shape, or `any_envelope=True`, by the
+        source's own envelope reader, so any envelope the source reads, this reads. That reader lives in
+        the source's components, whose import loads the CDK: 1.3 s, most of what a pull of a few changes
+        costs beyond the source's own read, so it is loaded only for answers that need it."""
+        if not any_envelope:
+            try:
+                return self._fingerprint(documented_page, ())
+            except OtherEnvelope:
+                pass
         from airbyte_cdk.utils.traced_exception import AirbyteTracedException
         from source_tomorro.run import register_components
 
         read_list_page = register_components().read_list_page
+
+        def source_page(body: Any) -> tuple[list, str | None]:
+            page = read_list_page(body, "data", SMART_FIELDS_PAGE)
+            return page.items, page.next_cursor
+
+        return self._fingerprint(source_page, (AirbyteTracedException,))
+
+    def _fingerprint(self, read_page, unreadable: tuple[type[Exception], ...]) -> str | None:
+        import requests
+
         pages: dict[str, list] = {}
         try:
             for kind in SCHEMA_OBJECT_KINDS:
-                params: dict[str, Any] = {"object": kind, "limit": 50}
+                params: dict[str, Any] = {"object": kind, "limit": SMART_FIELDS_PAGE}
                 items = pages.setdefault(kind, [])
                 for _ in range(1000):  # a bound, should a cursor never end
                     response = self._get("smart-fields", **params)
                     if response.status_code != 200:
                         return None
-                    page = read_list_page(response.json(), "data", 50)
-                    items.extend(page.items)
-                    if page.next_cursor is None:
+                    page_items, cursor = read_page(response.json())
+                    items.extend(page_items)
+                    if cursor is None:
                         break
-                    params["after"] = page.next_cursor
+                    params["after"] = cursor
                 else:
                     return None
-        except (requests.RequestException, ValueError, AirbyteTracedException):  # not JSON, or a shape it cannot read
+        except (requests.RequestException, ValueError, *unreadable):  # not JSON, or a shape it cannot read
             return None
         canonical = {kind: sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
                      for kind, items in pages.items()}
@@ -108,6 +127,31 @@ class Target:
     def request_count(self) -> int | None:
         """API requests served so far (known only for the sandbox)."""
         return self.sandbox.stats()["total"] if self.sandbox else None
+
+
+class OtherEnvelope(Exception):
+    """A list answer not in the documented envelope: the source's reader must read it."""
+
+
+DOCUMENTED_KEYS = {"data", "pagination", "links"}
+DOCUMENTED_PAGINATION = {"limit", "next_cursor", "prev_cursor", "has_next", "has_previous"}
+
+
+def documented_page(body: Any) -> tuple[list, str | None]:
+    """Items and next cursor of an answer in the documented envelope, `{data: [objects], pagination: {has_next,
+    next_cursor, ...}, links}`, and nothing else (no key the source's reader would read first): for such an
+    answer both readers agree (sync/tests/test_target.py holds them equal). Anything else: OtherEnvelope."""
+    pagination = body.get("pagination") if isinstance(body, dict) else None
+    if (not isinstance(pagination, dict) or not set(body) <= DOCUMENTED_KEYS or not set(pagination) <= DOCUMENTED_PAGINATION
+            or not isinstance(body.get("data"), list) or not all(isinstance(item, dict) for item in body["data"])
+            or not isinstance(pagination.get("has_next"), bool)):
+        raise OtherEnvelope
+    if not pagination["has_next"]:
+        return body["data"], None
+    cursor = pagination.get("next_cursor")
+    if not isinstance(cursor, str) or not cursor:
+        raise OtherEnvelope  # more pages and no cursor: the source's reader says what is wrong
+    return body["data"], cursor
 
 
 def load_config(path: Path) -> Target:
