@@ -35,7 +35,7 @@ class _Runner:
         self.name, self.label, self.ours = name, label, ours
 
 
-PULL = _Runner("tomorro-sync-pull", "tomorro-sync pull (PyAirbyte -> DuckDB, every stream)", True)
+PULL = _Runner("tomorro-sync-pull", "tomorro-sync pull (every stream -> DuckDB)", True)
 BARE = _Runner("bare-read", "source-tomorro read --state (every stream) -> /dev/null", False)
 SPEC = _Runner("source-tomorro-spec", "source-tomorro spec", True)
 IMPORT_CDK = _Runner("import-airbyte-cdk", 'python -c "import airbyte_cdk"', False)
