@@ -15,6 +15,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from .contenders import ALL
 from .scenarios import SCENARIOS
 
 DEFAULT_JSON = Path(__file__).parent / "results" / "latest.json"
+# a smoke run must not replace the committed results
+QUICK_JSON = Path(tempfile.gettempdir()) / "tomorro-bench-quick.json"
 
 
 def machine() -> dict:
@@ -36,6 +39,8 @@ def machine() -> dict:
         info["loadavg_at_start"] = os.getloadavg()
     except OSError:
         pass
+    # start-up depends on it: without compiled bytecode every process recompiles what it imports
+    info["PYTHONDONTWRITEBYTECODE"] = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
     try:
         info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                                             text=True, cwd=Path(__file__).parent).stdout.strip()
@@ -51,11 +56,13 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated scenarios among {','.join(SCENARIOS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of the whole harness")
     parser.add_argument("--contenders", default=None,
-                        help=f"comma-separated subset of {','.join(ALL)} (default: each scenario's list)")
+                        help=f"comma-separated subset of {','.join(ALL)} (default: each scenario's list; "
+                             "(i) always runs its pull and its bare read)")
     parser.add_argument("--size", type=int, default=None,
                         help="override each scenario's size (contracts, or rows for e; f runs size/4 and size)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per contender run (default 900, quick 120)")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON})")
+    parser.add_argument("--json", type=Path, default=None,
+                        help=f"results file (default {DEFAULT_JSON}; with --quick {QUICK_JSON})")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the tables as Markdown")
     parser.add_argument("--keep", action="store_true", help="keep the contenders' work folders (logs, DuckDB files)")
     args = parser.parse_args(argv)
@@ -65,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; choose among {list(SCENARIOS)}")
     contenders = [c.strip() for c in args.contenders.split(",")] if args.contenders else None
-    if contenders and (bad := [c for c in contenders if c not in ALL]):
-        parser.error(f"unknown contender(s) {bad}; choose among {list(ALL)}")
+    known = list(dict.fromkeys([*ALL, *(n for sc in SCENARIOS.values() for n in sc.contenders)]))
+    if contenders and (bad := [c for c in contenders if c not in known]):
+        parser.error(f"unknown contender(s) {bad}; choose among {known}")
 
     started, host = dt.datetime.now(dt.UTC), machine()  # load and commit as the run starts, not as it ends
     t0 = time.perf_counter()
@@ -78,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "machine": host,
         "total_seconds": round(time.perf_counter() - t0, 1),
+        "loadavg_at_end": os.getloadavg(),
         "scenarios": [{**res, "ratios": report.ratios(res), "targets": report.targets(res)} for res in results],
     }
     md = report.markdown(results)
@@ -86,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {doc['command']}  ({doc['total_seconds']} s)")
     print()
     print(md)
+    args.json = args.json or (QUICK_JSON if args.quick else DEFAULT_JSON)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"results written to {args.json}")

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,14 @@ class ProcResult:
     wall_s: float
     peak_rss_mb: float
     records: int = 0
+    records_by_stream: dict[str, int] = field(default_factory=dict)
     states: dict[str, Any] = field(default_factory=dict)  # stream name -> last AirbyteStateMessage
     errors: list[str] = field(default_factory=list)  # TRACE error messages / failure reasons
     result: dict[str, Any] = field(default_factory=dict)  # BENCH_RESULT line, for runner scripts
     timed_out: bool = False
     stderr_tail: str = ""
+    spawned_at: float = 0.0  # epoch seconds at spawn, to place the probe's timestamps (bench/accounting.py)
+    stdout_tail: str = ""  # the last lines of stdout that are not Airbyte messages (a command's own report)
 
     @property
     def ok(self) -> bool:
@@ -53,9 +57,11 @@ class _StdoutCounter(threading.Thread):
         super().__init__(daemon=True)
         self.stream = stream
         self.records = 0
+        self.by_stream: dict[bytes, int] = {}
         self.states: dict[str, Any] = {}
         self.errors: list[str] = []
         self.result: dict[str, Any] = {}
+        self.other = deque(maxlen=60)  # the last lines that are not Airbyte messages
 
     def run(self) -> None:
         fd = self.stream.fileno()
@@ -76,6 +82,11 @@ class _StdoutCounter(threading.Thread):
             # the CDK prints compact JSON whose first key is "type"
             if line.startswith(b'{"type":"RECORD"') or line.startswith(b'{"type": "RECORD"'):
                 self.records += 1
+                # the stream's name comes first in the record: no JSON parsing per record
+                at = line.find(b'"stream":', 0, 80)
+                if at >= 0:
+                    name = line[at + 9:at + 80].lstrip(b' "').split(b'"', 1)[0]
+                    self.by_stream[name] = self.by_stream.get(name, 0) + 1
             elif b'"STATE"' in line[:20]:
                 self._state(line)
             elif b'"TRACE"' in line[:20]:
@@ -85,6 +96,8 @@ class _StdoutCounter(threading.Thread):
                     self.result = json.loads(line[len(RESULT_PREFIX):])
                 except ValueError:
                     self.errors.append("unparsable BENCH_RESULT line")
+            elif not line.startswith(b'{"type":'):
+                self.other.append(line)
 
     def _state(self, line: bytes) -> None:
         try:
@@ -131,7 +144,7 @@ def run_process(cmd: list[str], *, env: dict[str, str], cwd: Path, stdin_path: P
     stderr_path = stderr_path or cwd / "stderr.log"
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
     with open(stderr_path, "wb") as err:
-        start = time.perf_counter()
+        start, spawned_at = time.perf_counter(), time.time()
         proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=err, env=env, cwd=cwd,
                                 start_new_session=True)
         counter = _StdoutCounter(proc.stdout)
@@ -179,8 +192,10 @@ def run_process(cmd: list[str], *, env: dict[str, str], cwd: Path, stdin_path: P
         errors.append(f"timeout after {timeout_s:.0f} s")
     return ProcResult(cmd=cmd, exit_code=proc.returncode, wall_s=wall,
                       peak_rss_mb=peak / 2**20, records=counter.records,
+                      records_by_stream={k.decode(errors="replace"): v for k, v in counter.by_stream.items()},
                       states=counter.states, errors=errors, result=counter.result, timed_out=timed_out,
-                      stderr_tail=tail if (proc.returncode or errors) else "")
+                      stderr_tail=tail if (proc.returncode or errors) else "", spawned_at=spawned_at,
+                      stdout_tail=b"\n".join(counter.other).decode(errors="replace"))
 
 
 _ERROR_LINE = re.compile(r"(Error|Exception|error|failed)\b")

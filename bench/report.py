@@ -1,13 +1,16 @@
-"""Tables, ratios ours/peer and the issue's targets (printed as PASS/MISS, never asserted)."""
+"""Tables, ratios ours/peer and the issues' targets (printed as PASS/MISS, never asserted; see targets.py)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from .scenarios import RATE_LIMIT_BOUND_PAGE, SCENARIOS
+from .scenarios import SCENARIOS
+from .targets import ratio as _ratio
+from .targets import stream_requests, targets
+from .targets import usable as _usable
 
-PRIMARY = {"read": "ours-cli", "memory": "ours-cli", "incremental": "ours-cli", "write": "ours-destination"}
+__all__ = ["markdown", "ratios", "targets"]
 
 
 def _fmt(v: Any, digits: int = 1) -> str:
@@ -18,90 +21,6 @@ def _fmt(v: Any, digits: int = 1) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
-
-
-def _find(rows, contender, phase=None, size=None):
-    for r in rows:
-        if r["contender"] == contender and (phase is None or r["phase"] == phase) and (size is None or r["size"] == size):
-            return r
-    return None
-
-
-def _ratio(a, b):
-    if a is None or b is None or not b:
-        return None
-    return a / b
-
-
-def _status(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("PASS" if ok else "MISS")
-
-
-def _usable(r) -> bool:
-    return bool(r) and r["exit_code"] == 0 and not r["errors"]
-
-
-def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
-    """The issue's targets for one scenario: target, measured value, PASS / MISS / n/a."""
-    key, rows = res["scenario"], res["rows"]
-    sc = SCENARIOS[key]
-    out = []
-
-    def add(target, measured, ok):
-        out.append({"target": target, "measured": measured, "status": _status(ok)})
-
-    ours = _find(rows, PRIMARY[sc.kind], "full" if sc.kind in ("read", "memory") else None)
-    if key == "a":
-        for peer, need in (("naive-manifest", 1.2), ("dlt", None)):
-            p = _find(rows, peer, "full")
-            ratio = _ratio(ours and ours["records_per_s"], p and p["records_per_s"])
-            ok = None if ratio is None or not (_usable(ours) and _usable(p)) else (ratio >= need if need else None)
-            label = f"ours-cli / {peer} records/s" + (f" >= {need}x" if need else " (reported as is)")
-            add(label, f"{ratio:.2f}x" if ratio else "-", ok if need else None)
-    elif key == "b":
-        for peer in ("dlt", "naive-manifest"):
-            p = _find(rows, peer, "full")
-            ratio = _ratio(ours and ours["records_per_s"], p and p["records_per_s"])
-            ok = None if ratio is None or not (_usable(ours) and _usable(p)) else ratio >= 4
-            add(f"ours-cli / {peer} records/s >= 4x", f"{ratio:.2f}x" if ratio else "-", ok)
-    elif key == "c":
-        bound = (sc.rate_limit_rps() or 0) * RATE_LIMIT_BOUND_PAGE
-        share = _ratio(ours and ours["records_per_s"], bound)
-        add(f"ours-cli >= 85% of the bound ({bound:.0f} records/s)",
-            f"{share * 100:.0f}% ({ours['records_per_s']:.0f} records/s)" if share else "-",
-            None if share is None or not _usable(ours) else share >= 0.85)
-        if ours:
-            add("ours-cli failed requests = 0 (429s apart)",
-                f"{ours['failed']} failed, {ours['http_429']} x 429", ours["failed"] == 0)
-    elif key == "d":
-        for r in rows:
-            if r["phase"] != "incremental":
-                continue
-            limit = r["request_floor"] + 3
-            add(f"{r['contender']} incremental requests <= ceil({r['changed']}/50) + 3 = {limit}",
-                f"{r['requests']} requests, {r['records']} records",
-                (r["requests"] <= limit if _usable(r) else None) if r["contender"] == "ours-cli" else None)
-    elif key == "e":
-        p = _find(rows, "naive-writer")
-        ratio = _ratio(ours and ours["records_per_s"], p and p["records_per_s"])
-        add("ours / naive writer rows/s >= 5x", f"{ratio:.2f}x" if ratio else "-",
-            None if ratio is None or not (_usable(ours) and _usable(p)) else ratio >= 5)
-        for r in rows:
-            add(f"{r['contender']}: zero duplicates (missing, wrong status)",
-                f"{r['duplicates']} duplicates ({r['missing']} missing, {r['wrong_status']} wrong status)",
-                (r["duplicates"] == 0) if r["contender"] == "ours-destination" else None)
-    elif key == "f":
-        mine = [r for r in rows if r["contender"] == "ours-cli"]
-        if mine:
-            peak = max(r["peak_rss_mb"] for r in mine)
-            add("ours-cli peak RSS < 200 MB", f"{peak:.0f} MB", peak < 200 if all(map(_usable, mine)) else None)
-            lo = min(mine, key=lambda r: r["size"])
-            hi = max(mine, key=lambda r: r["size"])
-            growth = _ratio(hi["peak_rss_mb"], lo["peak_rss_mb"])
-            add(f"flat from {lo['size']:,} to {hi['size']:,} contracts (growth <= 20%)",
-                f"{lo['peak_rss_mb']:.0f} -> {hi['peak_rss_mb']:.0f} MB" + (f" ({(growth - 1) * 100:+.0f}%)" if growth else ""),
-                None if growth is None or len(mine) < 2 else growth <= 1.2)
-    return out
 
 
 def ratios(res: dict[str, Any]) -> list[dict[str, Any]]:
@@ -124,53 +43,100 @@ def ratios(res: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    lines = []
+    lines: list[str] = []
     for res in results:
         sc = SCENARIOS[res["scenario"]]
         cond = [f"latency {sc.latency_ms} ms"]
         if sc.rate_limit:
             cond.append(f"rate limit {sc.rate_limit} (requests/seconds)")
+        if res.get("updated_skew", "uniform") != "uniform":
+            cond.append(f"updatedAt skew {res['updated_skew']}")
+        if res.get("streams", "contracts") != "contracts":
+            cond.append(f"ours reads {res['streams']} streams")
         if sc.source_options:
             cond.append("ours with " + ", ".join(f"{k}={'its default' if v is None else v}" for k, v in sc.source_options.items()))
-        lines.append(f"### ({res['scenario']}) {res['title']}")
-        lines.append("")
-        lines.append(f"{'; '.join(cond)}. Limited by: {sc.limited_by}. ({res['seconds']} s)")
-        lines.append("")
+        lines += [f"### ({res['scenario']}) {res['title']}", "",
+                  f"{'; '.join(cond)}. Limited by: {sc.limited_by}. ({res['seconds']} s)", ""]
         if res.get("error"):
-            lines.append(f"**Scenario failed:** `{res['error']}`")
-            lines.append("")
+            lines += [f"**Scenario failed:** `{res['error']}`", ""]
         if res["rows"]:
-            lines.append("| contender | phase | size | records | wall s | records/s | in-process s | requests | 429s | failed | peak RSS MB | exit |")
-            lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-            for r in res["rows"]:
-                exit_ = str(r["exit_code"]) + ("" if _usable(r) else " ⚠")
-                lines.append(
-                    f"| {r['contender']} | {r['phase']} | {_fmt(r['size'])} | {_fmt(r['records'])} | {_fmt(r['wall_s'])} "
-                    f"| {_fmt(r['records_per_s'], 0)} | {_fmt(r.get('sync_s'))} | {_fmt(r['requests'])} | {_fmt(r['http_429'])} "
-                    f"| {_fmt(r['failed'])} | {_fmt(r['peak_rss_mb'], 0)} | {exit_} |")
-            lines.append("")
-            bad = [r for r in res["rows"] if not _usable(r)]
-            for r in bad:
-                why = "; ".join(r["errors"]) or (r["stderr_tail"].strip().splitlines() or ["?"])[-1]
-                lines.append(f"- ⚠ {r['contender']} {r['phase']}: {why[:300]}")
-            if bad:
-                lines.append("")
+            lines += _rows_table(res["rows"])
+        lines += _probe_table(res["rows"]) + _endpoint_table(res["rows"])
         rat = ratios(res)
         if rat:
-            lines.append("| ours / peer | phase | records/s | wall | requests | peak RSS |")
-            lines.append("|---|---|---:|---:|---:|---:|")
+            lines.append("| ours / peer | size | phase | records/s | wall | requests | peak RSS |")
+            lines.append("|---|---:|---|---:|---:|---:|---:|")
             for q in rat:
-                lines.append(f"| {q['ours']} / {q['peer']} | {q['phase']} | {_x(q['records_per_s'])} | {_x(q['wall'])} "
-                             f"| {_x(q['requests'])} | {_x(q['peak_rss'])} |")
+                lines.append(f"| {q['ours']} / {q['peer']} | {_fmt(q['size'])} | {q['phase']} | {_x(q['records_per_s'])} "
+                             f"| {_x(q['wall'])} | {_x(q['requests'])} | {_x(q['peak_rss'])} |")
             lines.append("")
         tg = targets(res)
         if tg:
-            lines.append("| target (issue 6) | measured | status |")
-            lines.append("|---|---|---|")
+            lines.append("| target | issue | measured | status |")
+            lines.append("|---|---|---|---|")
             for t in tg:
-                lines.append(f"| {t['target']} | {t['measured']} | {t['status']} |")
+                lines.append(f"| {t['target']} | {t['issue']} | {t['measured']} | {t['status']} |")
             lines.append("")
     return "\n".join(lines)
+
+
+def _rows_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["| contender | phase | size | records | wall s | records/s | in-process s | requests | 429s | failed | peak RSS MB | exit |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        exit_ = str(r["exit_code"]) + ("" if _usable(r) else " ⚠")
+        lines.append(
+            f"| {r['contender']} | {r['phase']} | {_fmt(r['size'])} | {_fmt(r['records'])} | {_fmt(r['wall_s'])} "
+            f"| {_fmt(r['records_per_s'], 0)} | {_fmt(r.get('sync_s'))} | {_fmt(r['requests'])} | {_fmt(r['http_429'])} "
+            f"| {_fmt(r['failed'])} | {_fmt(r['peak_rss_mb'], 0)} | {exit_} |")
+    lines.append("")
+    bad = [r for r in rows if not _usable(r)]
+    for r in bad:
+        why = "; ".join(r["errors"]) or (r["stderr_tail"].strip().splitlines() or ["?"])[-1]
+        lines.append(f"- ⚠ {r['contender']} {r['phase']}: {why[:300]}")
+    return lines + ([""] if bad else [])
+
+
+def _probe_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Where ours' wall time went and how its first sync was split (bench/accounting.py)."""
+    probed = [r for r in rows if r.get("timeline")]
+    if not probed:
+        return []
+    lines = ["| probe: contender | phase | size | connector started s | first request s | reading s | in flight "
+             "| connector exited s | tail s | connector starts | ranges (empty) | list requests / pages of data "
+             "| records of the 8 largest ranges |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|"]
+    for r in probed:
+        t, g = r["timeline"], r.get("ranges") or {}
+        ranges = f"{g['ranges']} ({g['empty_ranges']})" if g else "-"
+        pages = f"{g['list_requests']} / {g['pages_of_data']}" if g else "-"
+        largest = ", ".join(f"{n:,}" for n in g.get("records_per_range", [])[:8]) if g else "-"
+        starts = "+".join(r["connector_starts"]) if "connector_starts" in r else "-"
+        lines.append(f"| {r['contender']} | {r['phase']} | {_fmt(r['size'])} | {t.get('connector_start_s', '-')} "
+                     f"| {t['startup_s']} | {t['reading_s']} | {t['mean_in_flight']} | {_fmt(t.get('connector_exit_s'))} "
+                     f"| {t['tail_s']} | {starts} | {ranges} | {pages} | {largest} |")
+    return lines + [""]
+
+
+def _endpoint_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Requests and records per stream of the runs that read every stream (scenario h)."""
+    wide = [r for r in rows if r.get("endpoints") and r.get("changes") is not None]
+    if not wide:
+        return []
+    runs = [r for r in rows if r.get("endpoints") and r["contender"] == wide[0]["contender"]]
+    per = [stream_requests(r["endpoints"]) for r in runs]
+    names = list(dict.fromkeys(name for p in per for name in p))
+    phases = [r["phase"] for r in runs]
+    lines = ["| stream | " + " | ".join(f"requests, {p}" for p in phases) + " | "
+             + " | ".join(f"records, {p}" for p in phases) + " |",
+             "|---|" + "---:|" * (2 * len(runs))]
+    for name in names:
+        counts = [_fmt(r.get("records_by_stream", {}).get(name.split(" ")[0], 0)) for r in runs]
+        lines.append(f"| {name} | " + " | ".join(_fmt(p.get(name, 0)) for p in per) + " | " + " | ".join(counts) + " |")
+    changes = wide[0]["changes"]
+    lines.append("")
+    lines.append("Changed: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in changes.items()) + ".")
+    return lines + [""]
 
 
 def _x(v) -> str:

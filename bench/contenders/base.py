@@ -12,7 +12,8 @@ from typing import Any
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "bench"
-START_DATE = "2015-01-01T00:00:00Z"
+PROBE = BENCH / "probe"  # sitecustomize.py: logs process starts and requests (bench/accounting.py)
+START_DATE = "2015-01-01T00:00:00Z"  # years before any seeded contract (the sandbox's data start in 2021-2023)
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Context:
     timeout_s: float = 900.0
     source_options: dict[str, Any] = field(default_factory=dict)  # num_workers, page_size, requests_per_minute
     dest_options: dict[str, Any] = field(default_factory=dict)
+    streams: str = "contracts"  # "contracts", or "all": every stream the source discovers
+    probe_log: Path | None = None  # set: the contender's Python processes run under the probe, logging here
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -36,6 +39,10 @@ class Context:
             "DLT_DATA_DIR": str(self.workdir / "dlt-data"),
             "PYTHONPATH": str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
         })
+        env.pop("BENCH_PROBE_LOG", None)
+        if self.probe_log is not None:
+            env["PYTHONPATH"] = f"{PROBE}{os.pathsep}{env['PYTHONPATH']}"
+            env["BENCH_PROBE_LOG"] = str(self.probe_log)
         return env
 
     def write_json(self, name: str, obj: Any) -> Path:

@@ -1,4 +1,5 @@
-"""Source contenders: ours (CLI, PyAirbyte), a naive Connector-Builder manifest, dlt rest_api.
+"""Source contenders: ours (CLI, PyAirbyte), a naive Connector-Builder manifest, dlt rest_api, and the ideal
+sequential reader (the reference of the latency scenarios).
 
 Each exposes `read(ctx, incremental=False, previous=None) -> ProcResult`. A contender keeps what it
 needs for an incremental read in `ctx.workdir` (DuckDB cache, dlt pipeline) or gets the previous
@@ -51,7 +52,8 @@ def ours_config(ctx: Context) -> dict[str, Any]:
     return keep
 
 
-def configured_catalog(stream: dict[str, Any]) -> dict[str, Any]:
+def _configured(stream: dict[str, Any]) -> dict[str, Any]:
+    """Incremental where the stream supports it (as PyAirbyte and the platform configure it), else full refresh."""
     modes = stream.get("supported_sync_modes") or ["full_refresh"]
     incremental = "incremental" in modes
     entry = {
@@ -63,18 +65,23 @@ def configured_catalog(stream: dict[str, Any]) -> dict[str, Any]:
         entry["cursor_field"] = stream["default_cursor_field"]
     if stream.get("source_defined_primary_key"):
         entry["primary_key"] = stream["source_defined_primary_key"]
-    return {"streams": [entry]}
+    return entry
 
 
-def discover(cmd: list[str], ctx: Context) -> dict[str, Any]:
-    """Run `discover` and return the AirbyteStream for `contracts`."""
+def configured_catalog(*streams: dict[str, Any]) -> dict[str, Any]:
+    return {"streams": [_configured(stream) for stream in streams]}
+
+
+def discover(cmd: list[str], ctx: Context, wanted: str = STREAM) -> list[dict[str, Any]]:
+    """Run `discover`: the AirbyteStream named `wanted`, or every stream when `wanted` is "all"."""
     out = subprocess.run(cmd, capture_output=True, text=True, env=ctx.env(), cwd=ctx.workdir, timeout=300)
     for line in out.stdout.splitlines():
         if line.startswith("{") and '"CATALOG"' in line[:30]:
-            for stream in json.loads(line)["catalog"]["streams"]:
-                if stream["name"] == STREAM:
-                    return stream
-    raise RuntimeError(f"discover found no '{STREAM}' stream: {(out.stdout + out.stderr)[-1500:]}")
+            streams = json.loads(line)["catalog"]["streams"]
+            chosen = [s for s in streams if wanted == "all" or s["name"] == wanted]
+            if chosen:
+                return chosen
+    raise RuntimeError(f"discover found no '{wanted}' stream: {(out.stdout + out.stderr)[-1500:]}")
 
 
 def _read(cmd_prefix: list[str], ctx: Context, config: dict[str, Any], catalog: dict[str, Any],
@@ -88,6 +95,21 @@ def _read(cmd_prefix: list[str], ctx: Context, config: dict[str, Any], catalog: 
                        stderr_path=ctx.workdir / f"{tag}-stderr.log")
 
 
+class _Spawned:
+    """A contender that needs no preparation and runs one command per read."""
+
+    def prepare(self, ctx: Context) -> None:
+        pass
+
+    def command(self, ctx: Context) -> list[str]:
+        raise NotImplementedError
+
+    def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
+        tag = "incremental" if previous else "full"
+        return run_process(self.command(ctx), env=ctx.env(), cwd=ctx.workdir, timeout_s=ctx.timeout_s,
+                           stderr_path=ctx.workdir / f"{tag}-stderr.log")
+
+
 class OursCli:
     name = "ours-cli"
     label = "source-tomorro CLI -> /dev/null"
@@ -97,8 +119,8 @@ class OursCli:
         """Discover the catalog before the stats are reset (a platform passes it to `read`)."""
         config = ours_config(ctx)
         cfg = ctx.write_json("discover-config.json", config)
-        stream = discover([console_script("source-tomorro"), "discover", "--config", str(cfg)], ctx)
-        ctx.write_json("catalog.json", configured_catalog(stream))
+        streams = discover([console_script("source-tomorro"), "discover", "--config", str(cfg)], ctx, ctx.streams)
+        ctx.write_json("catalog.json", configured_catalog(*streams))
 
     def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
         catalog = json.loads((ctx.workdir / "catalog.json").read_text())
@@ -126,38 +148,41 @@ class NaiveManifest:
                      extra=["--manifest-path", str(NAIVE_MANIFEST)])
 
 
-class OursPyAirbyte:
+class OursPyAirbyte(_Spawned):
     name = "ours-pyairbyte"
     label = "source-tomorro through PyAirbyte -> DuckDB"
     ours = True
 
-    def prepare(self, ctx: Context) -> None:
-        pass
+    def command(self, ctx: Context) -> list[str]:
+        cfg = ctx.write_json("pyairbyte-config.json", ours_config(ctx))
+        return [sys.executable, "-m", "bench.contenders.pyairbyte_run", "--config", str(cfg),
+                "--db", str(ctx.workdir / "bench.duckdb"), "--executable", console_script("source-tomorro"),
+                "--stream", STREAM]
+
+
+class IdealReader(_Spawned):
+    name = "ideal-reader"
+    label = "ideal sequential reader (one stdlib keep-alive chain, counting records)"
+    ours = False
+
+    def command(self, ctx: Context) -> list[str]:
+        return [sys.executable, str(BENCH / "ideal_reader.py"), "--base-url", ctx.url, "--api-key", ctx.api_key,
+                "--start-date", START_DATE]
 
     def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
-        cfg = ctx.write_json("pyairbyte-config.json", ours_config(ctx))
-        tag = "incremental" if previous else "full"
-        cmd = [sys.executable, "-m", "bench.contenders.pyairbyte_run", "--config", str(cfg),
-               "--db", str(ctx.workdir / "bench.duckdb"), "--executable", console_script("source-tomorro"),
-               "--stream", STREAM]
-        return run_process(cmd, env=ctx.env(), cwd=ctx.workdir, timeout_s=ctx.timeout_s,
-                           stderr_path=ctx.workdir / f"{tag}-stderr.log")
+        if previous is not None:
+            raise ValueError("the ideal reader reads first syncs only")
+        return super().read(ctx)
 
 
-class DltRestApi:
+class DltRestApi(_Spawned):
     name = "dlt"
     label = "dlt rest_api -> DuckDB (parquet)"
     ours = False
 
-    def prepare(self, ctx: Context) -> None:
-        pass
-
-    def read(self, ctx: Context, previous: ProcResult | None = None) -> ProcResult:
-        tag = "incremental" if previous else "full"
-        cmd = [sys.executable, "-m", "bench.contenders.dlt_run", "--base-url", ctx.url, "--api-key",
-               ctx.api_key, "--workdir", str(ctx.workdir), "--start-date", START_DATE]
-        return run_process(cmd, env=ctx.env(), cwd=ctx.workdir, timeout_s=ctx.timeout_s,
-                           stderr_path=ctx.workdir / f"{tag}-stderr.log")
+    def command(self, ctx: Context) -> list[str]:
+        return [sys.executable, "-m", "bench.contenders.dlt_run", "--base-url", ctx.url, "--api-key",
+                ctx.api_key, "--workdir", str(ctx.workdir), "--start-date", START_DATE]
 
 
-SOURCE_CONTENDERS = {c.name: c for c in (OursCli(), OursPyAirbyte(), NaiveManifest(), DltRestApi())}
+SOURCE_CONTENDERS = {c.name: c for c in (OursCli(), OursPyAirbyte(), NaiveManifest(), DltRestApi(), IdealReader())}
