@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import freezegun
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from .config import ConfigBuilder
 from .helpers import read_stream, records_of
@@ -38,6 +38,20 @@ class TestContractSignedFiles:
         records = records_of(output)
         assert [(r["contractId"], r["filename"], r["contractUpdatedAt"]) for r in records] == [
             ("k1", "NDA - Acme - signed.pdf", "2024-02-01T10:00:00.000Z")]
+        assert not output.errors
+
+    @HttpMocker()
+    def test_given_a_parent_page_cut_short_when_retried_then_the_fresh_answer_is_read_not_a_cached_copy(
+            self, http_mocker):
+        # The CDK caches parent streams' answers unless the requester says `use_cache: false`; a cached answer that
+        # is not JSON would be replayed on every retry and fail the sync.
+        http_mocker.get(_signed(), [HttpResponse('{"contracts": [{"id": "k1", "upd', 200),
+                                    contracts_page([a_contract(id="k1")])])
+        http_mocker.get(TomorroRequestBuilder.signed_files("k1").build(), canned("signed_files"))
+
+        output = read_stream("contract_signed_files", _config())
+
+        assert [r["contractId"] for r in records_of(output)] == ["k1"]
         assert not output.errors
 
     @HttpMocker()
