@@ -1,9 +1,18 @@
 """Root conftest: the `--full-faults` option (pytest honours `pytest_addoption` in the rootdir conftest, not
 in tests/conftest.py), the `full_faults` fixture of the fault suite, and the hypothesis profiles of the
-property-based tests: bounded in `make test`, long under `--full-faults` (`make test-faults`)."""
+property-based tests: bounded in `make test`, long under `--full-faults` (`make test-faults`); and PyAirbyte's
+settings (a test dependency: the pull equivalence tests), set before any test module imports it, because it
+reads them once, at its first import, in whichever module of a worker comes first."""
+
+import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # never ask the public connector registry (CI has no network)
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("AIRBYTE_LOGGING_ROOT", tempfile.mkdtemp(prefix="pyairbyte-logs-"))
 
 settings.register_profile("make-test", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

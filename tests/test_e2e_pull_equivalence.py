@@ -35,11 +35,9 @@ UUID7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 
 
 @pytest.fixture(scope="module")
-def pyairbyte_pull(tmp_path_factory):
-    """PyAirbyte's pull, set up offline with its logs in a folder of this module (it reads both at import)."""
-    logs = tmp_path_factory.mktemp("pyairbyte-logs")
-    for name, value in (("AIRBYTE_OFFLINE_MODE", "1"), ("DO_NOT_TRACK", "1"), ("AIRBYTE_LOGGING_ROOT", str(logs))):
-        os.environ.setdefault(name, value)
+def pyairbyte_pull():
+    """PyAirbyte's pull, offline (the root conftest sets PyAirbyte's settings before any module imports it)."""
+    assert os.environ.get("AIRBYTE_OFFLINE_MODE") == "1"
     import airbyte as ab
     from airbyte.caches import DuckDBCache
 
