@@ -851,6 +851,45 @@ def list_smart_fields(stream: Any) -> list:
             if isinstance(record, Record) and record.data.get("id")]
 
 
+class SmartFieldListing:
+    """The smart fields of one object kind, listed once for the schema loader and the flattener of one stream:
+    a read then costs one listing (the CDK asks for the schema at the stream's start, while a worker may already
+    transform the first record), and every column a record gets is one the stream's schema declares."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # held while listing: the other user waits for this listing
+        self._definitions: list | None = None
+
+    @property
+    def listed(self) -> bool:
+        return self._definitions is not None
+
+    def definitions(self, stream: Any) -> list:
+        with self._lock:
+            if self._definitions is None:
+                self._definitions = list_smart_fields(stream)
+            return self._definitions
+
+
+_UNPAIRED: dict = {}  # (id(config), object kind) -> (config, the listing its first-built user made)
+_PAIRING = threading.Lock()
+
+
+def paired_listing(config: Mapping[str, Any], object_kind: str) -> SmartFieldListing:
+    """YAML cannot give two components one object. The CDK builds a stream's schema loader and transformations
+    one after the other with the source's config object, so the second of the pair takes the listing the first
+    made. A listing already listed is never taken (it belongs to an earlier command in this process); whatever
+    the order, a component without a partner lists for itself, as if alone."""
+    key = (id(config), object_kind)
+    with _PAIRING:
+        waiting = _UNPAIRED.pop(key, None)
+        if waiting is not None and not waiting[1].listed:
+            return waiting[1]
+        listing = SmartFieldListing()
+        _UNPAIRED[key] = (config, listing)  # holding the config keeps its id, the key, from being reused
+        return listing
+
+
 @dataclass
 class CustomFieldsSchemaLoader(SchemaLoader):
     """YAML cannot turn every page of `/smart-fields` into columns because DynamicSchemaLoader reads only the
@@ -858,16 +897,18 @@ class CustomFieldsSchemaLoader(SchemaLoader):
     (`custom_field_columns`), merged with the stream's static schema by the manifest's schema-loader list."""
 
     smart_fields: Any  # the `smart_fields_of_kind` stream
+    object_kind: str = ""
     config: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._schema: Mapping[str, Any] | None = None
         self._lock = threading.Lock()
+        self._listing = paired_listing(self.config, self.object_kind)
 
     def get_json_schema(self) -> Mapping[str, Any]:
         with self._lock:
             if self._schema is None:
-                columns = custom_field_columns(list_smart_fields(self.smart_fields))
+                columns = custom_field_columns(self._listing.definitions(self.smart_fields))
                 self._schema = {
                     "$schema": "http://json-schema.org/draft-07/schema#",
                     "type": "object",
@@ -885,7 +926,8 @@ class FlattenCustomFields(RecordTransformation):
 
     In one pass per record: each value of the raw `fields` (contracts: a list, counterparties: a map, both kept)
     is copied to its typed column, and contracts get the join keys `counterpartyId`, `contractTypeId` and
-    `templateId` (`templateId`, else `template.id`). The definitions are listed on the first record of a sync."""
+    `templateId` (`templateId`, else `template.id`). The definitions are the ones the stream's schema was made of
+    (SmartFieldListing)."""
 
     smart_fields: Any  # the `smart_fields_of_kind` stream
     object_kind: str
@@ -894,11 +936,12 @@ class FlattenCustomFields(RecordTransformation):
     def __post_init__(self) -> None:
         self._columns: dict | None = None
         self._lock = threading.Lock()
+        self._listing = paired_listing(self.config, self.object_kind)
 
     def _load_columns(self) -> dict:
         with self._lock:
             if self._columns is None:
-                columns = custom_field_columns(list_smart_fields(self.smart_fields))
+                columns = custom_field_columns(self._listing.definitions(self.smart_fields))
                 self._columns = {field_id: column for field_id, (column, kind) in columns.items()
                                  if kind in FIELD_TYPE_SCHEMAS}
             return self._columns

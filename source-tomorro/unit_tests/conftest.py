@@ -9,7 +9,7 @@ register_components()
 
 @pytest.fixture(autouse=True)
 def _isolated_request_cache(tmp_path, monkeypatch):
-    # Parent streams (contract_signed_files, field_options) cache their responses on disk.
+    # No requester caches answers (use_cache: false); should one ever, its cache stays in the test's tmp dir.
     monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path / "request_cache"))
 
 

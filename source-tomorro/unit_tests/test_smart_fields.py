@@ -112,3 +112,56 @@ class TestFlattenCustomFields:
         record = {"templateId": "top", "template": {"id": "nested"}, "fields": None}
         transformation.transform(record)
         assert record["templateId"] == "top"
+
+
+class TestOneListingPerRead:
+    """The schema loader and the flattener built together for one stream share one listing (paired_listing)."""
+
+    _DEFINITIONS = [{"id": "aaaaaaaa-1", "name": "Value", "type": "number"}]
+
+    @staticmethod
+    def _pair(config, stream, object_kind="contract"):
+        """Built as the CDK builds one stream: the schema loader, then the transformation, with one config."""
+        return (components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind=object_kind, config=config),
+                components.FlattenCustomFields(smart_fields=stream, object_kind=object_kind, config=config))
+
+    def test_the_pair_lists_once_and_agrees_whichever_asks_first(self):
+        stream, config = FakeStream(self._DEFINITIONS), {"api_key": "k"}
+        loader, flattener = self._pair(config, stream)
+        record = {"fields": [{"attributeDefinitionId": "aaaaaaaa-1", "value": 3}]}
+        flattener.transform(record)  # a worker may transform the first record before the schema is asked for
+        assert set(loader.get_json_schema()["properties"]) == {"cf_value_aaaaaaaa"} and record["cf_value_aaaaaaaa"] == 3
+        assert stream.reads == 1
+
+    def test_each_read_lists_afresh_even_with_the_same_config_object(self):
+        stream, config = FakeStream(self._DEFINITIONS), {"api_key": "k"}
+        for _ in range(2):  # two commands in one process (tests, PyAirbyte)
+            loader, flattener = self._pair(config, stream)
+            loader.get_json_schema()
+            flattener.transform({"fields": []})
+        assert stream.reads == 2
+
+    def test_a_listing_already_made_is_never_taken_by_a_later_build(self):
+        stream, config = FakeStream(self._DEFINITIONS), {"api_key": "k"}
+        components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind="contract",
+                                            config=config).get_json_schema()  # discover: a schema alone
+        stream.pages = ([{"id": "bbbbbbbb-2", "name": "Created since", "type": "text"}],)
+        loader, flattener = self._pair(config, stream)  # then a read in the same process
+        record = {"fields": [{"attributeDefinitionId": "bbbbbbbb-2", "value": "x"}]}
+        flattener.transform(record)
+        assert set(loader.get_json_schema()["properties"]) == {"cf_created_since_bbbbbbbb"}
+        assert record["cf_created_since_bbbbbbbb"] == "x"
+        assert stream.reads == 2
+
+    def test_other_configs_and_object_kinds_never_share(self):
+        stream = FakeStream(self._DEFINITIONS)
+        components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind="contract",
+                                            config={"api_key": "a"}).get_json_schema()
+        components.FlattenCustomFields(smart_fields=stream, object_kind="contract",
+                                       config={"api_key": "b"}).transform({"fields": []})
+        config = {"api_key": "c"}
+        loader = components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind="contract", config=config)
+        flattener = components.FlattenCustomFields(smart_fields=stream, object_kind="external_party", config=config)
+        loader.get_json_schema()
+        flattener.transform({"fields": {}})
+        assert stream.reads == 4

@@ -34,17 +34,16 @@ def final_state(output: EntrypointOutput) -> dict:
     return dict(output.most_recent_state.stream_state.__dict__)
 
 
-def smart_fields_mocked(http_mocker, object_kind: str, limit: int = 2) -> None:
-    """Every read of contracts / counterparties lists the smart fields of its object kind (schema
-    loader and flattening transformation), at the config's page size; answer those requests from the canned
-    definitions (one page: its `has_next` is false)."""
+def smart_fields_mocked(http_mocker, object_kind: str, limit: int = 2):
+    """Every read of contracts / counterparties lists the smart fields of its object kind once (for the schema
+    and the typed columns), at the config's page size; answer that request from the canned definitions (one
+    page: its `has_next` is false). Returns the request, for `assert_number_of_calls`."""
     from .request_builder import TomorroRequestBuilder
     from .response_builder import canned
 
-    http_mocker.get(
-        TomorroRequestBuilder.smart_fields(object_kind).with_limit(limit).build(),
-        canned(f"smart_fields_{object_kind}"),
-    )
+    request = TomorroRequestBuilder.smart_fields(object_kind).with_limit(limit).build()
+    http_mocker.get(request, canned(f"smart_fields_{object_kind}"))
+    return request
 
 
 def message_kinds(output: EntrypointOutput) -> list[tuple[str, Any]]:

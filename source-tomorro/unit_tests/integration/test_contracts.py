@@ -69,7 +69,7 @@ class TestFirstSync:
 
     @HttpMocker()
     def test_given_custom_fields_when_read_then_typed_columns_raw_fields_and_join_keys(self, http_mocker):
-        smart_fields_mocked(http_mocker, "contract")
+        smart_fields_request = smart_fields_mocked(http_mocker, "contract")
         values = [
             {"attributeDefinitionId": "a1000010-aaaa-4000-8000-000000000001", "name": "Contract value", "value": 99.5},
             {"attributeDefinitionId": "a1000050-aaaa-4000-8000-000000000005", "name": "Products", "value": ["A", "B"]},
@@ -89,6 +89,8 @@ class TestFirstSync:
         assert record["counterpartyId"] == "c0ffee00-0000-4000-8000-000000000001"
         assert record["contractTypeId"] == "7e570000-0000-4000-8000-000000000001"
         assert record["templateId"] == "7e3p1a7e-0000-4000-8000-000000000001"  # from template.id
+        # one listing gave the schema and the columns (components.py, paired_listing)
+        http_mocker.assert_number_of_calls(smart_fields_request, 1)
 
     @HttpMocker()
     def test_given_a_start_date_when_read_then_it_is_the_inclusive_bound(self, http_mocker):

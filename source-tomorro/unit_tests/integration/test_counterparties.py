@@ -79,7 +79,7 @@ class TestFirstSync:
 
     @HttpMocker()
     def test_given_custom_field_map_when_read_then_typed_columns_and_raw_map_kept(self, http_mocker):
-        smart_fields_mocked(http_mocker, "external_party")
+        smart_fields_request = smart_fields_mocked(http_mocker, "external_party")
         values = {"c3000010-cccc-4000-8000-000000000001": "FR999", "c3000020-cccc-4000-8000-000000000002": "Retail",
                   "deadbeef-0000-4000-8000-000000000000": "no definition"}
         http_mocker.get(_request(sort="updatedAt"), data_page([_cp("p1", "2024-02-03T00:00:00.000Z", fields=values)]))
@@ -90,6 +90,7 @@ class TestFirstSync:
         assert record["cf_vat_number_c3000010"] == "FR999"
         assert record["cf_industry_c3000020"] == "Retail"
         assert "counterpartyId" not in record  # join keys are for contracts only
+        http_mocker.assert_number_of_calls(smart_fields_request, 1)  # one listing: schema and columns
 
 
 @freezegun.freeze_time(_NOW)
