@@ -947,8 +947,8 @@ class FlattenCustomFields:
         column_of, values = plan.column_of, record.get("fields")
         if isinstance(values, list):  # contracts: [{attributeDefinitionId, name, value}]
             for item in values:
-                if isinstance(item, dict):
-                    field_id = item.get("attributeDefinitionId")
+                field_id = item.get("attributeDefinitionId") if isinstance(item, dict) else None
+                if isinstance(field_id, str | int):  # an id of another kind names no column (and hashes badly)
                     column = column_of[field_id] if field_id in column_of else plan.resolve(field_id)
                     if column:
                         record[column] = item.get("value")

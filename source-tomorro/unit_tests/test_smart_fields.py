@@ -132,6 +132,12 @@ class TestFlattenCustomFields:
         components.FlattenCustomFields().transform(record, schema)
         assert set(record) == {"fields"}
 
+    def test_a_field_id_that_is_not_a_scalar_names_no_column(self):
+        record = {"fields": [{"attributeDefinitionId": ["aaaaaaaa-1"], "value": 1}, "not an item",
+                             {"attributeDefinitionId": "aaaaaaaa-1", "value": 2}]}
+        components.FlattenCustomFields().transform(record, self._schema())
+        assert record["cf_value_aaaaaaaa"] == 2
+
     def test_a_new_schema_object_is_read_again(self):
         flattener = components.FlattenCustomFields()
         flattener.transform({"fields": []}, self._schema())
