@@ -357,6 +357,7 @@ class TomorroListRetriever(Retriever):
     name: str = ""
     cursor: Any = None
     transformations: list = field(default_factory=list)
+    schema_normalization: Any = None  # applied to each record with the stream's schema, as a record selector does
     items_key: str = ITEM_KEYS_FALLBACK
     cursor_field: str = "updatedAt"
     filter_param: str | None = None  # the server-side lower bound to ask for, when the API may have one
@@ -372,7 +373,7 @@ class TomorroListRetriever(Retriever):
         self._noticed: set = set()
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
-        yield from _ListRead(self, stream_slice).run()
+        yield from _ListRead(self, stream_slice, records_schema).run()
 
     def notice(self, key: str, message: str, level: int = logging.INFO) -> None:
         """Log `message` once per source instance (a sync)."""
@@ -386,8 +387,10 @@ class TomorroListRetriever(Retriever):
 class _ListRead:
     """One read of one slice. Per-read state lives here, never on the shared retriever."""
 
-    def __init__(self, reader: TomorroListRetriever, stream_slice: StreamSlice | None):
+    def __init__(self, reader: TomorroListRetriever, stream_slice: StreamSlice | None,
+                 schema: Mapping[str, Any] | None = None):
         self.reader = reader
+        self.schema = schema
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
         # the slice's bounds, as the stream's DatetimeBasedCursor names them (absent when it runs without one)
         self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice]
@@ -562,6 +565,8 @@ class _ListRead:
             record = row.data
             for transformation in self.reader.transformations:
                 transformation.transform(record, config=self.reader.config, stream_state={}, stream_slice=self.slice)
+            if self.reader.schema_normalization is not None and self.schema:
+                self.reader.schema_normalization.transform(record, self.schema)
             out.append(record)
         return out
 
@@ -828,11 +833,15 @@ def slugify(name: str, max_length: int = 40) -> str:
     return slug or "field"
 
 
+def _hex_of_id(field_id: Any) -> str:
+    return re.sub(r"[^0-9a-f]", "", str(field_id).lower()) or str(field_id)
+
+
 def custom_field_columns(definitions: list) -> dict:
     """smart field id -> (column name, field type), by the documented rule `cf_<slug(name)>_<first 8 hex digits
     of the id>`: readable, and keyed on the immutable id so that a rename or two fields sharing a name never put
     one field's values in another's column. Should two ids share their first 8 hex digits, those use all 32."""
-    hex_ids = {d["id"]: re.sub(r"[^0-9a-f]", "", str(d["id"]).lower()) or str(d["id"]) for d in definitions}
+    hex_ids = {d["id"]: _hex_of_id(d["id"]) for d in definitions}
     prefixes: dict = {}
     for hex_id in hex_ids.values():
         prefixes[hex_id[:8]] = prefixes.get(hex_id[:8], 0) + 1
@@ -851,64 +860,25 @@ def list_smart_fields(stream: Any) -> list:
             if isinstance(record, Record) and record.data.get("id")]
 
 
-class SmartFieldListing:
-    """The smart fields of one object kind, listed once for the schema loader and the flattener of one stream:
-    a read then costs one listing (the CDK asks for the schema at the stream's start, while a worker may already
-    transform the first record), and every column a record gets is one the stream's schema declares."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # held while listing: the other user waits for this listing
-        self._definitions: list | None = None
-
-    @property
-    def listed(self) -> bool:
-        return self._definitions is not None
-
-    def definitions(self, stream: Any) -> list:
-        with self._lock:
-            if self._definitions is None:
-                self._definitions = list_smart_fields(stream)
-            return self._definitions
-
-
-_UNPAIRED: dict = {}  # (id(config), object kind) -> (config, the listing its first-built user made)
-_PAIRING = threading.Lock()
-
-
-def paired_listing(config: Mapping[str, Any], object_kind: str) -> SmartFieldListing:
-    """YAML cannot give two components one object. The CDK builds a stream's schema loader and transformations
-    one after the other with the source's config object, so the second of the pair takes the listing the first
-    made. A listing already listed is never taken (it belongs to an earlier command in this process); whatever
-    the order, a component without a partner lists for itself, as if alone."""
-    key = (id(config), object_kind)
-    with _PAIRING:
-        waiting = _UNPAIRED.pop(key, None)
-        if waiting is not None and not waiting[1].listed:
-            return waiting[1]
-        listing = SmartFieldListing()
-        _UNPAIRED[key] = (config, listing)  # holding the config keeps its id, the key, from being reused
-        return listing
-
-
 @dataclass
 class CustomFieldsSchemaLoader(SchemaLoader):
     """YAML cannot turn every page of `/smart-fields` into columns because DynamicSchemaLoader reads only the
     first record of its retriever, and the list holds at most 50 fields a page. One typed column per smart field
-    (`custom_field_columns`), merged with the stream's static schema by the manifest's schema-loader list."""
+    (`custom_field_columns`), merged with the stream's static schema by the manifest's schema-loader list. The
+    CDK caches the merged schema for the stream and hands it to the list reader with every partition, so a read
+    lists the smart fields once, for the schema it announces and the columns FlattenCustomFields fills."""
 
     smart_fields: Any  # the `smart_fields_of_kind` stream
-    object_kind: str = ""
     config: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._schema: Mapping[str, Any] | None = None
         self._lock = threading.Lock()
-        self._listing = paired_listing(self.config, self.object_kind)
 
     def get_json_schema(self) -> Mapping[str, Any]:
         with self._lock:
             if self._schema is None:
-                columns = custom_field_columns(self._listing.definitions(self.smart_fields))
+                columns = custom_field_columns(list_smart_fields(self.smart_fields))
                 self._schema = {
                     "$schema": "http://json-schema.org/draft-07/schema#",
                     "type": "object",
@@ -919,51 +889,80 @@ class CustomFieldsSchemaLoader(SchemaLoader):
             return self._schema
 
 
+JOIN_KEYS = ("counterpartyId", "contractTypeId", "templateId")  # filled when the stream's schema declares them
+
+
+class _SchemaColumns:
+    """What FlattenCustomFields fills for one schema: the custom-field column of each field id (found by the
+    naming rule's id suffix among the schema's `cf_` columns, once per id) and the join keys it declares."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        properties = schema.get("properties") or {}
+        self.custom = [name for name in properties if name.startswith("cf_")]
+        self.joins = tuple(key in properties for key in JOIN_KEYS)
+        self.idle = not self.custom and not any(self.joins)
+        self.column_of: dict = {}  # field id -> its column, or None when the schema has none for it
+
+    def resolve(self, field_id: Any) -> str | None:
+        hex_id = _hex_of_id(field_id)
+        for suffix in (hex_id, hex_id[:8]):
+            matches = [name for name in self.custom if name.endswith("_" + suffix)]
+            if len(matches) == 1:
+                self.column_of[field_id] = matches[0]
+                return matches[0]
+        self.column_of[field_id] = None  # created after the schema was listed: its value stays in `fields`
+        return None
+
+
 @dataclass
-class FlattenCustomFields(RecordTransformation):
+class FlattenCustomFields:
     """YAML cannot turn custom-field values into columns because the column names come from another endpoint
     (counterparties key values by smart-field id only), and AddFields would need one template per field.
 
-    In one pass per record: each value of the raw `fields` (contracts: a list, counterparties: a map, both kept)
-    is copied to its typed column, and contracts get the join keys `counterpartyId`, `contractTypeId` and
-    `templateId` (`templateId`, else `template.id`). The definitions are the ones the stream's schema was made of
-    (SmartFieldListing)."""
+    A schema normalization, applied by the list reader as the CDK's record selector applies one: each record
+    with the stream's schema, the very one the stream announced. In one pass per record, each value of the raw
+    `fields` (contracts: a list, counterparties: a map, both kept) is copied to the typed column the schema
+    declares for its field, and the join keys the schema declares are filled: `counterpartyId`,
+    `contractTypeId` and `templateId` (`templateId`, else `template.id`). No listing of its own, so a record
+    never gets a column its schema lacks."""
 
-    smart_fields: Any  # the `smart_fields_of_kind` stream
-    object_kind: str
     config: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._columns: dict | None = None
+        self._schema: Mapping[str, Any] | None = None
+        self._columns: _SchemaColumns | None = None
         self._lock = threading.Lock()
-        self._listing = paired_listing(self.config, self.object_kind)
 
-    def _load_columns(self) -> dict:
+    def _columns_for(self, schema: Mapping[str, Any]) -> _SchemaColumns:
         with self._lock:
-            if self._columns is None:
-                columns = custom_field_columns(self._listing.definitions(self.smart_fields))
-                self._columns = {field_id: column for field_id, (column, kind) in columns.items()
-                                 if kind in FIELD_TYPE_SCHEMAS}
+            if schema is not self._schema:  # the CDK passes its cached schema: the same object every time
+                self._columns, self._schema = _SchemaColumns(schema), schema
             return self._columns
 
-    def transform(self, record: MutableMapping[str, Any], config: Any = None, stream_state: Any = None,
-                  stream_slice: Any = None) -> None:
+    def transform(self, record: MutableMapping[str, Any], schema: Mapping[str, Any]) -> None:
         # Once per record: `dict` checks (decoded JSON is dicts and lists), not the slower ABC `Mapping`.
-        columns = self._columns if self._columns is not None else self._load_columns()
-        values = record.get("fields")
+        plan = self._columns if schema is self._schema else self._columns_for(schema)
+        if plan.idle:
+            return
+        column_of, values = plan.column_of, record.get("fields")
         if isinstance(values, list):  # contracts: [{attributeDefinitionId, name, value}]
             for item in values:
-                column = columns.get(item.get("attributeDefinitionId")) if isinstance(item, dict) else None
-                if column:
-                    record[column] = item.get("value")
+                field_id = item.get("attributeDefinitionId") if isinstance(item, dict) else None
+                if isinstance(field_id, str | int):  # an id of another kind names no column (and hashes badly)
+                    column = column_of[field_id] if field_id in column_of else plan.resolve(field_id)
+                    if column:
+                        record[column] = item.get("value")
         elif isinstance(values, dict):  # counterparties: {smartFieldId: value}
             for field_id, value in values.items():
-                column = columns.get(field_id)
+                column = column_of[field_id] if field_id in column_of else plan.resolve(field_id)
                 if column:
                     record[column] = value
-        if self.object_kind == "contract":
+        counterparty, contract_type, template = plan.joins
+        if counterparty:
             record["counterpartyId"] = _nested_id(record.get("counterparty"))
+        if contract_type:
             record["contractTypeId"] = _nested_id(record.get("contractType"))
+        if template:
             record["templateId"] = record.get("templateId") or _nested_id(record.get("template"))
 
 

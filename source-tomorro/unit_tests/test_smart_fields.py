@@ -4,8 +4,6 @@ stand-in stream serves them here (the real one is read in integration/test_contr
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from airbyte_cdk.sources.types import Record
 from source_tomorro.run import register_components
@@ -84,84 +82,71 @@ class TestCustomFieldsSchemaLoader:
 
 
 class TestFlattenCustomFields:
-    @staticmethod
-    def _transformation(object_kind="contract"):
-        stream = FakeStream([{"id": "aaaaaaaa-1", "name": "Value", "type": "number"},
-                             {"id": "bbbbbbbb-2", "name": "Term", "type": "duration"}])
-        return components.FlattenCustomFields(smart_fields=stream, object_kind=object_kind), stream
+    """The columns filled are the ones the stream's schema declares, found by the naming rule's id suffix."""
+
+    _DEFINITIONS = [{"id": "aaaaaaaa-1", "name": "Value", "type": "number"},
+                    {"id": "bbbbbbbb-2", "name": "Term", "type": "duration"}]
+
+    @classmethod
+    def _schema(cls, definitions=None, joins=components.JOIN_KEYS):
+        """The stream's schema: its static columns (here the join keys) merged with the custom-field columns."""
+        loader = components.CustomFieldsSchemaLoader(smart_fields=FakeStream(definitions or cls._DEFINITIONS))
+        properties = dict(loader.get_json_schema()["properties"])
+        properties.update({key: {"type": ["null", "string"]} for key in joins})
+        return {"type": "object", "properties": properties}
 
     def test_contract_list_values_become_columns_with_join_keys(self):
-        transformation, stream = self._transformation()
+        flattener, schema = components.FlattenCustomFields(), self._schema()
         record = {"fields": [{"attributeDefinitionId": "aaaaaaaa-1", "name": "Value", "value": 3}],
                   "counterparty": {"id": "cp"}, "contractType": {"id": "ct"}, "template": {"id": "tp"}}
-        transformation.transform(record)
-        transformation.transform({"fields": []})
+        flattener.transform(record, schema)
         assert record["cf_value_aaaaaaaa"] == 3
         assert (record["counterpartyId"], record["contractTypeId"], record["templateId"]) == ("cp", "ct", "tp")
-        assert stream.reads == 1  # definitions listed once per sync
 
-    def test_counterparty_map_values_become_columns(self):
-        transformation, _ = self._transformation("external_party")
+    def test_counterparty_map_values_become_columns_and_no_join_key_the_schema_lacks(self):
+        flattener, schema = components.FlattenCustomFields(), self._schema(joins=())
         record = {"fields": {"bbbbbbbb-2": {"value": 2, "unit": "years"}, "unknown": 1}}
-        transformation.transform(record)
+        flattener.transform(record, schema)
         assert record["cf_term_bbbbbbbb"] == {"value": 2, "unit": "years"}
-        assert "counterpartyId" not in record and "unknown" not in json.dumps(list(record))
+        assert set(record) == {"fields", "cf_term_bbbbbbbb"}
+
+    def test_a_field_the_schema_has_no_column_for_stays_in_the_raw_fields_only(self):
+        flattener, schema = components.FlattenCustomFields(), self._schema()
+        created_since = {"attributeDefinitionId": "cccccccc-3", "name": "Created mid-sync", "value": "x"}
+        record = {"fields": [created_since]}
+        flattener.transform(record, schema)
+        assert set(record) - {"fields", *components.JOIN_KEYS} == set() and record["fields"] == [created_since]
+
+    def test_ids_sharing_their_first_8_hex_digits_each_find_their_own_column(self):
+        definitions = [{"id": "abcdef12-0000-4000-8000-000000000001", "name": "A", "type": "text"},
+                       {"id": "abcdef12-0000-4000-8000-000000000002", "name": "A", "type": "text"}]
+        flattener, schema = components.FlattenCustomFields(), self._schema(definitions)
+        record = {"fields": {d["id"]: d["id"][-1] for d in definitions}}
+        flattener.transform(record, schema)
+        assert record["cf_a_abcdef12000040008000000000000001"] == "1"
+        assert record["cf_a_abcdef12000040008000000000000002"] == "2"
+
+    def test_a_suffix_two_columns_share_is_never_guessed(self):
+        schema = {"properties": {"cf_a_abcdef12": {}, "cf_b_abcdef12": {}}}  # not made by the rule: ambiguous
+        record = {"fields": {"abcdef12-0000": "x"}}
+        components.FlattenCustomFields().transform(record, schema)
+        assert set(record) == {"fields"}
+
+    def test_a_field_id_that_is_not_a_scalar_names_no_column(self):
+        record = {"fields": [{"attributeDefinitionId": ["aaaaaaaa-1"], "value": 1}, "not an item",
+                             {"attributeDefinitionId": "aaaaaaaa-1", "value": 2}]}
+        components.FlattenCustomFields().transform(record, self._schema())
+        assert record["cf_value_aaaaaaaa"] == 2
+
+    def test_a_new_schema_object_is_read_again(self):
+        flattener = components.FlattenCustomFields()
+        flattener.transform({"fields": []}, self._schema())
+        record = {"fields": {"dddddddd-4": 7}}
+        flattener.transform(record, self._schema([{"id": "dddddddd-4", "name": "Later", "type": "number"}]))
+        assert record["cf_later_dddddddd"] == 7
 
     def test_template_id_prefers_the_top_level_value(self):
-        transformation, _ = self._transformation()
+        flattener = components.FlattenCustomFields()
         record = {"templateId": "top", "template": {"id": "nested"}, "fields": None}
-        transformation.transform(record)
+        flattener.transform(record, self._schema())
         assert record["templateId"] == "top"
-
-
-class TestOneListingPerRead:
-    """The schema loader and the flattener built together for one stream share one listing (paired_listing)."""
-
-    _DEFINITIONS = [{"id": "aaaaaaaa-1", "name": "Value", "type": "number"}]
-
-    @staticmethod
-    def _pair(config, stream, object_kind="contract"):
-        """Built as the CDK builds one stream: the schema loader, then the transformation, with one config."""
-        return (components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind=object_kind, config=config),
-                components.FlattenCustomFields(smart_fields=stream, object_kind=object_kind, config=config))
-
-    def test_the_pair_lists_once_and_agrees_whichever_asks_first(self):
-        stream, config = FakeStream(self._DEFINITIONS), {"api_key": "k"}
-        loader, flattener = self._pair(config, stream)
-        record = {"fields": [{"attributeDefinitionId": "aaaaaaaa-1", "value": 3}]}
-        flattener.transform(record)  # a worker may transform the first record before the schema is asked for
-        assert set(loader.get_json_schema()["properties"]) == {"cf_value_aaaaaaaa"} and record["cf_value_aaaaaaaa"] == 3
-        assert stream.reads == 1
-
-    def test_each_read_lists_afresh_even_with_the_same_config_object(self):
-        stream, config = FakeStream(self._DEFINITIONS), {"api_key": "k"}
-        for _ in range(2):  # two commands in one process (tests, PyAirbyte)
-            loader, flattener = self._pair(config, stream)
-            loader.get_json_schema()
-            flattener.transform({"fields": []})
-        assert stream.reads == 2
-
-    def test_a_listing_already_made_is_never_taken_by_a_later_build(self):
-        stream, config = FakeStream(self._DEFINITIONS), {"api_key": "k"}
-        components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind="contract",
-                                            config=config).get_json_schema()  # discover: a schema alone
-        stream.pages = ([{"id": "bbbbbbbb-2", "name": "Created since", "type": "text"}],)
-        loader, flattener = self._pair(config, stream)  # then a read in the same process
-        record = {"fields": [{"attributeDefinitionId": "bbbbbbbb-2", "value": "x"}]}
-        flattener.transform(record)
-        assert set(loader.get_json_schema()["properties"]) == {"cf_created_since_bbbbbbbb"}
-        assert record["cf_created_since_bbbbbbbb"] == "x"
-        assert stream.reads == 2
-
-    def test_other_configs_and_object_kinds_never_share(self):
-        stream = FakeStream(self._DEFINITIONS)
-        components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind="contract",
-                                            config={"api_key": "a"}).get_json_schema()
-        components.FlattenCustomFields(smart_fields=stream, object_kind="contract",
-                                       config={"api_key": "b"}).transform({"fields": []})
-        config = {"api_key": "c"}
-        loader = components.CustomFieldsSchemaLoader(smart_fields=stream, object_kind="contract", config=config)
-        flattener = components.FlattenCustomFields(smart_fields=stream, object_kind="external_party", config=config)
-        loader.get_json_schema()
-        flattener.transform({"fields": {}})
-        assert stream.reads == 4
