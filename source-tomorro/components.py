@@ -4,7 +4,7 @@ One file because the platform ships exactly one (`source_declarative_manifest/co
 source-declarative-manifest image, or the Builder's single `components.py`), so the usual ~300-line rule for
 modules gives way here. Sections, each headed, in reading order:
 
-1. Envelopes: the one place that knows the shapes of Tomorro's list answers.
+1. Envelopes: the one place that knows the shapes of Tomorro's answers (and retries one that is not JSON).
 2. Time: every cursor value is compared and stored as an instant in UTC.
 3. The list reader of `contracts` and `counterparties` (checks the API's order, filter and item shapes at
    run time, splits the read across workers, checkpoints through the stream's cursor).
@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
 import orjson
+import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
@@ -48,6 +49,8 @@ from airbyte_cdk.sources.declarative.transformations.config_transformations.conf
 )
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Record, StreamSlice
 from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -56,7 +59,7 @@ logger = logging.getLogger("airbyte")
 
 
 # =============================================================================================================
-# 1. Envelopes: the one place that knows the shapes of Tomorro's list answers
+# 1. Envelopes: the one place that knows the shapes of Tomorro's answers
 # =============================================================================================================
 # The docs show four (../shared/reference/tomorro-api.md §2): `{data, pagination: {next_cursor, has_next}, links}`
 # (counterparties), `{contracts | contractTypes, hasNext, hasPrevious}` (contracts, contract types; the cursor key
@@ -65,7 +68,7 @@ logger = logging.getLogger("airbyte")
 ITEM_KEYS_FALLBACK = "data"
 _NEXT_CURSOR_KEYS = ("nextCursor", "next_cursor")
 _HAS_NEXT_KEYS = ("hasNext", "has_next")
-_NOT_DECODED = object()
+_NOT_DECODED, _NOT_JSON = object(), object()
 
 
 def unexpected_answer(problem: str, body: Any = None) -> AirbyteTracedException:
@@ -80,15 +83,22 @@ def unexpected_answer(problem: str, body: Any = None) -> AirbyteTracedException:
 
 
 def decode_json(response: Any) -> Any:
-    """The response body parsed once (orjson) and kept on the response: the extractor, the paginator and the
-    list reader all read the same page."""
+    """The response body parsed once (orjson) and kept on the response: the answer check, the extractor, the
+    paginator and the list reader all read the same page."""
+    body = _body_of(response)
+    if body is _NOT_JSON:
+        raise unexpected_answer(f"the answer to {_request_path(response)} is not JSON "
+                                "(is base_url the Tomorro API, e.g. https://api.tomorro.com/v2?)")
+    return body
+
+
+def _body_of(response: Any) -> Any:
     body = getattr(response, "_tomorro_body", _NOT_DECODED)
     if body is _NOT_DECODED:
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            raise unexpected_answer(f"the answer to {_request_path(response)} is not JSON "
-                                    "(is base_url the Tomorro API, e.g. https://api.tomorro.com/v2?)") from None
+            body = _NOT_JSON
         response._tomorro_body = body
     return body
 
@@ -217,6 +227,36 @@ class ListCursorPagination(PaginationStrategy):
 
     def get_page_size(self) -> int | None:
         return self._page_size
+
+
+@dataclass
+class RetryAnswersNotJson(ErrorHandler):
+    """YAML cannot retry an answer that is not JSON without parsing every page twice: a response filter's
+    `predicate` is evaluated on `response.json()`, a second, slower parse of each page. This parses a 2xx body
+    once (`decode_json` keeps it on the response for the extractor, the paginator and the list reader) and asks
+    for a retry when it is not JSON, or `{}` (no endpoint answers that): cut short by a dropped connection, or
+    not the Tomorro API. First in each composite error handler; on any other answer it has no opinion (None:
+    the composite asks the next handler), so the status codes keep their one home, `status_handler`."""
+
+    config: Mapping[str, Any]
+    parameters: InitVar[Mapping[str, Any]]
+    max_retries: int | str | None = 5  # the composite's, which takes its first handler's
+    max_time: int | None = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.max_retries = int(interpolated(self.max_retries, self.config))
+
+    def interpret_response(self, response: Any) -> ErrorResolution | None:
+        if not isinstance(response, requests.Response) or not 200 <= response.status_code < 300:
+            return None
+        body = _body_of(response)
+        if body is not _NOT_JSON and body != {}:
+            return None
+        parts = urlparse(response.url or "")
+        return ErrorResolution(
+            response_action=ResponseAction.RETRY, failure_type=FailureType.transient_error,
+            error_message=f"The answer to {parts.scheme}://{parts.netloc}{parts.path} was not JSON (truncated, or "
+                          "base_url is not the Tomorro API, e.g. https://api.tomorro.com/v2).")
 
 
 # =============================================================================================================

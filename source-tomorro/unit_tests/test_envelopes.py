@@ -88,9 +88,30 @@ def test_a_page_is_parsed_once_for_the_extractor_and_the_paginator(monkeypatch):
     paginator = components.ListCursorPagination(config={"page_size": 1}, parameters={}, page_size="{{ config['page_size'] }}",
                                                 items_key="contracts")
 
+    check = components.RetryAnswersNotJson(config={"max_retries": 3}, parameters={},
+                                           max_retries="{{ config['max_retries'] }}")
+
+    assert check.interpret_response(response) is None  # the error handler's look at the body comes first
     assert list(extractor.extract_records(response)) == [{"id": "a"}]
     assert paginator.next_page_token(response, 1, None, None) == "N"
     assert paginator.get_page_size() == 1 and len(calls) == 1
+    assert check.max_retries == 3
+
+
+@pytest.mark.parametrize("content", [b'{"contracts": [{"id"', b"<html>Welcome</html>", b"", b"{}"])
+def test_an_answer_that_is_not_json_or_empty_is_retried_naming_the_url_without_its_query(content):
+    resolution = components.RetryAnswersNotJson(config={}, parameters={}).interpret_response(_response(content))
+    assert resolution.response_action.name == "RETRY" and resolution.failure_type.name == "transient_error"
+    assert "https://api.tomorro.com/v2/contracts was not JSON (truncated" in resolution.error_message
+
+
+@pytest.mark.parametrize("status", [400, 404, 429, 500])
+def test_the_answer_check_has_no_opinion_on_other_statuses_or_exceptions(status):
+    response = _response(b"<html>nope</html>")
+    response.status_code = status
+    check = components.RetryAnswersNotJson(config={}, parameters={})
+    assert check.interpret_response(response) is None  # left to status_handler
+    assert check.interpret_response(requests.ConnectionError("refused")) is None
 
 
 def test_a_body_that_is_not_json_is_an_error_naming_the_path():

@@ -62,7 +62,9 @@ def test_every_stream_is_a_ref_to_a_flavour_or_a_stream_plus_parameters_and_a_sm
 
 def test_one_error_handler_every_other_is_an_extension_falling_through_to_it():
     definitions = RAW["definitions"]
-    assert definitions["error_handler"]["type"] == "DefaultErrorHandler"
+    answer_check, status_handler = {"$ref": "#/definitions/answer_check"}, {"$ref": "#/definitions/status_handler"}
+    assert definitions["error_handler"] == {"type": "CompositeErrorHandler",
+                                            "error_handlers": [answer_check, status_handler]}
     handlers = [(path, value) for path, key, value in _walk(RAW) if key == "error_handler"]
     for path, handler in handlers:
         if path == ("definitions", "error_handler"):
@@ -71,17 +73,18 @@ def test_one_error_handler_every_other_is_an_extension_falling_through_to_it():
     for name in ("per_parent_error_handler", "list_reader_error_handler"):
         extension = definitions[name]
         assert extension["type"] == "CompositeErrorHandler"
-        first, last = extension["error_handlers"]
-        assert last == {"$ref": "#/definitions/error_handler"}
-        assert first["max_retries"] == {"$ref": "#/definitions/error_handler/max_retries"}
-        # the composite returns the extension's SUCCESS for a 200 at once: the body check must be there too
-        assert {"$ref": "#/definitions/response_filters/not_json"} in first["response_filters"]
+        first, own, last = extension["error_handlers"]
+        # the composite returns the extension's SUCCESS for a 200 at once: the answer check must come before it
+        assert (first, last) == (answer_check, status_handler)
+        assert own["type"] == "DefaultErrorHandler" and len(own["response_filters"]) == 1
+    # the composite's retries are its first handler's
+    assert definitions["answer_check"]["max_retries"] == "{{ config['max_retries'] }}"
 
 
-def test_only_the_not_json_filter_parses_the_body():
-    # a predicate makes the CDK parse every response body again
+def test_no_response_filter_parses_the_body():
+    # a predicate makes the CDK parse every response body again (the answer check parses it once, for all)
     predicates = [name for name, f in RAW["definitions"]["response_filters"].items() if "predicate" in f]
-    assert predicates == ["not_json"]
+    assert predicates == []
 
 
 def test_config_defaults_are_set_once_in_the_normalization_rules():
@@ -172,7 +175,8 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
 
     module = register_components()
     names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
-    assert names == {"ListRecordExtractor", "ListCursorPagination", "TomorroListRetriever", "CustomFieldsSchemaLoader",
-                     "FlattenCustomFields", "SanitizeState", "ConfigFieldValidator", "SecretsInConfig", "WaitForWriter"}
+    assert names == {"ListRecordExtractor", "ListCursorPagination", "RetryAnswersNotJson", "TomorroListRetriever",
+                     "CustomFieldsSchemaLoader", "FlattenCustomFields", "SanitizeState", "ConfigFieldValidator",
+                     "SecretsInConfig", "WaitForWriter"}
     for name in names:
         assert getattr(module, name).__doc__.startswith("YAML cannot "), name
