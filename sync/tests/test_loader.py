@@ -23,9 +23,12 @@ def record(data: dict, stream="deals") -> dict:
     return {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": 1_700_000_000_000}}
 
 
-def state(value: dict, stream="deals") -> dict:
-    return {"type": "STATE", "state": {"type": "STREAM", "stream": {"stream_descriptor": {"name": stream},
-                                                                     "stream_state": value}}}
+def state(value: dict, stream="deals", counted: float | None = None) -> dict:
+    message = {"type": "STATE", "state": {"type": "STREAM", "stream": {"stream_descriptor": {"name": stream},
+                                                                        "stream_state": value}}}
+    if counted is not None:  # as the CDK's entrypoint adds it: the records it printed since the last state
+        message["state"]["sourceStats"] = {"recordCount": counted}
+    return message
 
 
 def complete(stream="deals") -> dict:
@@ -147,3 +150,24 @@ def test_given_streams_without_records_then_finish_creates_their_tables(tmp_path
     with loading(tmp_path, configured(), configured("empty", key=(), cursor=())) as loader:
         loader.finish()
     assert rows(tmp_path, "SELECT count(*) FROM main.empty") == [(0,)]
+
+
+def test_given_the_source_counted_the_records_received_then_each_checkpoint_is_saved(tmp_path):
+    with loading(tmp_path) as loader:
+        loader.take(record({"id": "a", "name": "A"}))
+        loader.take(record({"id": "b", "name": "B"}))
+        assert loader.take(state({"updatedAt": "1"}, counted=2.0)) == ["deals"]
+        assert loader.take(state({"updatedAt": "2"}, counted=0.0)) == ["deals"]  # the count restarts at each state
+        loader.take(record({"id": "c", "name": "C"}))
+        assert loader.take(state({"updatedAt": "3"}, counted=1.0)) == ["deals"]
+    assert [r[0] for r in rows(tmp_path)] == ["a", "b", "c"] and '"3"' in saved_state(tmp_path)
+
+
+def test_given_fewer_records_than_the_source_counted_then_the_pull_stops_and_the_checkpoint_is_not_saved(tmp_path):
+    with loading(tmp_path) as loader:
+        loader.take(record({"id": "a", "name": "A"}))
+        loader.take(state({"updatedAt": "1"}, counted=1.0))
+        loader.take(record({"id": "b", "name": "B"}))  # a second record line never reached the pull
+        with pytest.raises(SyncError, match=r"sent 2 records of stream 'deals' .* this pull received 1"):
+            loader.take(state({"updatedAt": "2"}, counted=2.0))
+    assert [r[0] for r in rows(tmp_path)] == ["a"] and '"1"' in saved_state(tmp_path)

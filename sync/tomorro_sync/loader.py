@@ -13,6 +13,12 @@ PyAirbyte's DuckDB cache loads its files, so the typed values are the same.
   spooled until the source reports it COMPLETE (or, lacking that, until a successful end); then the
   table is recreated from them, with the states received so far, in one transaction. A stream not
   finished is never replaced, and its state not advanced.
+
+Every STATE of a stream carries `sourceStats.recordCount`, the records of that stream the source emitted
+since its previous STATE (the CDK counts them as it prints them). A STATE whose count differs from the
+records received stops the pull before anything of that checkpoint is saved: a record line lost or garbled
+on the way (stdout lines that are not JSON are skipped as the connector's noise) never lets a state move
+past it.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class Loader:
         self.checkpoints = 0  # states saved
         self._spools: dict[str, tuple[Path, IO[str]]] = {}
         self._spooled: Counter[str] = Counter()  # records spooled since the stream's last write
+        self._since_state: Counter[str] = Counter()  # records received since the stream's last STATE
         self._pending: dict[str, dict[str, Any]] = {}  # replace: the latest state per name, until swapped
         self._replaced: set[str] = set()
         self._columns_of: dict[str, dict[str, str | None]] = {name: {} for name in self.tables}
@@ -110,6 +117,7 @@ class Loader:
         row[META] = {}
         self._spool(stream).write(json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
         self._spooled[stream] += 1
+        self._since_state[stream] += 1
         self.records_read[stream] += 1
 
     def _state(self, state: dict[str, Any]) -> list[str]:
@@ -117,11 +125,21 @@ class Loader:
         shared = name in SHARED_STATE_NAMES.values()
         if not shared and name not in self.tables:
             raise SyncError(f"the source sent a state for stream {name!r}, which this pull did not ask for")
+        if not shared:
+            self._check_count(name, state)
         covered = list(self.tables.values()) if shared else [self.tables[name]]
         if any(t.method == "replace" and t.stream not in self._replaced for t in covered):
             self._pending[name] = state  # saved with the table that holds its records
             return []
         return self._commit([t for t in covered if t.method != "replace"], [state])
+
+    def _check_count(self, name: str, state: dict[str, Any]) -> None:
+        received = self._since_state.pop(name, 0)
+        counted = (state.get("sourceStats") or {}).get("recordCount")
+        if isinstance(counted, int | float) and counted != received:
+            raise SyncError(f"the source sent {counted:,.0f} records of stream {name!r} before its checkpoint and "
+                            f"this pull received {received:,}: a record was lost on the way, so the checkpoint is "
+                            "not saved (the next pull reads from the last saved one)")
 
     def _commit(self, tables: list[StreamTable], states: list[dict[str, Any]]) -> list[str]:
         """Write these streams' spooled records, then save the states, in one transaction."""
