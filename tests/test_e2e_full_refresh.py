@@ -24,8 +24,7 @@ def ids(db, table: str) -> set[str]:
 
 
 def test_given_deleted_records_when_full_refresh_then_they_leave_duckdb_only_for_refreshed_streams(e2e_dir, sandbox):
-    target = Target(api_key=sandbox.api_key, base_url=sandbox.url, source_options={"lookback_window": 0},
-                    sandbox=sandbox)
+    target = Target.of_sandbox(sandbox, lookback_window=0)
     db = e2e_dir / "reconcile.duckdb"
     streams = ["contracts", "counterparties"]
     pull(target, db, streams=streams)

@@ -44,8 +44,7 @@ def sandbox():
 
 @pytest.fixture(scope="module")
 def target(sandbox) -> Target:
-    return Target(api_key=sandbox.api_key, base_url=sandbox.url, source_options={"lookback_window": 0},
-                  sandbox=sandbox)
+    return Target.of_sandbox(sandbox, lookback_window=0)
 
 
 @pytest.fixture(scope="module")

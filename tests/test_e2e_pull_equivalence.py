@@ -64,8 +64,7 @@ def sandbox():
 
 @pytest.fixture(scope="module")
 def target(sandbox) -> Target:
-    return Target(api_key=sandbox.api_key, base_url=sandbox.url, source_options={"lookback_window": 0},
-                  sandbox=sandbox)
+    return Target.of_sandbox(sandbox, lookback_window=0)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +164,7 @@ def test_given_deletions_then_the_full_refresh_matches_pyairbyte_cache(refreshed
 
 def test_given_a_file_written_by_pyairbyte_then_pull_continues_incrementally(tmp_path, pyairbyte_pull):
     with SandboxServer(seed=22, contracts=90, counterparties=30, fields=20, members=4) as sb:
-        target = Target(api_key=sb.api_key, base_url=sb.url, source_options={"lookback_window": 0}, sandbox=sb)
+        target = Target.of_sandbox(sb, lookback_window=0)
         db = tmp_path / "legacy.duckdb"
         pyairbyte_pull(target, db)
         watermark = max(dt.datetime.fromisoformat(r["updatedAt"].replace("Z", "+00:00"))

@@ -45,7 +45,7 @@ def lossy_source(tmp_path):
 def test_given_a_record_lost_on_the_way_then_the_pull_fails_and_saves_no_state(tmp_path, e2e_dir, lossy_source):
     db = tmp_path / "w.duckdb"
     with SandboxServer(seed=5, contracts=10, counterparties=5, fields=5, members=4) as sandbox:
-        target = Target(api_key=sandbox.api_key, base_url=sandbox.url, sandbox=sandbox)
+        target = Target.of_sandbox(sandbox)
         with pytest.raises(SyncError, match=r"sent 4 records of stream 'members' .* this pull received 3"):
             pull(target, db, streams=["members"], source_executable=lossy_source)
         assert query(db, """SELECT count(*) FROM main._airbyte_state WHERE stream_name = 'members'""") == [(0,)]

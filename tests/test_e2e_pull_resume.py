@@ -56,7 +56,7 @@ def test_given_a_pull_killed_after_checkpoints_then_the_next_one_resumes_and_los
         assert 0 < kept < CONTRACTS and state is not None
 
         sb.set_faults(latency_ms=0)
-        target = Target(api_key=sb.api_key, base_url=sb.url, source_options=options, sandbox=sb)
+        target = Target.of_sandbox(sb, **options)
         resumed = pull(target, db)
         from_scratch = pull(target, tmp_path / "from-scratch.duckdb")
 

@@ -48,8 +48,7 @@ def sandbox(e2e_dir):  # e2e_dir: the session's folder for end-to-end files
 
 
 def target_for(sandbox, **options) -> Target:
-    return Target(api_key=sandbox.api_key, base_url=sandbox.url, source_options={"lookback_window": 0, **options},
-                  sandbox=sandbox)
+    return Target.of_sandbox(sandbox, **{"lookback_window": 0, **options})
 
 
 def test_given_pulls_then_the_source_starts_twice_first_and_once_after_changes(tmp_path, sandbox, counted_source):

@@ -34,7 +34,7 @@ def sandbox():
 
 @pytest.fixture(scope="module")
 def target(sandbox) -> Target:
-    return Target(api_key=sandbox.api_key, base_url=sandbox.url, sandbox=sandbox)
+    return Target.of_sandbox(sandbox)
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,11 @@ class Target:
             raise SyncError("`api_key` is required (your Tomorro API key)")
         self.base_url = check_base_url(self.base_url)
 
+    @classmethod
+    def of_sandbox(cls, sandbox: Any, **source_options: Any) -> Target:
+        """A sandbox's target (`SandboxProcess` or `SandboxServer`): its key and URL, these source options."""
+        return cls(api_key=sandbox.api_key, base_url=sandbox.url, source_options=source_options, sandbox=sandbox)
+
     @property
     def source_config(self) -> dict[str, Any]:
         return {**self.source_options, "api_key": self.api_key, "base_url": self.base_url}
@@ -206,6 +211,6 @@ def open_target(config: Path | None, *, sandbox_port: int = 0, seed: int = 42,
     except Exception as err:  # the sandbox explains itself (port taken, bad option)
         raise SyncError(f"Could not start the Tomorro sandbox: {err}") from None
     try:
-        yield Target(api_key=process.api_key, base_url=process.url, sandbox=process)
+        yield Target.of_sandbox(process)
     finally:
         process.stop()

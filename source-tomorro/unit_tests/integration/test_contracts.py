@@ -89,7 +89,7 @@ class TestFirstSync:
         assert record["counterpartyId"] == "c0ffee00-0000-4000-8000-000000000001"
         assert record["contractTypeId"] == "7e570000-0000-4000-8000-000000000001"
         assert record["templateId"] == "7e3p1a7e-0000-4000-8000-000000000001"  # from template.id
-        # one listing gave the schema and the columns (components.py, paired_listing)
+        # one listing gave the schema and the columns (the flattener reads the schema the reader is given)
         http_mocker.assert_number_of_calls(smart_fields_request, 1)
 
     @HttpMocker()
