@@ -1,0 +1,50 @@
+"""Records Tomorro no longer has leave the tables, and each removal is recorded in `_tomorro_deleted`.
+
+One function for every way a delete is learnt (a reconcile's full listing, a `contractDeleted` webhook):
+the rows go from the stream's table, a contract's signed files go with it, and each removal is recorded as
+(stream, id, detected_at, via). The caller owns the transaction, so a removal commits with whatever else
+the same pull or event writes, or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from .cache_layout import SCHEMA, literal, quoted
+
+DELETED_TABLE = "_tomorro_deleted"
+DELETED_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{quoted(DELETED_TABLE)} (stream VARCHAR NOT NULL, id VARCHAR NOT NULL, "
+    "detected_at TIMESTAMP WITH TIME ZONE NOT NULL, via VARCHAR NOT NULL, PRIMARY KEY (stream, id))"
+)
+# A stream whose rows belong to a parent record: removing the parent removes them (child table, its column).
+CHILDREN = {"contracts": (("contract_signed_files", "contractid"),)}
+
+
+def remove_deleted(con: Any, stream: str, ids: Iterable[str], *, via: str, detected_at: dt.datetime | None = None) -> int:
+    """Remove the rows of `stream` whose `id` is in `ids` (and their children), record each; returns how
+    many ids were recorded. Runs inside the caller's transaction; a table that does not exist yet is skipped."""
+    ids = sorted({str(i) for i in ids})
+    if not ids:
+        return 0
+    detected_at = detected_at or dt.datetime.now(dt.timezone.utc)
+    con.execute(DELETED_DDL)
+    in_list = ", ".join(literal(i) for i in ids)
+    existing = _tables(con)
+    if stream in existing:
+        con.execute(f"DELETE FROM {SCHEMA}.{quoted(stream)} WHERE CAST(id AS VARCHAR) IN ({in_list})")
+    for child, column in CHILDREN.get(stream, ()):
+        if child in existing:
+            con.execute(f"DELETE FROM {SCHEMA}.{quoted(child)} WHERE CAST({quoted(column)} AS VARCHAR) IN ({in_list})")
+    values = ", ".join(f"({literal(stream)}, {literal(i)}, {literal(detected_at)}, {literal(via)})" for i in ids)
+    con.execute(f"INSERT OR REPLACE INTO {SCHEMA}.{quoted(DELETED_TABLE)} VALUES {values}")
+    return len(ids)
+
+
+def _tables(con: Any) -> set[str]:
+    rows = con.execute(
+        f"SELECT table_name FROM information_schema.tables WHERE table_schema = {literal(SCHEMA)}"
+    ).fetchall()
+    return {row[0] for row in rows}
