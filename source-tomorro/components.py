@@ -115,12 +115,14 @@ class ListPage:
 
 
 def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage:
-    """One page of any documented envelope. Items under `items_key`, else `data`, or a bare array; the next
-    cursor from `nextCursor`, `next_cursor`, `pagination.nextCursor`, `pagination.next_cursor` or the `after`
-    of `links.next`; more pages from the matching has-next flag, or, without a flag, from the cursor's value.
-    A page that says more follows (its flag), or implies it by being full while it carries no cursor key this
-    reader knows, is an error naming the keys seen, never the end of the list. A known cursor key set to null
-    says "no next page" as plainly as a false flag."""
+    """One page of any documented envelope, by the rules of tests/data/envelope_rules.json (the table the
+    destination's and tomorro-sync's readers are held to as well). Items under `items_key`, else `data`, or a bare
+    array. The next cursor from the first of `nextCursor`, `next_cursor`, `pagination.nextCursor`,
+    `pagination.next_cursor`, `pagination.next` (a cursor or a link), `links.next` (a link: its `after`) that is
+    present; null or "" there says "no next page" as plainly as a false flag. More pages from the has-next flag
+    (`hasNext`, `has_next`, under `pagination` too), or, without one, from the cursor. A page that says more follows
+    (its flag, a next link without a cursor, or being full with no cursor key at all) but carries no cursor is an
+    error naming the keys seen, never the end of the list."""
     if isinstance(body, list):
         return ListPage(_objects(body, body), None)
     if not isinstance(body, dict):
@@ -130,20 +132,18 @@ def read_list_page(body: Any, items_key: str, page_size: int | None) -> ListPage
         raise unexpected_answer(f"no list of records under `{items_key}` or `{ITEM_KEYS_FALLBACK}`", body)
     items = _objects(items, body)
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
-    cursor_key, cursor = _first_of(body, pagination, _NEXT_CURSOR_KEYS)
-    if not cursor_key:
-        cursor_key, cursor = _after_of_link(body.get("links"))
     has_next = _first_of(body, pagination, _HAS_NEXT_KEYS)[1]
     if has_next is not None and not isinstance(has_next, bool):
         raise unexpected_answer(f"a has-next flag that is {has_next!r}, not true or false", body)
-    if cursor is not None and not isinstance(cursor, str):
-        raise unexpected_answer("a next cursor that is not a string", body)
+    cursor_key, cursor, link_without_cursor = _next_cursor(body, pagination)
     if has_next is False:
         return ListPage(items, None)
     if cursor:
         return ListPage(items, cursor)
     if has_next:
         raise unexpected_answer("its has-next flag says more pages follow, but it carries no next cursor", body)
+    if link_without_cursor:
+        raise unexpected_answer(f"`{cursor_key}` links to a next page without an `after` cursor", body)
     if not cursor_key and page_size and len(items) >= page_size:
         raise unexpected_answer("a full page without a has-next flag or a next cursor this connector knows", body)
     return ListPage(items, None)
@@ -155,7 +155,7 @@ def envelope_shape(body: Any, items_key: str) -> dict:
     if isinstance(body, list):
         return {"items": None, "cursor": None, "has_next": None}
     pagination = body.get("pagination") if isinstance(body.get("pagination"), dict) else {}
-    cursor_key = _first_of(body, pagination, _NEXT_CURSOR_KEYS)[0] or _after_of_link(body.get("links"))[0]
+    cursor_key = next((path for path, _ in _cursor_candidates(body, pagination)), None)
     return {"items": items_key if items_key in body else ITEM_KEYS_FALLBACK, "cursor": cursor_key,
             "has_next": _first_of(body, pagination, _HAS_NEXT_KEYS)[0]}
 
@@ -169,14 +169,28 @@ def _first_of(body: dict, pagination: dict, keys: tuple) -> tuple:
     return None, None
 
 
-def _after_of_link(links: Any) -> tuple:
-    """(`links.next` when present, the `after` of its URL)."""
-    if not isinstance(links, dict) or "next" not in links:
-        return None, None
-    link = links["next"]
-    if not isinstance(link, str) or not link:
-        return "links.next", None
-    return "links.next", (parse_qs(urlparse(link).query).get("after") or [None])[0]
+def _cursor_candidates(body: dict, pagination: dict) -> Iterator[tuple]:
+    """(key path, value) of every next-cursor key present, in the order the rules read them."""
+    links = body.get("links") if isinstance(body.get("links"), dict) else {}
+    for holder, prefix, keys in ((body, "", _NEXT_CURSOR_KEYS), (pagination, "pagination.", (*_NEXT_CURSOR_KEYS, "next")),
+                                 (links, "links.", ("next",))):
+        for key in keys:
+            if key in holder:
+                yield prefix + key, holder[key]
+
+
+def _next_cursor(body: dict, pagination: dict) -> tuple:
+    """(the path of the first next-cursor key present, its cursor or None, whether it is a link without one)."""
+    for path, value in _cursor_candidates(body, pagination):
+        if value is None or value == "":
+            return path, None, False
+        if not isinstance(value, str):
+            raise unexpected_answer(f"a next cursor that is not a string (`{path}`)", body)
+        if path.endswith(".next") and ("/" in value or "?" in value):  # a link: its `after` is the cursor
+            after = (parse_qs(urlparse(value).query).get("after") or [""])[0]
+            return path, after or None, not after
+        return path, value, False
+    return None, None, False
 
 
 def _objects(items: list, body: Any) -> list:

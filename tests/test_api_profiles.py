@@ -4,7 +4,7 @@ show or leave open, sandbox/README.md "API profiles"), over a real socket, small
 Source cells: a first sync equals the ground truth (ids, `updatedAt`, every smart-field value in its typed
 column, nothing twice), and an incremental sync after changes reads every change. Destination cells are in
 test_api_profiles_destination.py. Each profile must be read exactly; a shape no connector can read ends in a
-failure naming it (tests of the envelope reader: source-tomorro/unit_tests/test_envelopes.py).
+failure naming it (the envelope rules: tests/data/envelope_rules.json).
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.state_builder import StateBuilder
 from source_tomorro.run import create_source, register_components
 from tomorro_sandbox import SandboxServer
+from tomorro_sandbox.assumptions import API_PROFILES
 
 API_KEY = "profiles-matrix-key"
-PROFILES = [
-    [], ["envelope-intro"], ["envelope-snake"], ["no-has-next"], ["envelope-snake", "no-has-next"],
-    ["slim-contracts"], ["slim-counterparties"], ["counterparties-without-fields"], ["updated-filter-ignored"],
-    ["updated-filter-refused"], ["sort-ignored"], ["no-integration-echo"],
-    ["envelope-intro", "no-has-next", "slim-contracts", "updated-filter-refused"],
-]
+# Every profile the sandbox declares, alone, then combinations that take away most at once.
+COMBINATIONS = [["envelope-snake", "no-has-next"], ["envelope-intro", "no-has-next", "slim-contracts", "updated-filter-refused"]]
+PROFILES = [[], *([name] for name in API_PROFILES), *COMBINATIONS]
 INCREMENTAL = ("contracts", "counterparties", "contract_signed_files")
 OTHERS = ("members", "fields", "field_options", "contract_types")
 

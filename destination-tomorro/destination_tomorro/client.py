@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .envelopes import read_page
+from .envelopes import ITEMS_KEY_OF, read_page
 from .errors import TomorroNotFoundError
 from .transport import RetryPolicy, Transport
 
@@ -71,7 +71,8 @@ class TomorroClient:
         """Every item of a paginated list, page after page (`limit` 50, `after` = the next cursor)."""
         params: dict[str, Any] = {"limit": MAX_PAGE, **filters}
         while True:
-            page = read_page(self.transport.request("GET", path, params=params), limit=MAX_PAGE, where=f"GET {path}")
+            page = read_page(self.transport.request("GET", path, params=params), limit=MAX_PAGE,
+                             items_key=ITEMS_KEY_OF.get(path, "data"), where=f"GET {path}")
             yield from page.items
             if not page.has_next or not page.next_cursor:
                 return

@@ -19,14 +19,15 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_tomorro import DestinationTomorro
 from destination_tomorro.report import WriteReport
 from tomorro_sandbox import SandboxServer
+from tomorro_sandbox.assumptions import API_PROFILES
 
 API_KEY = "sandbox-key"
-PROFILES = [
-    (), ("envelope-intro",), ("envelope-snake",), ("no-has-next",), ("envelope-snake", "no-has-next"),
-    ("envelope-intro", "no-has-next"), ("slim-contracts",), ("slim-counterparties",),
-    ("counterparties-without-fields",), ("no-integration-echo",), ("sort-ignored",),
+# Every profile the sandbox declares, alone, then combinations that take away most at once.
+COMBINATIONS = [
+    ("envelope-snake", "no-has-next"), ("envelope-intro", "no-has-next"),
     ("envelope-intro", "no-has-next", "slim-contracts", "slim-counterparties", "no-integration-echo", "sort-ignored"),
 ]
+PROFILES = [(), *((name,) for name in API_PROFILES), *COMBINATIONS]
 
 
 @pytest.fixture(scope="module")

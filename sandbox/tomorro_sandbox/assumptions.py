@@ -63,7 +63,7 @@ DATE_EQUALS_MATCHES_WHOLE_DAY = True
 # aspect and never tests a profile's name. `target` is a list route's path as in `listing`
 # ("/contracts") or "*" for every list. Two active profiles that set one (aspect, target) to
 # different values contradict each other and are refused together.
-ENVELOPE = "envelope"  # "intro" | "snake"; absent: each endpoint's documented envelope
+ENVELOPE = "envelope"  # "intro" | "intro-next" | "snake"; absent: each endpoint's documented envelope
 HAS_FLAGS = "has-flags"  # False: the has-next / has-previous flags are omitted
 ITEM_KEYS = "item-keys"  # list items keep only these keys
 ITEM_OMIT = "item-omit"  # list items lose these keys
@@ -108,6 +108,14 @@ API_PROFILES = {p.name: p for p in (
         "[ASSUMED] contracts and contract types carry camelCase nextCursor / previousCursor beside "
         "hasNext / hasPrevious",
         ((ENVELOPE, "*", "snake"),)),
+    ApiProfile(
+        "envelope-intro-next",
+        "every paginated list answers {data, pagination: {hasNext, hasPrevious, next, previous}}",
+        "the later introduction snapshot names the pagination keys `next` and `previous` (the early one "
+        "`nextCursor` and `previousCursor`)",
+        f"{_INTRO} (tomorro-api.md §2, introduction pages)",
+        "each endpoint's own envelope (see envelope-intro)",
+        ((ENVELOPE, "*", "intro-next"),)),
     ApiProfile(
         "no-has-next",
         "the envelope in effect omits its has-next / has-previous flags; only the cursors remain "

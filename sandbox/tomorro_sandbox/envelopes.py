@@ -6,7 +6,9 @@ with its paging keys.
 - "camel": `{contracts|contractTypes, hasNext, hasPrevious, nextCursor, previousCursor}`
   (contracts and contract types; cursor keys [ASSUMED]);
 - "intro": `{data, pagination: {hasNext, hasPrevious, nextCursor, previousCursor}}` (the
-  introduction's generic envelope; every list under `envelope-intro`).
+  introduction's generic envelope; every list under `envelope-intro`);
+- "intro-next": `{data, pagination: {hasNext, hasPrevious, next, previous}}` (the later introduction
+  snapshot's keys; every list under `envelope-intro-next`).
 
 `flags=False` (profile `no-has-next`) drops the has-next / has-previous flags, keeping the cursors.
 """
@@ -65,4 +67,9 @@ def intro(page: Page, items: list[bytes], ctx: PageContext) -> bytes:
                                                 "previousCursor": page.prev_cursor}})
 
 
-ENVELOPES = {"snake": snake, "camel": camel, "intro": intro}
+def intro_next(page: Page, items: list[bytes], ctx: PageContext) -> bytes:
+    return _wrap("data", items, {"pagination": {**_flags(ctx.flags, "hasNext", "hasPrevious", page),
+                                                "next": page.next_cursor, "previous": page.prev_cursor}})
+
+
+ENVELOPES = {"snake": snake, "camel": camel, "intro": intro, "intro-next": intro_next}

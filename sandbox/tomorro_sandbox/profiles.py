@@ -56,7 +56,7 @@ class ApiShape:
     # --- lists ---
 
     def envelope(self, path: str, native: str) -> str:
-        """"camel", "snake" or "intro": the list's own envelope unless a profile imposes one."""
+        """"camel", "snake", "intro" or "intro-next": the list's own envelope unless a profile imposes one."""
         return self._get(A.ENVELOPE, path, native)
 
     def has_flags(self, path: str) -> bool:
