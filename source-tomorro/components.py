@@ -4,7 +4,8 @@ One file because the platform ships exactly one (`source_declarative_manifest/co
 source-declarative-manifest image, or the Builder's single `components.py`), so the usual ~300-line rule for
 modules gives way here. Sections, each headed, in reading order:
 
-1. Envelopes: the one place that knows the shapes of Tomorro's answers (and retries one that is not JSON).
+1. Envelopes: the source's one reader of Tomorro's answers, held to the rule table tests/data/envelope_rules.json
+   that the destination's and tomorro-sync's readers share (and a retry of an answer that is not JSON).
 2. Time: every cursor value is compared and stored as an instant in UTC.
 3. The list reader of `contracts` and `counterparties` (checks the API's order, filter and item shapes at
    run time, splits the read across workers, checkpoints through the stream's cursor).
@@ -59,7 +60,7 @@ logger = logging.getLogger("airbyte")
 
 
 # =============================================================================================================
-# 1. Envelopes: the one place that knows the shapes of Tomorro's answers
+# 1. Envelopes: the source's one reader of Tomorro's answers (rules: tests/data/envelope_rules.json)
 # =============================================================================================================
 # The docs show four (../shared/reference/tomorro-api.md §2): `{data, pagination: {next_cursor, has_next}, links}`
 # (counterparties), `{contracts | contractTypes, hasNext, hasPrevious}` (contracts, contract types; the cursor key
@@ -254,7 +255,7 @@ class RetryAnswersNotJson(ErrorHandler):
 
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
-    max_retries: int | str | None = 5  # the composite's, which takes its first handler's
+    max_retries: int | str | None = 6  # the spec's default (held equal by test_manifest.py); the composite takes its first handler's
     max_time: int | None = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -1129,7 +1130,7 @@ class SanitizeState(StateMigration):
 
 
 # =============================================================================================================
-# 6. Process tuning that depends on CDK internals. Measured on airbyte-cdk 7.39.1; unit_tests/test_components.py
+# 6. Process tuning that depends on CDK internals. Measured on airbyte-cdk 7.39.1; unit_tests/test_process_tuning.py
 #    pins both assumptions to that version (the attribute read, and that the CDK still bounds its queue at 10,000).
 # =============================================================================================================
 

@@ -3,7 +3,7 @@ show or leave open, sandbox/README.md "API profiles"), over a real socket, small
 
 Source cells: a first sync equals the ground truth (ids, `updatedAt`, every smart-field value in its typed
 column, nothing twice), and an incremental sync after changes reads every change. Destination cells are in
-test_api_profiles_destination.py. Each profile must be read exactly; a shape no connector can read ends in a
+destination-tomorro/integration_tests/test_api_profiles.py. Each profile must be read exactly; a shape no connector can read ends in a
 failure naming it (the envelope rules: tests/data/envelope_rules.json).
 """
 

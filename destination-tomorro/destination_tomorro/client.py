@@ -1,7 +1,7 @@
 """TomorroClient: one method per Tomorro API endpoint, every request through `Transport.request()`.
 
 Every list goes through `_list()`, the one pagination loop, which reads pages with
-`envelopes.read_page` (the one place that knows list envelopes).
+`envelopes.read_page` (the destination's one reader of list envelopes, held to tests/data/envelope_rules.json).
 
 Slim list items. The documentation shows list items that are only `{id, name, status}` ("fetch
 full details with GET /contracts/{id}"). `iter_full_contracts` / `iter_full_counterparties` yield

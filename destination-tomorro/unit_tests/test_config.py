@@ -15,6 +15,19 @@ def test_defaults():
     assert 1 <= cfg.max_concurrency <= 16
 
 
+def test_every_default_in_code_equals_the_spec_default():
+    """The client's and the retry policy's own defaults are the spec's, never a second opinion."""
+    import inspect
+
+    from destination_tomorro.client import TomorroClient
+    from destination_tomorro.transport import RetryPolicy
+
+    spec = connection_specification()["properties"]
+    client_defaults = inspect.signature(TomorroClient).parameters
+    assert RetryPolicy().max_retries == client_defaults["max_retries"].default == spec["max_retries"]["default"]
+    assert client_defaults["timeout"].default == spec["request_timeout_seconds"]["default"]
+
+
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8765/v2", "http://localhost/v2", "https://eu.tomorro.com/v2/"])
 def test_base_url_accepted(url):
     assert parse(base_url=url).base_url == url.rstrip("/")

@@ -180,3 +180,12 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
                      "SecretsInConfig", "WaitForWriter"}
     for name in names:
         assert getattr(module, name).__doc__.startswith("YAML cannot "), name
+
+
+def test_every_default_in_code_equals_the_spec_default():
+    """A component's own default (used where no config reaches it) is the spec's, never a second opinion."""
+    from source_tomorro.run import register_components
+
+    properties = RAW["spec"]["connection_specification"]["properties"]
+    handler = register_components().RetryAnswersNotJson(config={}, parameters={})
+    assert handler.max_retries == properties["max_retries"]["default"]

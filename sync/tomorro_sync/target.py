@@ -145,7 +145,8 @@ DOCUMENTED_PAGINATION = {"limit", "next_cursor", "prev_cursor", "has_next", "has
 def documented_page(body: Any) -> tuple[list, str | None]:
     """Items and next cursor of an answer in the documented envelope, `{data: [objects], pagination: {has_next,
     next_cursor, ...}, links}`, and nothing else (no key the source's reader would read first): for such an
-    answer both readers agree (sync/tests/test_target.py holds them equal). Anything else: OtherEnvelope."""
+    answer it reads what the rule table tests/data/envelope_rules.json says (sync/tests/test_envelope_rules.py;
+    sync/tests/test_fingerprint.py holds the digests equal over every profile). Anything else: OtherEnvelope."""
     pagination = body.get("pagination") if isinstance(body, dict) else None
     if (not isinstance(pagination, dict) or not set(body) <= DOCUMENTED_KEYS or not set(pagination) <= DOCUMENTED_PAGINATION
             or not isinstance(body.get("data"), list) or not all(isinstance(item, dict) for item in body["data"])

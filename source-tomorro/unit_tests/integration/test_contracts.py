@@ -3,7 +3,7 @@
 The first answer decides how the stream is read: ascending `sort=updatedAt` with the inclusive
 `updatedAt=gte:` bound when the API honours both, else a documented fallback. Every page is checked before a
 record of it is emitted. One worker here, so that the requests are exactly the ones mocked (HttpMocker fails on
-any other request and on a mock never called); ranges read side by side are tested in test_components.py and
+any other request and on a mock never called); ranges read side by side are tested in test_list_reader.py and
 against the sandbox (integration_tests/test_sandbox_ranges.py).
 
 The shared error handler (429 / 5xx / truncated body retried, 401 config error, 404 naming base_url) is tested
