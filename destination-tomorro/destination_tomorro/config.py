@@ -3,7 +3,8 @@
 There is no hand-written spec.json: `connection_specification()` turns the pydantic model into the
 JSON schema Airbyte's form renders, so the spec and the validation can never drift apart. Every
 property has a title, a description, an `order` and a `group`; numbers have bounds; the stream
-mapping is an array of `{stream, object, match_key}` objects the form can edit. The former
+mapping is an array of `{stream, object, match_key, ...}` objects the form can edit (with each
+stream's field behaviours, its row last-modified column and its empty-values rule). The former
 free-form `object_mapping` dict is still accepted and translated, but left out of the spec.
 """
 
@@ -53,6 +54,31 @@ class StreamMapping(BaseModel):
                     "integration.externalId; default external_id). Counterparties: name (default) or a "
                     "counterparty smart field. Leave empty to use the stream's primary key or the default.",
         json_schema_extra={"order": 2})
+    if_empty_fields: list[str] = Field(
+        default_factory=list, title="Fields written only when empty in Tomorro",
+        description="Columns or smart fields (id or name) written only while Tomorro's value is empty: once "
+                    "someone fills them in Tomorro, Tomorro owns them. Others are written always.",
+        json_schema_extra={"order": 3})
+    on_create_fields: list[str] = Field(
+        default_factory=list, title="Fields written only on create",
+        description="Columns or smart fields (id or name) sent when the object is created, never updated.",
+        json_schema_extra={"order": 4})
+    after_signature_fields: list[str] = Field(
+        default_factory=list, title="Fields editable after signature",
+        description="Contracts only: columns or smart fields (id or name) still written to a signed or "
+                    "canceled contract. Empty (default): such contracts are never changed.",
+        json_schema_extra={"order": 5})
+    row_updated_at_column: str | None = Field(
+        None, title="Row last-modified column",
+        description="The column holding the CRM's last-modified time of each row (e.g. SystemModstamp, "
+                    "hs_lastmodifieddate). When Tomorro's object was edited later, the row does not "
+                    "overwrite it (counted as protected).",
+        json_schema_extra={"order": 6})
+    empty_values: Literal["skip", "clear"] = Field(
+        "skip", title="Empty values",
+        description="skip (default): null, empty and whitespace-only values are not sent, for every type. "
+                    "clear: they clear the smart field's value in Tomorro.",
+        json_schema_extra={"order": 7})
 
     @field_validator("object", mode="before")
     @classmethod
@@ -66,10 +92,25 @@ class StreamMapping(BaseModel):
             raise ValueError("must not be empty")
         return value.strip()
 
-    @field_validator("match_key")
+    @field_validator("match_key", "row_updated_at_column")
     @classmethod
     def _match_key(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
+
+    @field_validator("if_empty_fields", "on_create_fields", "after_signature_fields")
+    @classmethod
+    def _field_names(cls, value: list[str]) -> list[str]:
+        names = [v.strip() for v in value if v.strip()]
+        return list(dict.fromkeys(names))
+
+    @model_validator(mode="after")
+    def _one_behaviour(self) -> StreamMapping:
+        both = sorted(set(self.if_empty_fields) & set(self.on_create_fields))
+        if both:
+            raise ValueError(f"{', '.join(both)}: listed both in if_empty_fields and on_create_fields")
+        if self.after_signature_fields and self.object != "contract":
+            raise ValueError("after_signature_fields: only contracts are signed")
+        return self
 
 
 class DestinationTomorroConfig(BaseModel):
