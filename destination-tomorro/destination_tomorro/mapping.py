@@ -259,8 +259,8 @@ class RowMapper:
         if not self.cfg.integration_type:
             raise RowRejected(f"{column}: set integration_type (salesforce|hubspot) in the configuration "
                               "to link contracts to the CRM")
-        if isinstance(value, str):
-            value = line_value(value, f"column '{column}'")
+        if isinstance(value, (str, dict, list, tuple, bool)):
+            value = scalar(value, column)  # a list, an object or a boolean is no id (never its repr)
         try:
             return row_identity(self.cfg.integration_type, self.cfg.integration_entity, value)
         except ValueError as exc:

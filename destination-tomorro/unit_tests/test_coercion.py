@@ -104,3 +104,9 @@ def test_multiselect_values_given_twice_are_one_choice():
 def test_non_finite_numbers_are_rejected(value):
     with pytest.raises(RowRejected, match="is not a finite number for smart field 'Contract value'"):
         c("number", value)
+
+
+@pytest.mark.parametrize("value, expected", [(True, "true"), (False, "false")])
+def test_a_boolean_into_text_is_true_or_false(value, expected):
+    """Issue 20, finding 10: as JSON and the CRMs write it, never Python's "True"."""
+    assert c("text", value) == expected
