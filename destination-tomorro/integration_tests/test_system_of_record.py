@@ -223,7 +223,7 @@ def test_finding_8_an_ambiguous_counterparty_name_rejects_naming_the_candidates(
         assert f"{len(ids)} counterparties in Tomorro match the name" in rejected.reason
 
 
-def test_finding_9_a_counterparty_key_survives_a_rename_whatever_the_catalog_order(sb, base_config, h):
+def test_finding_9_a_counterparty_key_survives_a_rename(sb, base_config, h):
     account_id = field_id(sb, "external_party", "Project code 2")
     config = {**base_config, "counterparty_match_field": "Project code 2"}
     streams = [("deals", "append_dedup", "contract"), ("accounts", "append_dedup", "counterparty")]  # deals first
@@ -231,14 +231,39 @@ def test_finding_9_a_counterparty_key_survives_a_rename_whatever_the_catalog_ord
     write(config, h, streams, [h.record("deals", {"external_id": "RN-1", "counterparty_key": "ACC-RN-1",
                                                   "counterparty": "Old Name Co"}),
                                h.record("accounts", {"name": "Old Name Co", "Project code 2": "ACC-RN-1"})])
-    # renamed in the CRM: the opportunity arrives first, naming the account by its new name and its key
+    # renamed in the CRM; this sync carries only the opportunity (the account comes in a later one)
     report, _, error = write(config, h, streams, [
-        h.record("deals", {"external_id": "RN-1", "counterparty_key": "ACC-RN-1", "counterparty": "New Name Co"}),
-        h.record("accounts", {"name": "New Name Co", "Project code 2": "ACC-RN-1"})])
+        h.record("deals", {"external_id": "RN-1", "counterparty_key": "ACC-RN-1", "counterparty": "New Name Co"})])
     assert error is None, error
     mine = [cp for cp in sb.records("counterparties") if (cp.get("fields") or {}).get(account_id) == "ACC-RN-1"]
-    assert len(sb.records("counterparties")) == before + 1 and [cp["name"] for cp in mine] == ["New Name Co"]
+    assert len(sb.records("counterparties")) == before + 1 and [cp["name"] for cp in mine] == ["Old Name Co"]
     assert by_external_id(sb, "RN-1")[0]["counterparty"]["id"] == mine[0]["id"]
+    assert not [cp for cp in sb.records("counterparties") if cp["name"] == "New Name Co"]
+    # a key no counterparty holds, with a name: created once, holding the key
+    write(config, h, streams, [h.record("deals", {"external_id": "RN-3", "counterparty_key": "ACC-RN-3",
+                                                  "counterparty": "Fresh Key Co"})])
+    fresh = [cp for cp in sb.records("counterparties") if (cp.get("fields") or {}).get(account_id) == "ACC-RN-3"]
+    assert [cp["name"] for cp in fresh] == ["Fresh Key Co"]
+    assert by_external_id(sb, "RN-3")[0]["counterparty"]["id"] == fresh[0]["id"]
+
+
+def test_finding_9_a_rename_never_splits_an_account_whatever_the_catalog_order(sb, base_config, h):
+    """Contract rows naming the counterparty by its (new) name: the account row renaming it is written
+    first, at every flush, though the opportunities stream comes first in the catalog and in arrival."""
+    account_id = field_id(sb, "external_party", "Project code 2")
+    config = {**base_config, "counterparty_match_field": "Project code 2"}
+    streams = [("deals", "append_dedup", "contract"), ("accounts", "append_dedup", "counterparty")]
+    api(sb, "POST", "/counterparties", {"name": "Before Rename Co",
+                                        "attributes": [{"attributeDefinitionId": account_id, "value": "ACC-RN-2"}]})
+    before = len(sb.records("counterparties"))
+    report, _, error = write(config, h, streams, [
+        h.record("deals", {"external_id": "RN-2", "counterparty": "After Rename Co"}),
+        h.record("accounts", {"name": "After Rename Co", "Project code 2": "ACC-RN-2"}), h.state("deals", 1)])
+    assert error is None, error
+    assert len(sb.records("counterparties")) == before
+    mine = [cp for cp in sb.records("counterparties") if (cp.get("fields") or {}).get(account_id) == "ACC-RN-2"]
+    assert [cp["name"] for cp in mine] == ["After Rename Co"]
+    assert by_external_id(sb, "RN-2")[0]["counterparty"]["id"] == mine[0]["id"]
 
 
 def test_finding_9_rows_for_one_key_from_several_streams_apply_in_arrival_order(sb, base_config, h):
