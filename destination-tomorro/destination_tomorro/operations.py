@@ -19,18 +19,19 @@ status is completed, not left as a draft).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from .client import TomorroClient
 from .config import DestinationTomorroConfig
-from .diff import diff_contract, diff_counterparty
+from .diff import diff_contract, diff_counterparty, is_empty
 from .errors import RowRejected, TomorroClientError
 from .indexes import ContractIndex, CounterpartyIndex
 from .keys import MatchKey
 from .ledger import Classified
 from .mapping import MappedRow
 from .objects import CONTRACT, COUNTERPARTY
-from .ownership import decide, moves_forward
+from .ownership import current_value, decide, moves_forward
 from .recovery import create_once, find_created_contract, find_landed_counterparty
 from .routing import Route
 
@@ -79,6 +80,7 @@ class RowOperations:
                     answer = self.client.update_counterparty(current["id"], patch)
                     self.counterparties.written.add(current["id"])
                     self.counterparties.remember(_as_written(current, answer, patch))
+                    _check_cleared(route, row, patch, answer, lambda: self.client.get_counterparty(current["id"]))
                 return result
             if self.dry_run:
                 return Classified("created", row.label)
@@ -143,6 +145,7 @@ class RowOperations:
             if patch and not self.dry_run:
                 answer = self.client.update_contract(current["id"], patch)
                 self.contracts.remember(_as_written(current, answer, _fields_as_read(patch)), row.identity)
+                _check_cleared(route, row, patch, answer, lambda: self.client.get_contract(current["id"]))
             return result
         if self.dry_run:
             return Classified("created", row.label, "", extras)
@@ -188,6 +191,22 @@ def _check_status(route: Route, row: MappedRow, current: dict[str, Any] | None) 
         raise RowRejected(f"{column}: a contract without a key is created as a draft and its status set by a "
                           f"second request; if that request failed a re-run could not find the draft to "
                           f"finish it. Give the row a '{route.match.column}' value to set status '{status}'")
+
+
+def _check_cleared(route: Route, row: MappedRow, patch: dict[str, Any], answer: dict[str, Any] | None,
+                   read_back: Callable[[], dict[str, Any]]) -> None:
+    """`empty_values: clear` sends `value: null`, which no document says clears a value: check that
+    Tomorro's answer (or the object read back, when the answer has no fields) holds no value any more."""
+    entries = patch.get("fields") or patch.get("attributes") or []
+    cleared = [f"field:{e.get('fieldId') or e.get('attributeDefinitionId')}" for e in entries if e["value"] is None]
+    if not cleared:
+        return
+    held = answer if isinstance(answer, dict) and "fields" in answer else read_back()
+    kept = [target for target in cleared if not is_empty(current_value(route.object, held, target))]
+    if kept:
+        raise RowRejected(f"{', '.join(route.mapper.describe(t, row) for t in kept)}: Tomorro kept its value after "
+                          "a PATCH with value null (empty_values: clear relies on null clearing a value, which the "
+                          "API does not document); the row's other values were written")
 
 
 def _fields_as_read(body: dict[str, Any]) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def _entries(patch: dict[str, Any]) -> list[tuple[str, str, Any]]:
     return out
 
 
-def _current_value(obj: str, current: dict[str, Any], target: str) -> Any:
+def current_value(obj: str, current: dict[str, Any], target: str) -> Any:
     if target.startswith("field:"):
         fid = target[6:]
         held = current.get("fields")
@@ -108,7 +108,7 @@ def decide(obj: str, row: MappedRow, current: dict[str, Any], patch: dict[str, A
                             "(a status never moves back)")
         elif policy.behaviour(target) == "on_create":
             skipped.append(f"{describe(target)} (on_create)")
-        elif policy.behaviour(target) == "if_empty" and not is_empty(_current_value(obj, current, target)):
+        elif policy.behaviour(target) == "if_empty" and not is_empty(current_value(obj, current, target)):
             skipped.append(f"{describe(target)} (if_empty: Tomorro has a value)")
         else:
             kept.append((target, key, payload))

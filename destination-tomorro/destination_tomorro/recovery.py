@@ -24,8 +24,8 @@ from typing import Any
 from .client import TomorroClient
 from .diff import same_value
 from .errors import AmbiguousWriteError, RowRejected, TomorroClientError, TomorroError
-from .indexes import ContractIndex
 from .identity import contract_identity
+from .indexes import ContractIndex
 from .keys import MatchKey, counterparty_key, name_key, name_lookup_term
 from .mapping import MappedRow
 

@@ -1,6 +1,6 @@
 """operations.py: create, PATCH the diff, or leave; append never updates; dry run writes nothing."""
 
-
+import pytest
 
 
 def test_create_then_upsert_then_rerun(fake, config, ab, w):
@@ -123,3 +123,22 @@ def test_append_leaves_a_contract_that_is_not_a_draft(fake, config, ab, w):
     out, error = w.run(config, catalog, [ab.record("contracts", {**w.deals(1)[0], "status": "signing"})])
     assert error is None and w.report(out).streams["contracts"].unchanged == 1
     assert [c["status"] for c in fake.contracts.values()] == ["negotiating"]
+
+
+@pytest.mark.parametrize("keeps", [False, True])
+def test_a_clear_is_checked_in_tomorros_answer(fake, config, ab, w, keeps):
+    """`empty_values: clear` sends value null, which no document says clears a value: a server that
+    keeps the value rejects the row naming the column and the smart field, never counts it cleared."""
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    w.run(config, catalog, [ab.record("contracts", {**w.deals(1)[0], "contract_value": 5})])
+    fake.keep_on_null = keeps
+    clear = {**config, "max_rejected_ratio": 1.0, "streams": [{"stream": "contracts", "object": "contract",
+                                                                "empty_values": "clear"}]}
+    out, error = w.run(clear, catalog, [ab.record("contracts", {**w.deals(1)[0], "contract_value": " "})])
+    counts = w.report(out).streams["contracts"]
+    if keeps:
+        assert counts.rejected == 1
+        assert "column 'contract_value' (smart field 'Contract value'): Tomorro kept its value" in \
+            w.report(out).rejected_rows[0].reason
+    else:
+        assert counts.updated == 1 and error is None

@@ -21,8 +21,9 @@ def contract(status="draft", updated="2026-06-01T12:00:00.000Z", **extra):
             "fields": [{"attributeDefinitionId": "f-value", "value": 10}], **extra}
 
 
-def decided(patch, current=None, policy=WritePolicy(), ours=False, **values):
-    return decide(CONTRACT, row(**values), current or contract(), patch, policy, ours=ours, describe=str)
+def decided(patch, current=None, policy=None, ours=False, **values):
+    return decide(CONTRACT, row(**values), current or contract(), patch, policy or WritePolicy(), ours=ours,
+                  describe=str)
 
 
 @pytest.mark.parametrize("current, wanted, forward", [
