@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .config import StreamMapping
 from .names import normalise
 from .objects import CONTRACT, COUNTERPARTY
 from .schema import TomorroSchema
+from .stream_mapping import StreamMapping
 
 # reserved column (normalised) -> the target it changes; other reserved columns cannot change
 TARGETS = {
