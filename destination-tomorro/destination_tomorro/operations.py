@@ -70,7 +70,7 @@ class RowOperations:
     # -- counterparties --------------------------------------------------------------------------
     def _write_counterparty(self, route: Route, row: MappedRow) -> Classified:
         with self.counterparties.name_lock(row.name or ""):
-            current = self.counterparties.get(row.name, row.key, route.match)
+            current = _named(route.match.column, lambda: self.counterparties.get(row.name, row.key, route.match))
             if current is not None:
                 if route.mode == "append":
                     return Classified("unchanged", row.label, "exists (append never updates)")
@@ -97,8 +97,9 @@ class RowOperations:
         by_key = row.counterparty_key is not None
         name = row.counterparty_name
         with self.counterparties.name_lock(f"\x00{row.counterparty_key}" if by_key else name):
-            found = (self.counterparties.by_key(match, row.counterparty_key) if by_key
-                     else self.counterparties.by_exact_name(name))
+            found = _named(route.mapper.column_of(row, "counterparty"), lambda: (
+                self.counterparties.by_key(match, row.counterparty_key) if by_key
+                else self.counterparties.by_exact_name(name)))
             if found is not None:
                 return found["id"], []
             what = f"{match.field.name} '{row.counterparty_key}'" if by_key else f"'{name}'"
@@ -128,7 +129,7 @@ class RowOperations:
             # keyless creates only in append with the default key: a chosen key must be there
             raise RowRejected(f"{route.match.column}: the row has no value in the column contracts are matched on "
                               f"({route.match.source}); {route.mode} never creates a contract it could not find again")
-        current = self.contracts.get(row.identity) if row.identity else None
+        current = _named(route.match.column, lambda: self.contracts.get(row.identity)) if row.identity else None
         ours = current is not None and current["id"] in self.contracts.written
         _check_status(route, row, current)  # before anything is written, a counterparty included
         extras: list[str] = []
@@ -173,6 +174,14 @@ class RowOperations:
             answer = self.client.update_contract(current["id"], {"status": row.status})
             self.contracts.remember(_as_written(current, answer, {"status": row.status}), row.identity)
         return Classified("updated", row.label, "status (a create left in draft is completed)", extras)
+
+
+def _named(column: str, find: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """A look-up whose match is uncertain rejects the row; its reason starts with the row's column."""
+    try:
+        return find()
+    except RowRejected as exc:
+        raise RowRejected(f"{column}: {exc.reason}", exc.status_code) from None
 
 
 def _check_status(route: Route, row: MappedRow, current: dict[str, Any] | None) -> None:

@@ -91,7 +91,7 @@ def test_finding_1_a_contract_of_another_crm_object_or_crm_is_another_record(sb,
             and c["integration"]["externalId"] in ("4242", "777")}
     assert mine["4242"]["name"] == "Deal 4242" and mine["777"]["name"] == "Deal 777"
     reason = report.rejected_rows[0].reason
-    assert "uncertain match" in reason and "hubspot deal 555" in reason and unsure["id"] in reason
+    assert reason.startswith("external_id: uncertain match") and "hubspot deal 555" in reason and unsure["id"] in reason
     assert not by_external_id(sb, "555")[1:]  # nothing created beside the uncertain one
 
 
@@ -218,6 +218,7 @@ def test_finding_8_an_ambiguous_counterparty_name_rejects_naming_the_candidates(
                               h.record("deals", {"external_id": "AM-1", "counterparty": "Twin Partners"})])
     assert error is None and h.writes(sb) == 0
     assert report.streams["accounts"].rejected == 1 and report.streams["deals"].rejected == 1
+    assert sorted(r.reason.split(":")[0] for r in report.rejected_rows) == ["counterparty", "name"]  # the columns
     for rejected in report.rejected_rows:
         assert all(cid in rejected.reason for cid in ids), rejected.reason
         assert f"{len(ids)} counterparties in Tomorro match the name" in rejected.reason
