@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,12 @@ from .scenarios import Scenario
 
 
 def make_rows(existing: list[dict[str, Any]], n: int, rng: random.Random) -> list[dict[str, Any]]:
-    """n CRM rows: each distinct existing name (at most 20% of the rows) with its status flipped,
-    the rest new names. Seeded names repeat, so there are fewer updates than counterparties."""
-    names = sorted({cp["name"] for cp in existing if cp.get("name")})
+    """n CRM rows: each existing name held by one counterparty (at most 20% of the rows) with its status
+    flipped, the rest new names. Seeded names repeat; a name several counterparties hold is ambiguous,
+    and destination-tomorro rejects its row naming them instead of guessing (issue 20), so such names
+    are left out of the workload: both writers get rows with one right answer."""
+    held = Counter(str(cp.get("name", "")).strip().lower() for cp in existing)
+    names = sorted({cp["name"] for cp in existing if cp.get("name") and held[cp["name"].strip().lower()] == 1})
     by_name = {cp["name"]: cp for cp in existing}
     n_update = min(len(names), n // 5)
     rows = []

@@ -67,7 +67,9 @@ def text_value(value: Any, what: str) -> str:
     SEPARATOR) a newline, other control characters removed, at most MAX_TEXT characters."""
     if isinstance(value, (dict, list, tuple)):
         raise RowRejected(f"{type(value).__name__} value is not text for {what}")
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JSON and the CRMs write it, never Python's "True"
+    if isinstance(value, (int, float, Decimal)):
         try:
             return number_text(value)
         except ValueError:
@@ -106,8 +108,7 @@ def _coerce_number(value: Any, what: str) -> int | float:
 
 def _coerce_date(value: Any, what: str) -> str:
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
+        # the calendar date it was written in: 2026-12-31T00:00:00+01:00 is the 31st, not the 30th in UTC
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -121,6 +122,23 @@ def _coerce_date(value: Any, what: str) -> str:
         except ValueError:
             pass
     raise RowRejected(f"'{clip(value)}' is not a date (YYYY-MM-DD or ISO datetime) for {what}")
+
+
+def instant(value: Any) -> dt.datetime:
+    """A last-modified time as an aware datetime: a datetime, an ISO-8601 text (no offset: UTC), or
+    epoch seconds / milliseconds (HubSpot's hs_lastmodifieddate may land as either). ValueError else."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        parsed = dt.datetime.fromtimestamp(value / 1000 if abs(value) > 1e11 else value, dt.UTC)
+    elif isinstance(value, str) and value.strip():
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"'{clip(value)}' is not an ISO-8601 date-time") from None
+    else:
+        raise ValueError(f"{clip(value)!r} is not a date-time")
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def option_label(option: dict[str, Any]) -> str | None:

@@ -3,7 +3,8 @@
 There is no hand-written spec.json: `connection_specification()` turns the pydantic model into the
 JSON schema Airbyte's form renders, so the spec and the validation can never drift apart. Every
 property has a title, a description, an `order` and a `group`; numbers have bounds; the stream
-mapping is an array of `{stream, object, match_key}` objects the form can edit. The former
+mapping is an array of `{stream, object, match_key, ...}` objects the form can edit (with each
+stream's field behaviours, its row last-modified column and its empty-values rule). The former
 free-form `object_mapping` dict is still accepted and translated, but left out of the spec.
 """
 
@@ -19,11 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from .masking import register_secrets
+from .stream_mapping import OBJECT_ALIASES, StreamMapping, TomorroObject
 
 DEFAULT_BASE_URL = "https://api.tomorro.com/v2"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-TomorroObject = Literal["counterparty", "contract"]
-OBJECT_ALIASES = {"counterparties": "counterparty", "contracts": "contract"}
 GROUPS = [
     {"id": "connection", "title": "Connection"},
     {"id": "objects", "title": "Streams and objects"},
@@ -34,42 +34,6 @@ GROUPS = [
 
 def _ui(order: int, group: str, **extra: Any) -> dict[str, Any]:
     return {"order": order, "group": group, **extra}
-
-
-class StreamMapping(BaseModel):
-    """Where one stream of the connection goes."""
-
-    model_config = ConfigDict(extra="forbid", title="Stream")
-
-    stream: str = Field(..., title="Stream name", min_length=1,
-                        description="The stream's name, as shown in the connection (e.g. closed_won).",
-                        json_schema_extra={"order": 0})
-    object: TomorroObject = Field(..., title="Tomorro object",
-                                  description="What each row of the stream becomes in Tomorro.",
-                                  json_schema_extra={"order": 1})
-    match_key: str | None = Field(
-        None, title="Matching column",
-        description="The column rows are matched on. Contracts: the column holding the CRM id (sent as "
-                    "integration.externalId; default external_id). Counterparties: name (default) or a "
-                    "counterparty smart field. Leave empty to use the stream's primary key or the default.",
-        json_schema_extra={"order": 2})
-
-    @field_validator("object", mode="before")
-    @classmethod
-    def _plural(cls, value: Any) -> Any:
-        return OBJECT_ALIASES.get(str(value).strip().lower(), str(value).strip().lower()) if isinstance(value, str) else value
-
-    @field_validator("stream")
-    @classmethod
-    def _stream(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value.strip()
-
-    @field_validator("match_key")
-    @classmethod
-    def _match_key(cls, value: str | None) -> str | None:
-        return (value.strip() or None) if value is not None else None
 
 
 class DestinationTomorroConfig(BaseModel):
@@ -144,7 +108,8 @@ class DestinationTomorroConfig(BaseModel):
         json_schema_extra=_ui(13, "performance"))
     batch_size: int = Field(
         200, ge=1, le=10000, title="Batch size",
-        description="Rows buffered per stream before they are written (1-10000); a state message also flushes.",
+        description="Rows buffered per stream before they are written (1-10000); a state message also flushes. "
+                    "Every flush writes counterparty rows before contract rows.",
         json_schema_extra=_ui(14, "performance"))
     request_timeout_seconds: float = Field(
         30.0, ge=1, le=300, title="Request timeout (seconds)",

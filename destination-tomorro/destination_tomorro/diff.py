@@ -22,8 +22,21 @@ def _looks_like_date(s: str) -> bool:
     return bool(re.match(r"\d{4}-\d{2}-\d{2}", s))
 
 
+def is_empty(value: Any) -> bool:
+    """An empty value in Tomorro: none, blank text, an empty list, rich text without any text."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list) and value and all(isinstance(n, dict) and "children" in n for n in value):
+        return all(is_empty(c.get("text")) for n in value for c in n.get("children") or [] if isinstance(c, dict))
+    return isinstance(value, (list, dict)) and not value
+
+
 def diff_contract(row: MappedRow, current: dict[str, Any]) -> dict[str, Any]:
-    """PATCH body holding only what differs from `current` (empty = unchanged).
+    """PATCH body holding only what differs from `current` (empty = unchanged); a field to clear
+    (empty_values: clear) is sent as null when Tomorro holds a value. Who may change what is
+    ownership.py's question, asked of this body.
 
     templateId, contractTypeId and integration cannot change through PATCH and are not compared.
     """
@@ -36,6 +49,7 @@ def diff_contract(row: MappedRow, current: dict[str, Any]) -> dict[str, Any]:
         patch["counterparty"] = {"id": row.counterparty_id}
     existing = {f.get("attributeDefinitionId"): f.get("value") for f in current.get("fields") or []}
     changed = [{"fieldId": k, "value": v} for k, v in row.fields.items() if k not in existing or not same_value(v, existing[k])]
+    changed += [{"fieldId": k, "value": None} for k in sorted(row.clears) if not is_empty(existing.get(k))]
     if changed:
         patch["fields"] = changed
     return patch
@@ -50,6 +64,7 @@ def diff_counterparty(row: MappedRow, current: dict[str, Any]) -> dict[str, Any]
     existing = current.get("fields") or {}
     changed = [{"attributeDefinitionId": k, "value": v} for k, v in row.fields.items()
                if k not in existing or not same_value(v, existing[k])]
+    changed += [{"attributeDefinitionId": k, "value": None} for k in sorted(row.clears) if not is_empty(existing.get(k))]
     if changed:
         patch["attributes"] = changed
     return patch

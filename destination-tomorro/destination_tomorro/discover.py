@@ -37,7 +37,7 @@ RESERVED_SCHEMA = {
     COUNTERPARTY: {"name": {"type": "string"}, "status": {"type": ["null", "string"], "enum": [None, "active", "archived"]}},
     CONTRACT: {
         "name": STRING, "status": STRING, "template": STRING, "contract_type": STRING,
-        "counterparty_id": STRING, "counterparty": STRING, "external_id": STRING, "external_url": STRING,
+        "counterparty_id": STRING, "counterparty": STRING, "counterparty_key": STRING, "external_id": STRING, "external_url": STRING,
     },
 }
 

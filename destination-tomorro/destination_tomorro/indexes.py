@@ -1,7 +1,7 @@
 """Match indexes: the objects already in Tomorro, by canonical matching key (keys.py), read once per
 sync on first need and kept up to date with every create and PATCH of the sync.
 
-* Contracts are matched on `integration.externalId`. The list cannot be filtered on it, so the index
+* Contracts are matched on their CRM identity: `integration.type`, `externalEntity`, `externalId`. The list cannot be filtered on it, so the index
   lists every contract once per sync (50 per page); slim list items are fetched whole. When Tomorro
   serves contracts without any `integration` key (not even from `GET /contracts/{id}`), the index
   cannot tell whether a key exists: every keyed row is rejected with that reason, none is created.
@@ -10,8 +10,8 @@ sync on first need and kept up to date with every create and PATCH of the sync.
   the whole list is read once when a batch needs more than `LIST_THRESHOLD`, when a look-up has no
   safe term or finds more than `LOOKUP_CAP` candidates, or when matching on a smart field (which
   cannot be filtered). Both paths compare the same canonical names, so they find the same object.
-* Several objects with one key (made before this connector matched canonically): the oldest wins,
-  whichever order the list came in, and it is logged once.
+* Several objects with one key: the match is ambiguous, and the row is rejected naming their ids
+  (never the oldest, never a guess); contracts are matched by CRM identity (identity.py).
 """
 
 from __future__ import annotations
@@ -23,76 +23,86 @@ from typing import Any
 
 from .client import MAX_PAGE, TomorroClient
 from .errors import RowRejected
-from .keys import MatchKey, contract_key, counterparty_key, name_key, name_lookup_term
+from .identity import Identity, contract_identity, describe_link
+from .keys import MatchKey, counterparty_key, name_key, name_lookup_term
 
 logger = logging.getLogger("airbyte")
 LIST_THRESHOLD = 20  # distinct counterparty names in one batch above which listing all is cheaper
 LOOKUP_CAP = 2 * MAX_PAGE  # candidates of one name look-up above which listing all is cheaper
 
 
-def _older(candidate: dict[str, Any], current: dict[str, Any] | None) -> bool:
-    """Whether `candidate` should replace `current` under one key: the oldest wins (ISO-8601 UTC
-    timestamps compare as text); without timestamps the first seen stays."""
-    if current is None:
-        return True
-    mine, theirs = candidate.get("createdAt"), current.get("createdAt")
-    return bool(mine and theirs and mine < theirs)
-
-
 class ContractIndex:
-    """Canonical externalId -> current contract, built by listing every contract once per sync."""
+    """Contracts by CRM identity (identity.py), built by listing every contract once per sync.
+
+    A row matches a contract only when integration type, entity and external id all match (by the
+    CRM's rules); a contract linked to another type or entity is another record. Where only one side
+    names an entity, or several contracts hold one identity, the match is uncertain: the row is
+    rejected naming the contracts, never written to one of them, never created beside them."""
 
     def __init__(self, client: TomorroClient):
         self.client = client
-        self.by_key: dict[str, dict[str, Any]] | None = None
+        self.by_record: dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]] | None = None
         self.untrusted: str | None = None  # why the index cannot be used to match, if it cannot
         self.claimed: set[str] = set()  # ids created or recovered by this sync: never another row's
+        self.written: set[str] = set()  # ids this sync created or patched: their updatedAt is ours
         self.lock = threading.Lock()
 
-    def _ensure(self) -> dict[str, dict[str, Any]]:
+    def _ensure(self) -> dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]]:
         with self.lock:
-            if self.by_key is None:
-                index: dict[str, dict[str, Any]] = {}
-                shared: set[str] = set()
+            if self.by_record is None:
+                index: dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]] = {}
                 without_link = 0
                 for contract in self.client.iter_full_contracts(sort="createdAt"):
                     if "integration" not in contract:
                         without_link += 1
                         continue
-                    key = contract_key(contract)
-                    if not key:
-                        continue
-                    if key in index:
-                        shared.add(key)
-                    if _older(contract, index.get(key)):
-                        index[key] = contract
+                    identity = contract_identity(contract)
+                    if identity is not None:
+                        index.setdefault(identity.record, {})[contract["id"]] = (identity, contract)
                 if without_link:
                     self.untrusted = (f"cannot match contracts on external_id: Tomorro returned {without_link} "
                                       "contracts without an `integration` key, even from GET /contracts/{id}; "
                                       "not creating a contract that may already exist")
                     logger.error(self.untrusted)
+                shared = [record for record, held in index.items() if len(held) > 1]
                 if shared:
-                    logger.warning(f"{len(shared)} external ids are on more than one contract in Tomorro "
-                                   f"(e.g. {', '.join(sorted(shared)[:5])}): rows with them update the oldest")
-                self.by_key = index
-                logger.info(f"Indexed {len(index)} contracts by integration.externalId")
-            return self.by_key
+                    logger.warning(f"{len(shared)} external ids are on more than one contract in Tomorro (e.g. "
+                                   f"{', '.join(' '.join(r) for r in sorted(shared)[:5])}): rows naming one of them "
+                                   "with the same entity are rejected naming the contracts")
+                self.by_record = index
+                logger.info(f"Indexed {sum(len(v) for v in index.values())} contracts by CRM identity")
+            return self.by_record
 
-    def get(self, key: str) -> dict[str, Any] | None:
-        """The contract with this canonical key; raises RowRejected when the index cannot be trusted."""
+    def get(self, identity: Identity) -> dict[str, Any] | None:
+        """The contract with this identity, or None; raises RowRejected when the index cannot be
+        trusted or the match is uncertain (several contracts, or only one side names an entity)."""
         index = self._ensure()
         if self.untrusted:
             raise RowRejected(self.untrusted)
         with self.lock:
-            return index.get(key)
+            held = list((index.get(identity.record) or {}).values())
+        same = [c for i, c in held if identity.matches(i) is True]
+        if len(same) == 1:
+            return same[0]
+        if same:
+            raise RowRejected(f"{len(same)} contracts in Tomorro are linked to {identity.describe()}: "
+                              f"{', '.join(sorted(c['id'] for c in same))}; not choosing one")
+        unsure = [c for i, c in held if identity.matches(i) is None]
+        if unsure:
+            raise RowRejected(f"uncertain match: the row links to {identity.describe()} and "
+                              f"{'; '.join(describe_link(c) for c in unsure)} has the same id with "
+                              f"{'no entity' if identity.entity else 'an entity'}; set integration_entity to "
+                              "the entity of the contracts' links, or fix the link in Tomorro")
+        return None
 
-    def remember(self, contract: dict[str, Any], key: str | None) -> None:
-        """Record a contract this sync created, recovered or patched, under the row's key (the
+    def remember(self, contract: dict[str, Any], identity: Identity | None) -> None:
+        """Record a contract this sync created, recovered or patched, under the row's identity (the
         answer may not echo `integration`)."""
         with self.lock:
             self.claimed.add(contract["id"])
-            if key and self.by_key is not None:
-                self.by_key[key] = contract
+            self.written.add(contract["id"])
+            if identity is not None and self.by_record is not None:
+                self.by_record.setdefault(identity.record, {})[contract["id"]] = (identity, contract)
 
     def claim(self, contract_id: str) -> bool:
         """Claim a contract found by create-recovery for one row; False when already claimed."""
@@ -103,26 +113,49 @@ class ContractIndex:
             return True
 
 
+Held = dict[str, dict[str, Any]]  # counterparty id -> counterparty: every one holding a key
+
+
+def _one(held: Held | None, what: str) -> dict[str, Any] | None:
+    """The one counterparty holding a key; several: RowRejected naming them (never a guess)."""
+    if not held:
+        return None
+    if len(held) > 1:
+        raise RowRejected(f"{len(held)} counterparties in Tomorro match {what}: {', '.join(sorted(held))}; "
+                          "not choosing one (merge them in Tomorro, or match on counterparty_key)")
+    return next(iter(held.values()))
+
+
 class CounterpartyIndex:
-    """Counterparties by canonical name and by smart-field key; per-name look-ups or one listing."""
+    """Counterparties by canonical name and by smart-field key; per-name look-ups or one listing.
+    Every counterparty holding a key is kept: a key held by several is ambiguous and rejects."""
 
     def __init__(self, client: TomorroClient, matches: list[MatchKey]):
         self.client = client
         self.fields = {m.field.id: m for m in matches if m.field is not None}
         self.loaded = False
-        self.by_name: dict[str, dict[str, Any] | None] = {}  # None: looked up, absent
-        self.by_field: dict[str, dict[str, dict[str, Any]]] = {fid: {} for fid in self.fields}
+        self.by_name: dict[str, Held] = {}  # an empty dict: looked up, absent
+        self.by_field: dict[str, dict[str, Held]] = {fid: {} for fid in self.fields}
+        self.keys_of: dict[str, list[tuple[dict[str, Held], str]]] = {}  # id -> where it is held
+        self.written: set[str] = set()  # ids this sync created or patched: their updatedAt is ours
         self.lock = threading.RLock()
         self.name_locks: dict[str, threading.Lock] = {}
 
     def _add(self, cp: dict[str, Any]) -> None:
+        """Hold `cp` under its current name and field keys, and nowhere else (a rename moves it)."""
+        for where, key in self.keys_of.pop(cp["id"], []):
+            where.get(key, {}).pop(cp["id"], None)
+        places: list[tuple[dict[str, Held], str]] = []
         name = name_key(cp.get("name"))
-        if name and _older(cp, self.by_name.get(name)):
-            self.by_name[name] = cp
+        if name:
+            places.append((self.by_name, name))
         for fid, match in self.fields.items():
             key = counterparty_key(cp, match)
-            if key and _older(cp, self.by_field[fid].get(key)):
-                self.by_field[fid][key] = cp
+            if key:
+                places.append((self.by_field[fid], key))
+        for where, key in places:
+            where.setdefault(key, {})[cp["id"]] = cp
+        self.keys_of[cp["id"]] = places
 
     def load_all(self) -> None:
         with self.lock:
@@ -139,40 +172,40 @@ class CounterpartyIndex:
             self.load_all()
 
     def by_exact_name(self, name: str) -> dict[str, Any] | None:
+        """The one counterparty with this canonical name, None, or RowRejected naming several."""
         key = name_key(name)
+        what = f"the name '{name}'"
         with self.lock:
             if self.loaded or key in self.by_name:
-                return self.by_name.get(key)
+                return _one(self.by_name.get(key), what)
         term = name_lookup_term(name)
-        found = None
+        found: list[dict[str, Any]] = []
         if term is not None:
             candidates = list(itertools.islice(self.client.iter_counterparties(name=term, sort="createdAt"),
                                                LOOKUP_CAP + 1))
             if len(candidates) > LOOKUP_CAP:
                 term = None
             else:
-                for cp in candidates:
-                    if name_key(cp.get("name")) == key and _older(cp, found):
-                        found = cp
+                found = [cp for cp in candidates if name_key(cp.get("name")) == key]
         if term is None:  # no safe term, or too many candidates: one listing serves every later look-up
             self.load_all()
             with self.lock:
-                return self.by_name.get(key)
+                return _one(self.by_name.get(key), what)
         with self.lock:
-            if found is not None:
-                self._add(found)
-            else:
-                self.by_name.setdefault(key, None)
-            return self.by_name.get(key)
+            for cp in found:
+                self._add(cp)
+            self.by_name.setdefault(key, {})
+            return _one(self.by_name.get(key), what)
+
+    def by_key(self, match: MatchKey, key: str) -> dict[str, Any] | None:
+        """The one counterparty whose matching smart field holds `key`, None, or RowRejected."""
+        self.load_all()
+        with self.lock:
+            return _one(self.by_field[match.field.id].get(key), f"{match.field.name} '{key}'")
 
     def get(self, name: str | None, key: str | None, match: MatchKey) -> dict[str, Any] | None:
         """The counterparty a row matches, whole (a slim list item is fetched)."""
-        if match.field is None:
-            found = self.by_exact_name(name or "")
-        else:
-            self.load_all()
-            with self.lock:
-                found = self.by_field[match.field.id].get(key or "")
+        found = self.by_exact_name(name or "") if match.field is None else self.by_key(match, key or "")
         if found is None:
             return None
         whole = self.client.full_counterparty(found)
@@ -182,14 +215,7 @@ class CounterpartyIndex:
 
     def remember(self, cp: dict[str, Any]) -> None:
         with self.lock:
-            name = name_key(cp.get("name"))
-            known = self.by_name.get(name)
-            if name and (known is None or known["id"] == cp["id"]):
-                self.by_name[name] = cp
-            for fid, match in self.fields.items():
-                key = counterparty_key(cp, match)
-                if key:
-                    self.by_field[fid][key] = cp
+            self._add(cp)
 
     def name_lock(self, name: str) -> threading.Lock:
         with self.lock:

@@ -1,12 +1,12 @@
 """Matching keys: which column a stream matches existing objects on (decided in `match_key_for`,
-and nowhere else), the one canonical form keys are compared in, and the key of an object already
-in Tomorro, computed like a row's.
+and nowhere else), and the forms keys are compared in. An identifier is not a name:
 
-Canonical form (`canonical_key`): numbers by value (98765 == 98765.0 == "98765": a number becomes
-its plain decimal text); text by Unicode NFC, then case-folding (plus the Turkish dotted capital İ
-folding to i, as users expect), then NFC again, with every run of whitespace collapsed to one
-space and the ends trimmed ("Café" in NFC or NFD, "İstanbul Ltd" and "istanbul ltd", "Acme  SAS"
-and "acme sas" are one key). Lists and objects are no key.
+* names (a counterparty's name) by the human rules (`canonical_text`): Unicode NFC, case-folding
+  (plus the Turkish dotted capital İ folding to i), NFC again, every run of whitespace collapsed to one
+  space and the ends trimmed ("Café" in NFC or NFD, "İstanbul Ltd" and "istanbul ltd" are one name);
+* identifiers (a counterparty smart field matched on, e.g. a CRM account id) exactly, after trimming
+  the ends; numbers by value (98765 == 98765.0 == "98765"). Lists and objects are no key;
+* a contract's external id by the rules of its CRM, with its type and entity (identity.py).
 """
 
 from __future__ import annotations
@@ -100,15 +100,16 @@ def number_text(value: int | float | Decimal) -> str:
     return format(number.normalize(), "f")
 
 
-def canonical_key(value: Any) -> str | None:
-    """The one form matching keys are compared in (module docstring). None or blank: no key.
-    Raises ValueError for a value that cannot be a key (a boolean, a list, an object, NaN)."""
+def exact_key(value: Any) -> str | None:
+    """An identifier as compared (module docstring): text exactly after trimming the ends, numbers by
+    value (a number smart field holds numbers; a text one text, compared exactly). None or blank: no key. Raises ValueError for a value that cannot be a key (a boolean, a
+    list, an object, NaN)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise ValueError(f"a {type(value).__name__} cannot be a matching key")
     if isinstance(value, str):
-        return canonical_text(value) or None
+        return value.strip() or None
     return number_text(value)
 
 
@@ -116,7 +117,7 @@ def value_key(value: Any) -> str | None:
     """A coerced smart-field value as a matching key (lists and objects by their sorted JSON)."""
     if isinstance(value, (list, dict)):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return canonical_key(value)
+    return exact_key(value)
 
 
 def counterparty_key(obj: dict[str, Any], match: MatchKey) -> str | None:
@@ -132,14 +133,6 @@ def counterparty_key(obj: dict[str, Any], match: MatchKey) -> str | None:
 
 def name_key(name: Any) -> str | None:
     return canonical_text(name) or None if isinstance(name, str) else None
-
-
-def contract_key(obj: dict[str, Any]) -> str | None:
-    """The matching key of an existing contract: its integration.externalId."""
-    try:
-        return canonical_key((obj.get("integration") or {}).get("externalId"))
-    except ValueError:
-        return None
 
 
 # What canonical_text can produce from another character (ß -> ss, the ligatures ﬀ ﬁ ﬂ ﬅ ﬆ, İ -> i):

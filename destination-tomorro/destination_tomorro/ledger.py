@@ -78,6 +78,10 @@ class Ledger:
         with self.lock:
             stats = self.stats[label]
             setattr(stats, result.outcome, getattr(stats, result.outcome) + 1)
+            if result.outcome == "protected":
+                # one line per protected row: what Tomorro kept, and why
+                logger.info("Protected a row: " + json.dumps({"stream": label, "key": result.key,
+                                                              "reason": result.detail}, ensure_ascii=False))
             bucket = self.samples.setdefault(label, {}).setdefault(result.outcome, [])
             if len(bucket) < 5:
                 bucket.append(f"{result.key or '(no key)'}" + (f": {result.detail}" if result.detail else "")

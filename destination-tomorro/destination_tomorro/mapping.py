@@ -7,12 +7,15 @@ it), the body to create the object with, and the attributes to compare with an e
 `TomorroSchema`.
 
 Column rules (README.md, "Columns"):
-* Airbyte meta columns (`_airbyte_*`, `_ab_*`) are ignored; null values are never sent (a null
-  never clears a value in Tomorro).
+* Airbyte meta columns (`_airbyte_*`, `_ab_*`) are ignored. Empty values (null, "" and
+  whitespace-only) are never sent, for every type; with `empty_values: clear` they clear a smart
+  field's value instead (`MappedRow.clears`).
 * Reserved columns are matched after normalising the name (names.normalise). The stream's key
   column (routing) holds the contract's external id, whatever its name.
 * Any other column matching a smart field of the object (by id, or by normalised name) becomes a
   field value, coerced to the field's type. Other columns are reported once per stream.
+* A contract's external id is compared by its CRM's rules (identity.py); names by the human rules.
+* Every reason starts with the row's column (and names the smart field it maps to).
 * A non-finite number (NaN, Infinity, an overflowing 1.5e400) anywhere in a row rejects the row
   naming the column: it is not JSON, and Tomorro could not store it.
 """
@@ -23,14 +26,15 @@ import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
-from .coercion import clip, coerce, line_value
+from .coercion import clip, coerce, instant, line_value
 from .config import DestinationTomorroConfig
 from .errors import RowRejected
-from .keys import MatchKey, canonical_key, name_key, number_text, value_key
+from .identity import Identity, row_identity
+from .keys import MatchKey, exact_key, name_key, value_key
 from .names import is_meta_column, normalise
-from .objects import CONTRACT, CONTRACT_STATUSES, COUNTERPARTY, COUNTERPARTY_STATUSES
+from .objects import CONTRACT, COUNTERPARTY, COUNTERPARTY_STATUSES
+from .policy import TARGETS, WritePolicy
 from .schema import TomorroSchema
 
 # Reserved columns per object: normalised column name -> role.
@@ -42,6 +46,7 @@ RESERVED = {
         "contracttype": "contract_type", "contracttypeid": "contract_type", "contracttypename": "contract_type",
         "counterpartyid": "counterparty_id",
         "counterparty": "counterparty_name", "counterpartyname": "counterparty_name",
+        "counterpartykey": "counterparty_key",
         "externalid": "external_id", "externalurl": "external_url",
     },
 }
@@ -50,14 +55,20 @@ RESERVED = {
 @dataclass
 class MappedRow:
     object: str
-    key: str | None  # canonical matching key (keys.canonical_key); None: the row has none
+    key: str | None  # the matching key as compared (a name, an identifier, an Identity.key); None: none
     create_body: dict[str, Any]
     name: str | None = None
     status: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # smart field id -> coerced value
     counterparty_id: str | None = None
     counterparty_name: str | None = None  # to resolve (find or create) before writing
+    counterparty_key: str | None = None  # the CRM account key, matched on the counterparty match field
+    counterparty_key_value: Any = None  # ... as the smart field's value (to create the counterparty)
     label: str | None = None  # the key as the row wrote it, for reports
+    identity: Identity | None = None  # a contract's CRM identity
+    clears: set[str] = field(default_factory=set)  # smart field ids to clear (empty_values: clear)
+    updated_at: Any = None  # the row's last-modified time (a datetime), when the stream names the column
+    columns: dict[str, str] = field(default_factory=dict)  # target (policy.py) -> the row's column
 
 
 def _non_finite(value: Any) -> bool:
@@ -81,12 +92,17 @@ def scalar(value: Any, column: str) -> str:
 class RowMapper:
     """Maps the rows of one stream to one Tomorro object. Unknown columns are collected once."""
 
-    def __init__(self, obj: str, schema: TomorroSchema, cfg: DestinationTomorroConfig, match: MatchKey):
+    def __init__(self, obj: str, schema: TomorroSchema, cfg: DestinationTomorroConfig, match: MatchKey,
+                 policy: WritePolicy | None = None, counterparty_match: MatchKey | None = None):
         self.obj = obj
         self.schema = schema
         self.cfg = cfg
         self.match = match
+        self.policy = policy or WritePolicy()
+        self.counterparty_match = counterparty_match  # what a counterparty_key column is matched on
         self.reserved = dict(RESERVED[obj])
+        if self.policy.updated_at_column:
+            self.reserved[normalise(self.policy.updated_at_column)] = "updated_at"
         if obj == CONTRACT and normalise(match.column) != "externalid":
             # the stream's key column holds the external id; an `external_id` column is then not sent
             self.reserved["externalid"] = "ignored"
@@ -125,6 +141,19 @@ class RowMapper:
             return kind == "field" and what.id == self.match.field.id
         return kind == "reserved" and what == ("external_id" if self.obj == CONTRACT else "name")
 
+    def column_of(self, row: MappedRow, target: str) -> str:
+        """The row's column behind a target (policy.py), for reasons; the target itself without one."""
+        return row.columns.get(target, target)
+
+    def describe(self, target: str, row: MappedRow) -> str:
+        """A target as reasons name it: the row's column, and the smart field it maps to."""
+        column = row.columns.get(target)
+        if target.startswith("field:"):
+            smart = self.schema.find_field(self.obj, target[6:])
+            name = f"smart field '{smart.name}'" if smart else f"smart field {target[6:]}"
+            return f"column '{column}' ({name})" if column else name
+        return f"column '{column}'" if column else target
+
     def raw_key(self, row: Any) -> tuple[str | None, str | None]:
         """(canonical key, label) of a row that could not be mapped, best effort (reports, grouping)."""
         if not isinstance(row, dict):
@@ -138,7 +167,10 @@ class RowMapper:
                 and what == ("external_id" if self.obj == CONTRACT else "name"))
             if wanted:
                 try:
-                    return canonical_key(value), str(value).strip() or None
+                    if self.obj == CONTRACT:
+                        return row_identity(self.cfg.integration_type or "", self.cfg.integration_entity, value)[0].key, \
+                            str(value).strip() or None
+                    return (exact_key(value) if self.match.field else name_key(value)), str(value).strip() or None
                 except ValueError:
                     return None, None
         return None, None
@@ -146,24 +178,44 @@ class RowMapper:
     def map(self, row: dict[str, Any]) -> MappedRow:
         reserved: dict[str, tuple[str, Any]] = {}  # role -> (column, value)
         fields: dict[str, Any] = {}
+        clears: set[str] = set()
+        columns: dict[str, str] = {}
         for column, value in row.items():
             kind, what = self.classify(column)
             if kind == "meta":
                 continue
             if _non_finite(value):
                 raise RowRejected(f"{column}: {value!r} is not a finite number (NaN and infinities are not JSON)")
+            empty = value is None or (isinstance(value, str) and not value.strip())
             if kind == "reserved":
-                if value is not None and not (isinstance(value, str) and not value.strip()):
+                if not empty:
                     reserved[what] = (column, value)
-            elif kind == "field" and value is not None:
-                if isinstance(value, str) and not value.strip() and what.type not in ("text", "richtext"):
+                    if TARGETS[self.obj].get(normalise(column)):
+                        columns[TARGETS[self.obj][normalise(column)]] = column
+            elif kind == "field":
+                columns[f"field:{what.id}"] = column
+                if empty:
+                    if self.policy.clear_empty:
+                        clears.add(what.id)
                     continue
-                fields[what.id] = coerce(what, value, self.schema.options, self.schema.integration_type)
+                try:
+                    fields[what.id] = coerce(what, value, self.schema.options, self.schema.integration_type)
+                except RowRejected as exc:
+                    raise RowRejected(f"{column}: {exc.reason}") from None
         if self.obj == COUNTERPARTY:
-            return self._map_counterparty(reserved, fields)
-        return self._map_contract(reserved, fields)
+            mapped = self._map_counterparty(reserved, fields)
+        else:
+            mapped = self._map_contract(reserved, fields)
+        mapped.clears, mapped.columns = clears - set(fields), columns
+        if "updated_at" in reserved:
+            column, value = reserved["updated_at"]
+            try:
+                mapped.updated_at = instant(value)
+            except ValueError as exc:
+                raise RowRejected(f"{column}: {exc} (row_updated_at_column: the row's last-modified time)") from None
+        return mapped
 
-    def _status(self, reserved: dict[str, tuple[str, Any]], allowed: set[str]) -> str | None:
+    def status(self, reserved: dict[str, tuple[str, Any]], allowed: set[str]) -> str | None:
         if "status" not in reserved:
             return None
         column, value = reserved["status"]
@@ -172,21 +224,22 @@ class RowMapper:
             raise RowRejected(f"{column}: '{clip(value)}' is not one of {', '.join(sorted(allowed))}")
         return status
 
-    def _text(self, reserved: dict[str, tuple[str, Any]], role: str) -> str | None:
+    def text(self, reserved: dict[str, tuple[str, Any]], role: str) -> str | None:
         if role not in reserved:
             return None
         column, value = reserved[role]
         return scalar(value, column) or None
 
     def _map_counterparty(self, reserved: dict[str, tuple[str, Any]], fields: dict[str, Any]) -> MappedRow:
-        name = self._text(reserved, "name")
+        name = self.text(reserved, "name")
         if not name:
             raise RowRejected("name: a counterparty needs a non-empty name")
-        status = self._status(reserved, COUNTERPARTY_STATUSES)
+        status = self.status(reserved, COUNTERPARTY_STATUSES)
         if self.match.field is not None:
             key_value = fields.get(self.match.field.id)
             if key_value is None:
-                raise RowRejected(f"{self.match.field.name}: the matching field has no value")
+                column = self.match.column
+                raise RowRejected(f"{column}: the matching field (smart field '{self.match.field.name}') has no value")
             key, label = value_key(key_value), str(key_value)
         else:
             key, label = name_key(name), name
@@ -197,70 +250,7 @@ class RowMapper:
             body["attributes"] = [{"attributeDefinitionId": k, "value": v} for k, v in fields.items()]
         return MappedRow(COUNTERPARTY, key, body, name=name, status=status, fields=fields, label=label)
 
-    def _external_id(self, reserved: dict[str, tuple[str, Any]]) -> tuple[str | None, str | None]:
-        """(canonical key, the id sent to Tomorro): numbers as plain decimal text (98765.0 -> 98765)."""
-        if "external_id" not in reserved:
-            return None, None
-        column, value = reserved["external_id"]
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            sent = number_text(value)
-        else:
-            sent = scalar(value, column)
-        return canonical_key(sent), sent or None
-
     def _map_contract(self, reserved: dict[str, tuple[str, Any]], fields: dict[str, Any]) -> MappedRow:
-        cfg = self.cfg
-        ct_ref = self._text(reserved, "contract_type") or cfg.default_contract_type
-        contract_type = None
-        if ct_ref is not None:
-            contract_type = self.schema.find_contract_type(ct_ref)
-            if contract_type is None:
-                raise RowRejected(f"contract_type: '{clip(ct_ref)}' is not a contract type id or name")
-        tpl_ref = self._text(reserved, "template") or cfg.default_template
-        if tpl_ref is None:
-            if contract_type and len(contract_type.get("templates") or []) == 1:
-                template = contract_type["templates"][0]
-            else:
-                raise RowRejected("template: no template column and no default_template configured")
-        else:
-            found = self.schema.find_template(tpl_ref, contract_type)
-            if found is None:
-                owner = f" of contract type '{contract_type['name']}'" if contract_type else ""
-                raise RowRejected(f"template: '{clip(tpl_ref)}' is not a template{owner} (id or name)")
-            template, owner_type = found
-            contract_type = contract_type or owner_type
-        name = self._text(reserved, "name")
-        status = self._status(reserved, CONTRACT_STATUSES)
-        key, external_id = self._external_id(reserved)
-        cp_id = self._text(reserved, "counterparty_id")
-        cp_name = self._text(reserved, "counterparty_name")
-        if not cp_id and not cp_name:
-            raise RowRejected("counterparty: a contract needs a counterparty_id or a counterparty (name) column")
-        body: dict[str, Any] = {"templateId": template["id"]}
-        if contract_type:
-            body["contractTypeId"] = contract_type["id"]
-        if name:
-            body["name"] = name
-        if fields:
-            body["fields"] = [{"fieldId": k, "value": v} for k, v in fields.items()]
-        if external_id:
-            if not cfg.integration_type:
-                raise RowRejected(f"{self.match.column}: set integration_type (salesforce|hubspot) in the configuration "
-                                  "to link contracts to the CRM")
-            integration = {"type": cfg.integration_type, "externalId": external_id}
-            if cfg.integration_entity:
-                integration["externalEntity"] = cfg.integration_entity
-            url = self._text(reserved, "external_url")
-            if url:
-                integration["externalUrl"] = _http_url(url, reserved["external_url"][0])
-            body["integration"] = integration
-        return MappedRow(CONTRACT, key, body, name=name, status=status, fields=fields,
-                         counterparty_id=cp_id, counterparty_name=cp_name, label=external_id)
+        from .contract_mapping import map_contract  # the contract half imports this module
 
-
-def _http_url(url: str, column: str) -> str:
-    """Only absolute http(s) links: Tomorro shows them as links (a `javascript:` one would run)."""
-    parsed = urlparse(url)
-    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
-        raise RowRejected(f"{column}: '{clip(url)}' is not an http(s) URL")
-    return url
+        return map_contract(self, reserved, fields)

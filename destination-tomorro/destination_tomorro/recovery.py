@@ -3,7 +3,8 @@
 the object it may have made, and creates again only when the look-up is sure nothing landed.
 
 What counts as "the object it may have made":
-* a contract with the row's key: created since just before the attempt, same canonical externalId;
+* a contract with the row's key: created since just before the attempt, the same CRM identity
+  (type, entity, external id by the CRM's rules: identity.py);
 * a contract of a row without a key (`append`): created since just before the attempt, not claimed
   by this sync already (each candidate is claimed by one row at most), with the row's whole written
   content (template, counterparty, name when given, every field value) and no external link. A
@@ -23,8 +24,9 @@ from typing import Any
 from .client import TomorroClient
 from .diff import same_value
 from .errors import AmbiguousWriteError, RowRejected, TomorroClientError, TomorroError
+from .identity import contract_identity
 from .indexes import ContractIndex
-from .keys import MatchKey, contract_key, counterparty_key, name_key, name_lookup_term
+from .keys import MatchKey, counterparty_key, name_key, name_lookup_term
 from .mapping import MappedRow
 
 logger = logging.getLogger("airbyte")
@@ -73,8 +75,9 @@ def find_created_contract(client: TomorroClient, since: dt.datetime, row: Mapped
     for contract in client.iter_full_contracts(createdAt=f"gte:{stamp}", sort="createdAt"):
         if (contract.get("createdAt") or stamp) < stamp:  # a filter is a request, not a fact
             continue
-        if row.key:
-            if contract_key(contract) == row.key and index.claim(contract["id"]):
+        if row.identity is not None:
+            found = contract_identity(contract)
+            if found is not None and row.identity.matches(found) is True and index.claim(contract["id"]):
                 return contract
         elif _same_content(contract, row) and index.claim(contract["id"]):
             return contract

@@ -8,13 +8,13 @@ parser.
 
     {"version": 1, "dry_run": false, "states_emitted": 3, "states_withheld": 0,
      "streams": {"crm_accounts": {"received": 10, "created": 7, "updated": 1, "unchanged": 1,
-                                  "rejected": 1, "superseded": 0, "unwritten": 0}},
+                                  "rejected": 1, "superseded": 0, "protected": 0, "unwritten": 0}},
      "rejected_rows": [{"stream": "crm_accounts", "key": "acme", "reason": "...", "status_code": 400}],
      "rejected_rows_total": 1,
      "warnings": [{"stream": "crm_accounts", "code": "unknown_columns", "message": "..."}]}
 
 Invariant (checked by the destination's tests and by `push`): for every stream, `received` equals
-created + updated + unchanged + rejected + superseded + unwritten: each row is accounted for
+created + updated + unchanged + rejected + superseded + protected + unwritten: each row is accounted for
 exactly once. `unwritten` counts rows received but not written because the sync failed first (no
 state covers them; the platform sends them again); it is 0 in every sync that succeeds.
 """
@@ -37,7 +37,7 @@ from airbyte_cdk.models import (
 
 REPORT_TYPE = "tomorro_destination_report"
 REPORT_VERSION = 1
-OUTCOMES = ("created", "updated", "unchanged", "rejected", "superseded", "unwritten")
+OUTCOMES = ("created", "updated", "unchanged", "rejected", "superseded", "protected", "unwritten")
 MAX_REPORTED_ROWS = 1000  # rejected rows listed in the message; `rejected_rows_total` counts them all
 
 
@@ -49,6 +49,10 @@ class StreamCounts:
     unchanged: int = 0
     rejected: int = 0
     superseded: int = 0
+    # an existing object Tomorro owns more than the row (a signed or canceled contract, a status that
+    # never moves back, a newer edit in Tomorro): values held back, accounted for, never a reject
+    # (added in report version 1, backward compatible: default 0)
+    protected: int = 0
     # received but not written because the sync failed before their turn; no state covers them, so
     # the platform sends them again (added in report version 1, backward compatible: default 0)
     unwritten: int = 0

@@ -17,8 +17,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from .config import DestinationTomorroConfig
 from .keys import MatchKey, match_key_for
 from .mapping import RowMapper
-from .names import is_meta_column
+from .names import is_meta_column, normalise
 from .objects import CONTRACT, COUNTERPARTY
+from .policy import WritePolicy, resolve_policy
 from .schema import TomorroSchema
 
 OBJECT_NAMES = {"counterparty": COUNTERPARTY, "counterparties": COUNTERPARTY, "contract": CONTRACT, "contracts": CONTRACT}
@@ -39,6 +40,7 @@ class Route:
     columns: list[str] | None = None  # the stream's columns, when its JSON schema lists them
     match: MatchKey | None = None
     mapper: RowMapper | None = None
+    policy: WritePolicy = field(default_factory=WritePolicy)
 
     @property
     def label(self) -> str:
@@ -109,22 +111,44 @@ def _columns(configured: ConfiguredAirbyteStream) -> list[str] | None:
 
 
 def build_mappers(routes: dict[StreamKey, Route], schema: TomorroSchema, cfg: DestinationTomorroConfig) -> None:
-    """Give every route its matching key and mapper. A key that cannot be resolved, or that is not
-    among the columns the stream declares, fails the sync (config_error) before anything is written."""
+    """Give every route its matching key, write policy and mapper. A key that cannot be resolved, or
+    that is not among the columns the stream declares, a policy entry naming nothing, fails the sync
+    (config_error) before anything is written."""
     problems = []
     for route in routes.values():
         try:
             route.match = match_key_for(route.object, cfg, schema, stream=route.stream,
                                         primary_key=route.primary_key, picked=route.key_picked)
+            route.policy = resolve_policy(cfg.stream_mapping(route.stream), route.object, schema,
+                                          f"stream '{route.label}'")
         except ValueError as exc:
             problems.append(str(exc))
+    account_key = None if problems else counterparty_key_match(routes, schema, cfg)
+    for route in routes.values():
+        if route.match is None or problems:
             continue
-        route.mapper = RowMapper(route.object, schema, cfg, route.match)
+        route.mapper = RowMapper(route.object, schema, cfg, route.match, route.policy, account_key)
         if route.columns is not None and route.key_required and not any(route.mapper.is_key_column(c)
                                                                         for c in route.columns):
             problems.append(missing_key_column(route, route.columns))
+        column = route.policy.updated_at_column
+        if route.columns is not None and column and normalise(column) not in {normalise(c) for c in route.columns}:
+            problems.append(f"stream '{route.label}' has no column '{column}' (its row_updated_at_column); its columns: "
+                            f"{', '.join(route.columns[:30])}")
     if problems:
         raise config_error("Cannot write: " + "; ".join(problems))
+
+
+def counterparty_key_match(routes: dict[StreamKey, Route], schema: TomorroSchema,
+                           cfg: DestinationTomorroConfig) -> MatchKey | None:
+    """What a contract row's `counterparty_key` is matched on: the smart field the counterparty
+    streams match on (when they agree on one), else counterparty_match_field (None when it is `name`)."""
+    fields = {r.match.field.id: r.match for r in routes.values()
+              if r.object == COUNTERPARTY and r.match is not None and r.match.field is not None}
+    if len(fields) == 1:
+        return next(iter(fields.values()))
+    match = match_key_for(COUNTERPARTY, cfg, schema)
+    return match if match.field is not None else None
 
 
 def missing_key_column(route: Route, columns: list[str]) -> str:

@@ -8,9 +8,11 @@
 * Rejected rows are retried, not lost: when the rows rejected so far are over `max_rejected_ratio`
   at a STATE, that state is not emitted and the sync fails there, so the platform sends those rows
   again next time. Below the threshold the state moves on; every rejected row is in the job log.
-* `flush()` writes one batch with at most `max_concurrency` rows in flight. Rows sharing a matching
-  key within one batch are collapsed: **the later row wins**, earlier ones are counted as
-  `superseded` and never sent, so two rows with the same key never race.
+* A flush (a full buffer, a STATE, the end) writes every buffer: **counterparty rows before contract
+  rows**, whatever the catalog order, with at most `max_concurrency` rows in flight. Rows sharing a
+  matching key within one stream's batch are collapsed: **the later row wins**, earlier ones are
+  counted as `superseded` and never sent, so two rows with the same key never race; rows with one
+  key from several streams are written one after the other, **in arrival order**.
 * A row failing with anything but a rejection (auth, retries exhausted) fails the sync after every
   row in flight has finished, so no state is emitted past an unwritten row.
 * However the sync ends, the write report accounts for every row received (ledger.py).
@@ -39,7 +41,7 @@ from .indexes import ContractIndex, CounterpartyIndex
 from .input import UnreadableRecord
 from .ledger import Classified, Ledger
 from .mapping import MappedRow
-from .objects import COUNTERPARTY
+from .objects import CONTRACT, COUNTERPARTY
 from .operations import RowOperations
 from .routing import Route, StreamKey
 
@@ -51,9 +53,13 @@ class TomorroWriter:
         names = Counter(name for _, name in routes)
         # records whose namespace differs from the catalog's: matched on their stream name when unique
         self.by_name = {name: key for key in routes for name in [key[1]] if names[name] == 1}
-        self.buffers: dict[StreamKey, list[Any]] = {k: [] for k in routes}
+        self.buffers: dict[StreamKey, list[tuple[int, Any]]] = {k: [] for k in routes}  # (arrival, data)
+        self.arrived = 0
         self.contracts = ContractIndex(client)
-        self.counterparties = CounterpartyIndex(client, [r.match for r in routes.values() if r.object == COUNTERPARTY])
+        account_keys = [r.mapper.counterparty_match for r in routes.values()
+                        if r.object == CONTRACT and r.mapper is not None and r.mapper.counterparty_match is not None]
+        self.counterparties = CounterpartyIndex(client, [r.match for r in routes.values() if r.object == COUNTERPARTY]
+                                                + account_keys[:1])
         self.operations = RowOperations(client, cfg, self.contracts, self.counterparties)
         self.ledger = Ledger(routes.values(), dry_run=cfg.dry_run, rejected_rows_path=cfg.rejected_rows_path)
         self.states_emitted = self.states_withheld = 0
@@ -121,55 +127,90 @@ class TomorroWriter:
     # -- batches ---------------------------------------------------------------------------------
     def queue(self, stream_key: StreamKey, data: Any) -> bool:
         """Buffer a row; True when the stream's buffer reached batch_size and must be flushed."""
-        self.buffers[stream_key].append(data)
+        self.arrived += 1
+        self.buffers[stream_key].append((self.arrived, data))
         self.ledger.received(self.routes[stream_key].label)
         return len(self.buffers[stream_key]) >= self.cfg.batch_size
 
-    def flush_all(self) -> None:
-        for stream_key in self.buffers:
-            self.flush(stream_key)
+    def flush(self, stream_key: StreamKey | None = None) -> None:
+        """A full buffer flushes every buffer: rows naming a counterparty must find it written."""
+        self.flush_all()
 
-    def flush(self, stream_key: StreamKey) -> None:
-        """Write every buffered row of one stream; returns once each one is acknowledged or rejected."""
-        route = self.routes[stream_key]
-        if not self.buffers[stream_key]:
+    def flush_all(self) -> None:
+        """Counterparty rows first, then contract rows, whatever the catalog order: a contract row
+        naming its counterparty by a key or a new name finds the counterparty its account row wrote."""
+        for obj in (COUNTERPARTY, CONTRACT):
+            self.flush_object(obj)
+
+    def flush_object(self, obj: str) -> None:
+        """Write every buffered row of every stream writing `obj`; returns once each one is
+        acknowledged or rejected. Within a stream the later row with a key wins (earlier ones are
+        `superseded`); rows with one key from several streams are written one after the other, in
+        the order they arrived; different keys are written in parallel."""
+        stream_keys = [k for k, r in self.routes.items() if r.object == obj and self.buffers[k]]
+        if not stream_keys:
             return
-        rows, self.buffers[stream_key] = self.buffers[stream_key], []
-        groups: dict[Any, list[tuple[Any, MappedRow | RowRejected]]] = {}
-        for index, data in enumerate(rows):
-            try:
-                if isinstance(data, UnreadableRecord):
-                    raise RowRejected(data.reason)
-                if not isinstance(data, dict):
-                    raise RowRejected(f"record {index + 1} of the batch: its data is a {type(data).__name__}, "
-                                      "not an object")
-                mapped: MappedRow | RowRejected = route.mapper.map(data)
-                key = (mapped.key,) if mapped.key else ("row", index)
-            except RowRejected as exc:
-                canonical, exc.key = route.mapper.raw_key(data)
-                mapped, key = exc, ((canonical,) if canonical else ("row", index))
-            groups.setdefault(key, []).append((data, mapped))
-        if route.object == COUNTERPARTY:
-            self.counterparties.prepare(len(groups), on_field=route.match.field is not None)
-        else:
-            names = {m.counterparty_name for g in groups.values() for _, m in g
-                     if isinstance(m, MappedRow) and m.counterparty_name and not m.counterparty_id}
-            self.counterparties.prepare(len(names), on_field=False)
-        tasks = []
-        for group in groups.values():
-            for _data, mapped in group[:-1]:
-                self.ledger.count(route.label, Classified("superseded", _label(mapped),
-                                                          "a later row in the batch has the same key"))
-            tasks.append(group[-1])
+        per_key: dict[Any, list[tuple[int, Route, Any, MappedRow | RowRejected]]] = {}
+        for stream_key in stream_keys:
+            route = self.routes[stream_key]
+            rows, self.buffers[stream_key] = self.buffers[stream_key], []
+            groups: dict[Any, list[tuple[int, Any, MappedRow | RowRejected]]] = {}
+            for index, (seq, data) in enumerate(rows):
+                mapped, key = self._map(route, index, data)
+                groups.setdefault(key, []).append((seq, data, mapped))
+            for key, group in groups.items():
+                for _seq, _data, mapped in group[:-1]:
+                    self.ledger.count(route.label, Classified("superseded", _label(mapped),
+                                                              "a later row in the batch has the same key"))
+                seq, data, mapped = group[-1]
+                shared = (_match_kind(route), key) if key[0] != "row" else (stream_key, key)
+                per_key.setdefault(shared, []).append((seq, route, data, mapped))
+        tasks = [sorted(rows, key=lambda r: r[0]) for rows in per_key.values()]
+        self._prepare(obj, tasks)
         errors: list[BaseException] = []
         with ThreadPoolExecutor(max_workers=self.cfg.max_concurrency, thread_name_prefix="tomorro-writer") as pool:
-            futures = [pool.submit(self._process, route, data, mapped) for data, mapped in tasks]
+            futures = [pool.submit(self._in_order, task) for task in tasks]
             for future in futures:
                 exc = future.exception()
                 if exc is not None:
                     errors.append(exc)
         if errors:
             raise errors[0]
+
+    def _map(self, route: Route, index: int, data: Any) -> tuple[MappedRow | RowRejected, tuple]:
+        try:
+            if isinstance(data, UnreadableRecord):
+                raise RowRejected(data.reason)
+            if not isinstance(data, dict):
+                raise RowRejected(f"record {index + 1} of the batch: its data is a {type(data).__name__}, "
+                                  "not an object")
+            mapped = route.mapper.map(data)
+            return mapped, ((mapped.key,) if mapped.key else ("row", index))
+        except RowRejected as exc:
+            canonical, exc.key = route.mapper.raw_key(data)
+            return exc, ((canonical,) if canonical else ("row", index))
+
+    def _prepare(self, obj: str, tasks: list[list[tuple[int, Route, Any, MappedRow | RowRejected]]]) -> None:
+        """Counterparty look-ups: list them all once when that is cheaper than one look-up each."""
+        mapped = [m for task in tasks for _, _, _, m in task if isinstance(m, MappedRow)]
+        if obj == COUNTERPARTY:
+            on_field = any(r.match.field is not None for _, r, _, _ in (row for task in tasks for row in task))
+            self.counterparties.prepare(len(tasks), on_field=on_field)
+        else:
+            names = {m.counterparty_name for m in mapped if m.counterparty_name and not m.counterparty_id}
+            on_key = any(m.counterparty_key is not None for m in mapped)
+            self.counterparties.prepare(len(names), on_field=on_key)
+
+    def _in_order(self, task: list[tuple[int, Route, Any, MappedRow | RowRejected]]) -> None:
+        """Rows sharing one key, from several streams, one after the other in arrival order; after a
+        failure the rest are counted unwritten."""
+        for position, (_seq, route, data, mapped) in enumerate(task):
+            try:
+                self._process(route, data, mapped)
+            except BaseException:
+                for _, later_route, _, later in task[position + 1:]:
+                    self.ledger.count(later_route.label, Classified("unwritten", _label(later)))
+                raise
 
     def _process(self, route: Route, data: Any, mapped: MappedRow | RowRejected) -> None:
         try:
@@ -201,6 +242,13 @@ def _row(data: Any) -> dict[str, Any]:
 def _label(mapped: MappedRow | RowRejected) -> str | None:
     """The row's key as written in the row, for reports."""
     return mapped.label if isinstance(mapped, MappedRow) else mapped.key
+
+
+def _match_kind(route: Route) -> str:
+    """What a key means, so that rows of two streams share a key only when it means one object."""
+    if route.object == CONTRACT:
+        return CONTRACT
+    return f"field:{route.match.field.id}" if route.match.field is not None else "name"
 
 
 def _pop_count(message: AirbyteMessage, since_state: Counter) -> int:

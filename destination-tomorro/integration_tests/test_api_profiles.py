@@ -64,7 +64,10 @@ def workload(sb):
     text_field = next(f for f in requests.get(f"{sb.url}/smart-fields", params={"object": "external_party", "limit": 50},
                                               headers={"x-api-key": API_KEY}, timeout=10).json()["data"]
                       if f["type"] == "text")
-    seeded = [c for c in sb.records("contracts") if (c.get("integration") or {}).get("externalId")]
+    # contracts linked to HubSpot deals, as the rows are (a Salesforce link is another record)
+    # (a signed or canceled one is protected, not updated)
+    seeded = [c for c in sb.records("contracts") if (c.get("integration") or {}).get("type") == "hubspot"
+              and c["status"] not in ("signed", "canceled")]
     counterparties = sb.records("counterparties")
     # first, and a full batch: matched one name at a time, before another stream lists every counterparty
     companies = []
@@ -80,8 +83,14 @@ def workload(sb):
     for i in range(6):  # new contracts, some on existing counterparties named in another case
         party = counterparties[i]["name"].upper() if i % 2 else f"Profile New Co {i % 3}"
         rows.append(record("deals", {"external_id": f"PRF-{i}", "name": f"Profile deal {i}", "counterparty": party}))
-    rows.append(record("deals", {"external_id": "prf-0 ", "name": "Profile deal 0 (again)", "counterparty": "Profile New Co 0"}))
-    valued = [cp for cp in counterparties if (cp.get("fields") or {}).get(text_field["id"])]
+    rows.append(record("deals", {"external_id": " PRF-0 ", "name": "Profile deal 0 (again)", "counterparty": "Profile New Co 0"}))
+    valued = []
+    for cp in counterparties[20:22]:  # values held by one counterparty only (several: ambiguous, rejected)
+        answer = requests.patch(f"{sb.url}/counterparties/{cp['id']}", headers={"x-api-key": API_KEY}, timeout=10,
+                                json={"attributes": [{"attributeDefinitionId": text_field["id"],
+                                                      "value": f"PRF-ONE-{cp['id'][:8]}"}]})
+        assert answer.status_code == 200, answer.text
+        valued.append(answer.json())
     for i in range(5):  # counterparties matched on a smart field: two existing values, three new ones
         value = valued[i]["fields"][text_field["id"]] if i < 2 else f"PRF-SF-{i}"
         rows.append(record("accounts", {"name": f"Profile account {i}", text_field["name"]: value}))
@@ -108,9 +117,9 @@ def test_every_row_lands_once_and_a_rerun_writes_nothing(sandbox, tmp_path, prof
         assert (deals.received, deals.created, deals.updated) == (11, 6, 5)  # PRF-0 again: an update, not a create
         assert (accounts.created, accounts.updated) == (3, 2)
         assert (report.streams["companies"].created, report.streams["companies"].updated) == (2, 2)
-        links = Counter(((c.get("integration") or {}).get("externalId") or "").strip().lower()
+        links = Counter(((c.get("integration") or {}).get("externalId") or "").strip()
                         for c in sandbox.records("contracts"))
-        assert all(links[f"prf-{i}"] == 1 for i in range(6)), links
+        assert all(links[f"PRF-{i}"] == 1 for i in range(6)), links
         names = Counter(c["name"] for c in sandbox.records("counterparties"))
         assert all(names[f"Profile New Co {i}"] == 1 for i in range(3))
         assert all(names[f"Profile account {i}"] == 1 for i in range(2, 5))  # created; 0 and 1 renamed existing ones

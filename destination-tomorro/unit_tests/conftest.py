@@ -193,6 +193,8 @@ class FakeTomorro:
         if "name" in body:
             c["name"] = body["name"]
         for f in body.get("fields", []):
+            if f["value"] is None and getattr(self, "keep_on_null", False):  # a server where null clears nothing
+                continue
             c["fields"] = [x for x in c["fields"] if x["attributeDefinitionId"] != f["fieldId"]]
             c["fields"].append({"attributeDefinitionId": f["fieldId"], "value": f["value"]})
         c["updatedAt"] = _now()

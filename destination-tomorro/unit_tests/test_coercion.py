@@ -43,7 +43,9 @@ def test_number_rejects(value):
 
 @pytest.mark.parametrize("value, expected", [
     ("2025-03-01", "2025-03-01"), ("2025-03-01T23:30:00Z", "2025-03-01"),
-    ("2025-03-01T23:30:00-02:00", "2025-03-02"), (dt.date(2024, 2, 29), "2024-02-29"),
+    # the calendar date it was written in, whatever its offset (issue 20, finding 10)
+    ("2025-03-01T23:30:00-02:00", "2025-03-01"), ("2026-12-31T00:00:00+01:00", "2026-12-31"),
+    ("2026-12-31T18:00:00-08:00", "2026-12-31"), (dt.date(2024, 2, 29), "2024-02-29"),
     (dt.datetime(2024, 1, 2, 3, 4), "2024-01-02")])
 def test_date(value, expected):
     assert c("date", value) == expected
@@ -102,3 +104,9 @@ def test_multiselect_values_given_twice_are_one_choice():
 def test_non_finite_numbers_are_rejected(value):
     with pytest.raises(RowRejected, match="is not a finite number for smart field 'Contract value'"):
         c("number", value)
+
+
+@pytest.mark.parametrize("value, expected", [(True, "true"), (False, "false")])
+def test_a_boolean_into_text_is_true_or_false(value, expected):
+    """Issue 20, finding 10: as JSON and the CRMs write it, never Python's "True"."""
+    assert c("text", value) == expected

@@ -124,7 +124,9 @@ def test_the_spec_is_a_form_airbyte_can_render():
                 assert "maximum" in prop, name
             if prop["type"] == "object":
                 assert prop.get("properties"), f"{name}: an object without properties renders as an empty group"
-            if prop["type"] == "array":
+            if prop["type"] == "array" and prop["items"]["type"] == "string":
+                assert "default" not in prop or prop["default"] == [], name  # a list of names (tags input)
+            elif prop["type"] == "array":
                 assert prop["items"]["type"] == "object" and prop["items"]["properties"], name
                 check(prop["items"]["properties"], name)
 
@@ -133,6 +135,11 @@ def test_the_spec_is_a_form_airbyte_can_render():
     assert "$ref" not in str(spec) and "$defs" not in spec and "anyOf" not in str(spec)
     assert spec["properties"]["streams"]["items"]["properties"]["object"]["enum"] == ["counterparty", "contract"]
     assert "object_mapping" not in spec["properties"]  # still read (test above), not in the form
+    stream = spec["properties"]["streams"]["items"]["properties"]
+    assert stream["empty_values"]["enum"] == ["skip", "clear"] and stream["empty_values"]["default"] == "skip"
+    for name in ("if_empty_fields", "on_create_fields", "after_signature_fields"):
+        assert stream[name]["type"] == "array" and stream[name]["items"]["type"] == "string", name
+    assert stream["row_updated_at_column"]["type"] == "string"
 
 
 def test_spec_is_generated_from_the_model():

@@ -5,6 +5,7 @@ import unicodedata
 
 import pytest
 from destination_tomorro.errors import RowRejected
+from destination_tomorro.identity import row_identity
 from destination_tomorro.indexes import LIST_THRESHOLD, ContractIndex, CounterpartyIndex
 from destination_tomorro.keys import MatchKey
 from destination_tomorro.objects import COUNTERPARTY
@@ -22,27 +23,45 @@ def test_match_on_smart_field_lists_once(fake, config, ab, w):
     assert fake.calls("GET", "/counterparties") == 1
 
 
-def contract(fake, cid, external_id, created="2024-01-01T00:00:00.000Z", **extra):
+def contract(fake, cid, external_id, created="2024-01-01T00:00:00.000Z", itype="hubspot", entity="deal", **extra):
     fake.contracts[cid] = {"id": cid, "name": cid, "status": "draft", "counterparty": {"id": "cp"}, "fields": [],
-                           "integration": None if external_id is None else {"type": "hubspot", "externalId": external_id},
+                           "integration": None if external_id is None else {"type": itype, "externalId": external_id,
+                                                                            "externalEntity": entity},
                            "createdAt": created, **extra}
 
 
-def test_contracts_are_matched_on_the_canonical_external_id_and_the_oldest_wins(fake, client):
-    contract(fake, "new", "HS-98765", created="2024-05-01T00:00:00.000Z")
-    contract(fake, "old", "hs-98765 ", created="2024-01-01T00:00:00.000Z")
-    contract(fake, "num", "4521")
+def hubspot(value, entity="deal"):
+    return row_identity("hubspot", entity, value)[0]
+
+
+def test_contracts_are_matched_on_their_crm_identity(fake, client):
+    contract(fake, "deal", "4242")
+    contract(fake, "company", "4242", entity="company")  # another HubSpot object: another record
+    contract(fake, "sf", "777", itype="salesforce", entity="Opportunity")  # another CRM
     contract(fake, "none", None)
-    fake.contracts = dict(reversed(list(fake.contracts.items())))  # the list order must not matter
     index = ContractIndex(client)
-    assert index.get("hs-98765")["id"] == "old"
-    assert index.get("4521")["id"] == "num" and index.get("4522") is None
+    assert index.get(hubspot(4242))["id"] == "deal"
+    assert index.get(hubspot("4242.0", "Company"))["id"] == "company"
+    assert index.get(hubspot(777)) is None  # a Salesforce 777 is not HubSpot deal 777
+    assert index.get(hubspot(4243)) is None
+
+
+def test_several_contracts_with_one_identity_or_a_missing_entity_reject_naming_them(fake, client):
+    contract(fake, "a", "HS-1 ", created="2024-05-01T00:00:00.000Z")
+    contract(fake, "b", "HS-1", created="2024-01-01T00:00:00.000Z")
+    contract(fake, "c", "55", entity=None)
+    index = ContractIndex(client)
+    with pytest.raises(RowRejected, match="2 contracts in Tomorro are linked to hubspot deal HS-1: a, b"):
+        index.get(hubspot("HS-1"))
+    with pytest.raises(RowRejected, match=r"uncertain match: .* contract c \(hubspot \(no entity\) 55\)"):
+        index.get(hubspot(55))
+    assert index.get(hubspot("hs-1")) is None  # a custom key is exact: case kept
 
 
 def test_slim_contract_lists_are_fetched_whole(fake, client):
     contract(fake, "a", "E-1")
     fake.slim = {"contracts"}
-    assert ContractIndex(client).get("e-1")["id"] == "a"
+    assert ContractIndex(client).get(hubspot("E-1"))["id"] == "a"
     assert fake.calls("GET", "/contracts/a") == 1
 
 
@@ -52,7 +71,7 @@ def test_an_index_that_cannot_see_integration_rejects_rather_than_creates(fake, 
     index = ContractIndex(client)
     with pytest.raises(RowRejected, match="cannot match contracts on external_id: Tomorro returned 1 contracts "
                                           "without an `integration` key, even from GET /contracts/{id}"):
-        index.get("e-1")
+        index.get(hubspot("E-1"))
 
 
 def test_a_contract_is_claimed_once(client):
@@ -114,3 +133,25 @@ def test_a_slim_counterparty_is_fetched_whole_when_matched(fake, client):
     fake.slim = {"counterparties"}
     found = CounterpartyIndex(client, [BY_NAME]).get("acme", "acme", BY_NAME)
     assert found["fields"] == {"cf-siren": "1"} and fake.calls("GET", f"/counterparties/{cp['id']}") == 1
+
+
+@pytest.mark.parametrize("listed", [False, True])
+@pytest.mark.parametrize("names", [("Acme", "Acme"), ("Acme SAS", "ACME sas"), ("Acme  SAS", " Acme SAS"),
+                                   ("Acme", "ACME", "acme")])
+def test_names_equal_under_the_name_rule_are_ambiguous_and_named(fake, client, names, listed):
+    """Issue 20, finding 8: never the oldest, never silently: the row is rejected naming the candidates."""
+    ids = [fake._new_cp({"name": name})["id"] for name in names]
+    index = CounterpartyIndex(client, [BY_NAME])
+    if listed:
+        index.load_all()
+    with pytest.raises(RowRejected, match=f"{len(ids)} counterparties in Tomorro match the name") as caught:
+        index.by_exact_name(names[0].upper())
+    assert all(cid in caught.value.reason for cid in ids)
+
+
+def test_a_renamed_counterparty_leaves_its_old_name(fake, client):
+    cp = fake._new_cp({"name": "Old Name"})
+    index = CounterpartyIndex(client, [BY_NAME])
+    index.load_all()
+    index.remember({**cp, "name": "New Name"})
+    assert index.by_exact_name("old name") is None and index.by_exact_name("new name")["id"] == cp["id"]

@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 from destination_tomorro.keys import (
     MatchKey,
-    canonical_key,
     canonical_text,
-    contract_key,
     counterparty_key,
+    exact_key,
     match_key_for,
     name_lookup_term,
 )
@@ -27,34 +26,40 @@ def test_the_matching_rule(schema, cfg):
 
 
 def test_keys_of_existing_objects():
-    assert contract_key({"integration": {"externalId": "D-1"}}) == "d-1"
-    assert contract_key({"integration": None}) is None
     by_name = MatchKey(COUNTERPARTY, "name")
     assert counterparty_key({"name": "  Acme SAS "}, by_name) == "acme sas"
     siren = MatchKey(COUNTERPARTY, "SIREN", SmartField("cf-siren", "SIREN", "text"))
-    assert counterparty_key({"name": "Acme", "fields": {"cf-siren": " AB1 "}}, siren) == "ab1"
+    # an identifier is not a name: exact after trimming, case kept
+    assert counterparty_key({"name": "Acme", "fields": {"cf-siren": " AB1 "}}, siren) == "AB1"
     assert counterparty_key({"name": "Acme", "fields": {}}, siren) is None
 
 
 @pytest.mark.parametrize("a, b", [
-    (98765, 98765.0), (98765, "98765"), (Decimal("12.50"), 12.5), (1e20, "100000000000000000000"),
     ("Café", unicodedata.normalize("NFD", "café")), ("İstanbul Ltd", "istanbul ltd"), ("Acme  SAS", "acme sas"),
     ("Straße", "STRASSE"), ("a\u00a0b", "A B"),
 ])
-def test_one_canonical_form(a, b):
-    assert canonical_key(a) == canonical_key(b)
+def test_names_compare_by_the_human_rules(a, b):
+    assert canonical_text(a) == canonical_text(b)
 
 
-@pytest.mark.parametrize("a, b", [("007", 7), ("D-1", "D 1"), (1.5, 15)])
-def test_different_keys_stay_different(a, b):
-    assert canonical_key(a) != canonical_key(b)
+@pytest.mark.parametrize("a, b", [
+    (98765, 98765.0), (Decimal("12.50"), 12.5), (1e20, 100000000000000000000), (" AB-1 ", "AB-1"),
+])
+def test_identifiers_compare_exactly_after_trimming_numbers_by_value(a, b):
+    assert exact_key(a) == exact_key(b)
+
+
+@pytest.mark.parametrize("a, b", [("007", 7), ("D-1", "D 1"), (1.5, 15), ("AbC", "abc"),
+                                  ("Café", unicodedata.normalize("NFD", "Café"))])
+def test_different_identifiers_stay_different(a, b):
+    assert exact_key(a) != exact_key(b)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), True, [1], {"a": 1}])
 def test_what_cannot_be_a_key(value):
     with pytest.raises(ValueError):
-        canonical_key(value)
-    assert canonical_key(None) is None and canonical_key("   ") is None
+        exact_key(value)
+    assert exact_key(None) is None and exact_key("   ") is None
 
 
 @pytest.mark.parametrize("name, term", [

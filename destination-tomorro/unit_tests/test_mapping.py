@@ -17,7 +17,8 @@ def test_contract_row(schema, cfg):
     row = m.map({"External ID": "D-1", "name": "Deal 1", "counterparty": "Acme", "contract_value": "100",
                  "external_url": "https://crm/D-1", "status": "negotiating", "_airbyte_raw_id": "x",
                  "_ab_cdc_lsn": 1, "owner_email": "a@b.c", "renewal_date": None})
-    assert (row.key, row.label) == ("d-1", "D-1") and row.counterparty_name == "Acme" and row.status == "negotiating"
+    assert (row.key, row.label) == ("hubspot|deal|D-1", "D-1") and row.counterparty_name == "Acme"
+    assert row.status == "negotiating"
     assert row.create_body == {
         "templateId": "tpl-mutual", "contractTypeId": "ct-nda", "name": "Deal 1",
         "fields": [{"fieldId": "f-value", "value": 100}],
@@ -37,7 +38,7 @@ def test_contract_template_per_row_and_type_defaults(schema, cfg):
 
 
 @pytest.mark.parametrize("row, reason", [
-    ({"name": "x"}, "needs a counterparty_id or a counterparty"),
+    ({"name": "x"}, "needs a counterparty_id, counterparty_key or counterparty"),
     ({"counterparty": "A", "status": "approved"}, "status: 'approved' is not one of"),
     ({"counterparty": "A", "contract_value": "abc"}, "'abc' is not a number"),
 ])
@@ -61,14 +62,14 @@ def test_counterparty_row_and_match_field(schema, cfg):
         m.map({"name": "  "})
     by_siren = mapper(schema, cfg, COUNTERPARTY, counterparty_match_field="siren")
     assert by_siren.map({"name": "Acme", "SIREN": "123"}).key == "123"
-    with pytest.raises(RowRejected, match="SIREN: the matching field has no value"):
+    with pytest.raises(RowRejected, match="SIREN: the matching field .smart field 'SIREN'. has no value"):
         by_siren.map({"name": "Acme"})
 
 
 def test_raw_key_of_a_row_that_cannot_be_mapped(schema, cfg):
-    assert mapper(schema, cfg).raw_key({"External_ID": " D-9 ", "contract_value": "x"}) == ("d-9", "D-9")
+    assert mapper(schema, cfg).raw_key({"External_ID": " D-9 ", "contract_value": "x"}) == ("hubspot|deal|D-9", "D-9")
     assert mapper(schema, cfg, COUNTERPARTY).raw_key({"Name": "ACME", "status": "bogus"}) == ("acme", "ACME")
-    assert mapper(schema, cfg, COUNTERPARTY, counterparty_match_field="SIREN").raw_key({"siren": "X1"}) == ("x1", "X1")
+    assert mapper(schema, cfg, COUNTERPARTY, counterparty_match_field="SIREN").raw_key({"siren": "X1"}) == ("X1", "X1")
 
 
 @pytest.mark.parametrize("column, value", [
@@ -90,10 +91,11 @@ def test_a_key_that_is_not_a_scalar_is_rejected_not_sent_as_its_repr(schema, cfg
 
 def test_numbers_as_external_ids_are_sent_and_matched_by_value(schema, cfg):
     m = mapper(schema, cfg)
-    for value in (98765, 98765.0, "98765", " 98765 "):
+    for value in (98765, 98765.0, "98765", " 98765 ", "98765.0"):
         row = m.map({"external_id": value, "counterparty": "A"})
-        assert (row.key, row.create_body["integration"]["externalId"]) == ("98765", "98765")
-    assert m.map({"external_id": 1234.5, "counterparty": "A"}).key == "1234.5"
+        assert (row.key, row.create_body["integration"]["externalId"]) == ("hubspot|deal|98765", "98765")
+    with pytest.raises(RowRejected, match="external_id: '1234.5' is not a HubSpot id: HubSpot ids are whole numbers"):
+        m.map({"external_id": 1234.5, "counterparty": "A"})
 
 
 def test_line_breaks_of_every_kind_are_normalised(schema, cfg):

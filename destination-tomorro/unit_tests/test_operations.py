@@ -1,6 +1,6 @@
 """operations.py: create, PATCH the diff, or leave; append never updates; dry run writes nothing."""
 
-
+import pytest
 
 
 def test_create_then_upsert_then_rerun(fake, config, ab, w):
@@ -66,7 +66,7 @@ def test_the_same_key_in_two_batches_updates_even_when_answers_do_not_echo_the_l
     first, second = w.deals(1)[0], {**w.deals(1)[0], "name": "Renamed"}
     out, error = w.run({**config, "batch_size": 1}, catalog,
                        [ab.record("contracts", first), ab.state("contracts", 1), ab.record("contracts", second),
-                        ab.record("contracts", {**second, "external_id": "d-0 "})])  # the same key, spelt otherwise
+                        ab.record("contracts", {**second, "external_id": " D-0 "})])  # the same key, spelt otherwise
     assert error is None, error
     assert len(fake.contracts) == 1 and next(iter(fake.contracts.values()))["name"] == "Renamed"
     counts = w.report(out).streams["contracts"]
@@ -80,14 +80,17 @@ def test_signed_is_rejected_before_anything_is_written(fake, config, ab, w):
     assert fake.writes() == 0 and fake.counterparties == {}
 
 
-def test_a_final_status_is_not_changed_and_nothing_else_is_patched(fake, config, ab, w):
+def test_a_final_status_is_not_changed_and_nothing_else_is_patched(fake, config, ab, w, airbyte_logs):
+    """A canceled contract is protected: not rejected, nothing patched, one log line."""
     catalog = ab.catalog(("contracts", "append_dedup"))
     w.run(config, catalog, [ab.record("contracts", {**w.deals(1)[0], "status": "canceled"})])
     fake.mocker.reset_mock()
     out, error = w.run(config, catalog, [ab.record("contracts", {**w.deals(1)[0], "status": "negotiating",
                                                                  "name": "Renamed"})])
-    assert "is 'canceled', a final status Tomorro does not change" in error.message
+    assert error is None and w.report(out).streams["contracts"].protected == 1
     assert fake.writes() == 0 and next(iter(fake.contracts.values()))["name"] == "Deal 0"
+    lines = [r.getMessage() for r in airbyte_logs if r.getMessage().startswith("Protected a row: ")]
+    assert len(lines) == 1 and "is canceled" in lines[0] and "column 'name'" in lines[0]
 
 
 def test_a_keyless_row_with_a_status_is_rejected_up_front(fake, config, ab, w):
@@ -120,3 +123,22 @@ def test_append_leaves_a_contract_that_is_not_a_draft(fake, config, ab, w):
     out, error = w.run(config, catalog, [ab.record("contracts", {**w.deals(1)[0], "status": "signing"})])
     assert error is None and w.report(out).streams["contracts"].unchanged == 1
     assert [c["status"] for c in fake.contracts.values()] == ["negotiating"]
+
+
+@pytest.mark.parametrize("keeps", [False, True])
+def test_a_clear_is_checked_in_tomorros_answer(fake, config, ab, w, keeps):
+    """`empty_values: clear` sends value null, which no document says clears a value: a server that
+    keeps the value rejects the row naming the column and the smart field, never counts it cleared."""
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    w.run(config, catalog, [ab.record("contracts", {**w.deals(1)[0], "contract_value": 5})])
+    fake.keep_on_null = keeps
+    clear = {**config, "max_rejected_ratio": 1.0, "streams": [{"stream": "contracts", "object": "contract",
+                                                                "empty_values": "clear"}]}
+    out, error = w.run(clear, catalog, [ab.record("contracts", {**w.deals(1)[0], "contract_value": " "})])
+    counts = w.report(out).streams["contracts"]
+    if keeps:
+        assert counts.rejected == 1
+        assert "column 'contract_value' (smart field 'Contract value'): Tomorro kept its value" in \
+            w.report(out).rejected_rows[0].reason
+    else:
+        assert counts.updated == 1 and error is None

@@ -30,7 +30,8 @@ def test_409_on_create_resolves_to_the_existing_contract(fake, config, ab, w):
                 cp = next(iter(fake.counterparties.values()))
                 fake.contracts["other"] = {"id": "other", "name": "x", "status": "draft", "templateId": "tpl-mutual",
                                            "counterparty": {"id": cp["id"], "name": cp["name"]}, "fields": [],
-                                           "integration": {"type": "hubspot", "externalId": "D-1"},
+                                           "integration": {"type": "hubspot", "externalId": "D-1",
+                                                           "externalEntity": "deal"},
                                            "createdAt": "2020-01-01T00:00:00.000Z", "updatedAt": "x"}
             yield message
 

@@ -1,5 +1,5 @@
 """The admin API under /_sandbox/: stats, faults, mutate, reset, records, delete, clock, warm,
-API profiles; runtime ids deterministic after a (re)seed."""
+sign, API profiles; runtime ids deterministic after a (re)seed."""
 
 import pytest
 import requests
@@ -107,6 +107,18 @@ def test_delete_removes_records_from_lists_and_gets(sb, api):
     assert out == {"contracts": {"deleted": [c]}, "counterparties": {"deleted": [cp]}}
     assert api.get(f"/contracts/{c}").status_code == 404
     assert c not in {x["id"] for x in api.walk("/contracts", "contracts", limit=50)}
+
+
+def test_sign_ends_the_signature_process_and_signed_contracts_still_take_patches(sb, api):
+    open_ones = [c for c in sb.records("contracts") if c["status"] not in ("signed", "canceled")]
+    done = next(c for c in sb.records("contracts") if c["status"] == "canceled")
+    out = sb.sign([open_ones[0]["id"], done["id"], "nope"])
+    assert out == {"signed": [open_ones[0]["id"]]}
+    signed = api.get(f"/contracts/{open_ones[0]['id']}").json()
+    assert signed["status"] == "signed" and signed["signatureDate"] and signed["updatedAt"] >= open_ones[0]["updatedAt"]
+    # the API does not say signed contracts refuse other changes: clients must not rely on a refusal
+    assert api.patch(f"/contracts/{signed['id']}", {"name": "Renamed after signature"}).status_code == 200
+    assert api.patch(f"/contracts/{signed['id']}", {"status": "draft"}).status_code == 422
 
 
 def test_clock_offset_skews_updated_at_and_date_header(sb, api):

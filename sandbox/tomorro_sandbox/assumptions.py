@@ -48,6 +48,14 @@ MEMBER_ROLES = ("USER", "MANAGER", "ADMIN")
 FINAL_STATUSES = ("signed", "canceled")
 PATCHABLE_TARGET_STATUSES = ("draft", "negotiating", "signing", "canceled")
 
+# --- field values ---
+# [ASSUMED] `{"fieldId": id, "value": null}` in PATCH /contracts/{id} (and an attribute with value null in
+# PATCH /counterparties/{id}) clears the field's value. Rests on: update-contract documents
+# `fields: [{fieldId, value}]` and "Use field IDs and values" without any way to clear a value, and
+# nothing says null is refused [GAP]. destination-tomorro's `empty_values: clear` sends null and
+# checks the answer (or the object read back) before counting the value cleared.
+NULL_VALUE_CLEARS_A_FIELD = True
+
 # --- signed files ---
 SIGNED_URL_TTL_SECONDS = 15 * 60
 

@@ -58,6 +58,10 @@ class AdminClient:
     def delete(self, contracts=(), counterparties=()) -> dict:
         return self._admin("POST", "/delete", {"contracts": list(contracts), "counterparties": list(counterparties)})
 
+    def sign(self, contracts) -> dict:
+        """Finish the signature process of these contracts (status signed): {"signed": [ids]}."""
+        return self._admin("POST", "/sign", {"contracts": list(contracts)})
+
     def warm(self) -> dict:
         return self._admin("POST", "/warm", {})
 

@@ -114,6 +114,9 @@ def check_fields(store, entries, path: str, obj: str, id_key: str, integration: 
             errors.append(f"{where}.{id_key}: smart field '{f['names']['gb']}' belongs to {f['object']}, not {obj}")
             continue
         if entry["value"] is None:
+            if not A.NULL_VALUE_CLEARS_A_FIELD:
+                errors.append(f"{where}.value should not be null")
+                continue
             out[fid] = None
             continue
         try:

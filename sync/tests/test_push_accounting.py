@@ -52,7 +52,7 @@ def test_given_every_row_accounted_then_counts_add_up_with_push_own_rejects():
         warnings=[ReportWarning(STREAM, "unknown_columns", "columns ... were not sent: amount")]))
     summary = account(STREAM, feed, output, 0, [], max_rejected_ratio=0.9)
     assert summary.failure is None
-    assert summary.counts == {"created": 1, "updated": 0, "unchanged": 0, "superseded": 0, "rejected": 2}
+    assert summary.counts == {"created": 1, "updated": 0, "unchanged": 0, "protected": 0, "superseded": 0, "rejected": 2}
     assert summary.rows == sum(summary.counts.values()) == 3
     assert [r["key"] for r in summary.rejected] == ["Initech", "Globex"] and summary.rejected_total == 2
     assert summary.warnings == ["columns ... were not sent: amount"]
@@ -109,3 +109,14 @@ def test_given_destination_error_and_warning_logs_then_only_structured_messages_
 def test_given_a_state_push_did_not_send_then_the_push_fails():
     output = output_of(state_line(5), report_line(StreamCounts(received=2, created=2)))
     assert "covers 5 rows, not the 2 sent" in account(STREAM, fed(ROWS[:2]), output, 0, [], None).failure
+
+
+def test_given_protected_rows_then_push_counts_them_and_the_counts_still_add_up():
+    """Issue 20: a protected row (a signed contract, a newer edit in Tomorro) is its own outcome, not a
+    reject: push shows it, and every row is still accounted for."""
+    feed = fed(ROWS[:2])
+    output = output_of(state_line(2), report_line(StreamCounts(received=2, updated=1, protected=1)))
+    summary = account(STREAM, feed, output, 0, [], max_rejected_ratio=0)
+    assert summary.failure is None and summary.committed
+    assert summary.counts["protected"] == 1 and summary.counts["rejected"] == 0
+    assert summary.rows == sum(summary.counts.values()) == 2

@@ -6,8 +6,8 @@ from its write report (`destination_tomorro.report.WriteReport`, one structured 
 of `write`), never from the wording of its logs; those go to `logs/destination-tomorro-<stream>.log`.
 
 Every row is accounted for: the rows read = the rows push rejected itself (feed.py) + the rows sent;
-the rows sent = the rows the destination received = created + updated + unchanged + superseded +
-rejected; and the closing STATE must come back. Any mismatch, a missing report or a missing STATE
+the rows sent = the rows the destination received = created + updated + unchanged + protected +
+superseded + rejected; and the closing STATE must come back. Any mismatch, a missing report or a missing STATE
 fails the push, naming what is missing.
 """
 
@@ -33,7 +33,9 @@ from .target import Target
 
 PRIMARY_KEYS = {"counterparty": "name", "contract": "external_id"}
 PLURALS = {"counterparty": "counterparties", "contract": "contracts"}
-OUTCOMES = ("created", "updated", "unchanged", "superseded", "rejected")
+# protected: an existing object Tomorro owns (a signed contract, a status it is past, a newer edit in
+# Tomorro): nothing of it overwritten, accounted for, never a reject
+OUTCOMES = ("created", "updated", "unchanged", "protected", "superseded", "rejected")
 
 
 @dataclass
@@ -168,6 +170,9 @@ def show(summary: PushSummary, *, object_name: str, dry_run: bool) -> None:
         report.note(f"[yellow]rejected[/] {report.escape(str(row.get('key')))}: {report.escape(str(row.get('reason')))}")
     if summary.rejected_total > 20:
         report.note(f"... and {summary.rejected_total - 20} more in the rejected-rows file")
+    if counts.get("protected"):
+        report.note(f"{counts['protected']} rows left Tomorro's values as they are (signed or canceled contracts, "
+                    "a status Tomorro is past, newer edits in Tomorro): see the destination log, 'Protected a row'")
     for warning in summary.warnings:
         report.note(f"[yellow]warning[/] {report.escape(warning)}")
 

@@ -3,9 +3,13 @@ message streams (types, encodings, sizes, control characters, keys that collide 
 NaN / infinities, corrupt lines) and the invariants are checked against the sandbox:
 
 * every row is accounted for exactly once: the report's counts add up, stream by stream;
-* keys that collide after normalisation never make two objects (one contract per canonical
-  externalId, one counterparty per canonical name);
-* a re-run of the same messages, every key and name spelt otherwise, creates nothing;
+* keys that are one key never make two objects (one contract per external id as its CRM compares
+  it, one counterparty per canonical name);
+* a re-run of the same messages, every key and name spelt otherwise (names by the human rules,
+  identifiers only trimmed or, for HubSpot, in another numeric form), creates nothing;
+* Salesforce ids differing only in case never share a contract; an 18-character id, in any case, is
+  its 15-character record (issue 20);
+* every numeric form of a HubSpot id always shares one contract (issue 20);
 * a corrupt stdin line stops the sync naming it, and no state after it is acknowledged.
 
 Bounded in the default run (a few seconds); `-m faults --full-faults` runs many more examples.
@@ -36,19 +40,26 @@ CONTROL = "\x00\x07\t\n\r\x0b\x1b\x7f\x85\u2028\u2029\ufeff"
 
 
 def spelling(value):
-    """Another spelling of a key or a name: the same canonical form."""
-    if isinstance(value, (int, float)):
-        return st.sampled_from([value, float(value), int(value), str(int(value)), f" {int(value)} "])
+    """Another spelling of a name: the same canonical form (case, NFC / NFD, whitespace, ß, İ)."""
     return st.sampled_from([value, value.upper(), value.lower(), f"  {value} ", value.replace(" ", "  "),
                             unicodedata.normalize("NFD", value), value.replace("ß", "ss"), value.replace("İ", "i")])
 
 
-def two_spellings(pool):
-    """(one spelling, another spelling) of one pool item: the same canonical key written twice."""
-    return st.sampled_from(pool).flatmap(lambda item: st.tuples(spelling(item), spelling(item)))
+def id_spelling(value):
+    """Another spelling of a (HubSpot) identifier: trimmed ends; numbers in any numeric form. Never
+    another case: an identifier is not a name."""
+    if isinstance(value, (int, float)):
+        n = int(value)
+        return st.sampled_from([value, float(n), n, str(n), f" {n} ", f"{n}.0"])
+    return st.sampled_from([value, f"  {value} ", f"{value}\t"])
 
 
-keys = two_spellings(KEYS)
+def two_spellings(pool, spell=spelling):
+    """(one spelling, another spelling) of one pool item: the same key written twice."""
+    return st.sampled_from(pool).flatmap(lambda item: st.tuples(spell(item), spell(item)))
+
+
+keys = two_spellings(KEYS, id_spelling)
 names = two_spellings(NAMES)
 texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from(CONTROL),
                 max_size=30)
@@ -157,12 +168,20 @@ def loose(value) -> str:
     return text[:-2] if text.endswith(".0") and text[:-2].lstrip("-").isdigit() else text
 
 
-POOL_KEYS = {loose(k) for k in KEYS}
+def exact(value) -> str:
+    """The test's own idea of "the same identifier": trimmed; numbers by integral value."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
+POOL_KEYS = {exact(k) for k in KEYS}
 POOL_NAMES = {loose(n) for n in NAMES}
 
 
 def contracts_per_key(sb) -> Counter:
-    found = Counter(loose((c.get("integration") or {}).get("externalId") or "") for c in sb.records("contracts"))
+    found = Counter(exact((c.get("integration") or {}).get("externalId") or "") for c in sb.records("contracts"))
     return Counter({k: n for k, n in found.items() if k in POOL_KEYS})
 
 
@@ -227,5 +246,82 @@ def test_a_corrupt_line_stops_the_sync_naming_it_and_no_later_state_is_acknowled
         counts = report.streams["counterparties"]
         assert counts.received == bad_line - 1 and counts.accounted == counts.received
         assert "Something went wrong" not in error.message
+
+    prop()
+
+
+SF_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def sf_suffix(id15: str) -> str:
+    """The test's own encoding of a 15-character id's case (crm-identity.md), independent of identity.py."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    return "".join(alphabet[sum(2 ** i for i, ch in enumerate(id15[k:k + 5]) if ch.isupper())] for k in (0, 5, 10))
+
+
+@st.composite
+def salesforce_twins(draw):
+    """Two 15-character ids differing only in the case of at least one letter."""
+    body = draw(st.text(alphabet=SF_CHARS, min_size=12, max_size=12))
+    letters = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=3))
+    one = "006" + body[:6] + letters[0] + body[6:] [:5]
+    one = (one + letters[1:])[:15]
+    flips = draw(st.sets(st.sampled_from([i for i, ch in enumerate(one) if ch.isalpha()]), min_size=1))
+    other = "".join(ch.swapcase() if i in flips else ch for i, ch in enumerate(one))
+    return one, other
+
+
+def sf_forms(id15: str):
+    """The forms a warehouse may carry one record in: 15 characters, 18, 18 upper- or lower-cased."""
+    id18 = id15 + sf_suffix(id15)
+    return st.sampled_from([id15, id18, id18.upper(), id18.lower(), f" {id18} "])
+
+
+def test_salesforce_ids_differing_only_in_case_never_share_a_contract(sb, full_faults):
+    @examples(full_faults, quick=12, full=150)
+    @given(twins=salesforce_twins(), data=st.data())
+    def prop(twins, data):
+        sb.reset()
+        one, other = twins
+        rows = [(one, data.draw(sf_forms(one))), (other, data.draw(sf_forms(other))),
+                (one, data.draw(sf_forms(one))), (other, data.draw(sf_forms(other)))]
+        runs = [[json.dumps({"type": "RECORD", "record": {"stream": "contracts", "emitted_at": 0, "data": {
+            "external_id": form, "name": f"{record} as {form}", "counterparty": "SF Twins"}}}).encode() + b"\n"]
+            for record, form in rows]
+        for lines in runs:  # one row per sync: a re-run meets the records the previous one wrote
+            _, report, error = write(sb, lines, integration_type="salesforce", integration_entity="Opportunity")
+            assert error is None and report.streams["contracts"].rejected == 0, (error, report.rejected_rows)
+        linked = Counter(((c.get("integration") or {}).get("externalId") or "")[:15] for c in sb.records("contracts")
+                         if (c.get("integration") or {}).get("type") == "salesforce")
+        assert linked[one] == 1 and linked[other] == 1, linked
+        names = {c["integration"]["externalId"][:15]: c["name"] for c in sb.records("contracts")
+                 if (c.get("integration") or {}).get("type") == "salesforce"}
+        assert names[one].startswith(one) and names[other].startswith(other)
+
+    prop()
+
+
+def hubspot_forms(n: int):
+    forms = [n, str(n), f"{n}.0", f" {n} ", f"{n}.00"]
+    if n < 2 ** 53:
+        forms.append(float(n))
+    return st.sampled_from(forms)
+
+
+def test_every_numeric_form_of_a_hubspot_id_always_shares_one_contract(sb, full_faults):
+    @examples(full_faults, quick=12, full=150)
+    @given(n=st.integers(1, 10 ** 17), data=st.data())
+    def prop(n, data):
+        sb.reset()
+        for _ in range(3):
+            form = data.draw(hubspot_forms(n))
+            line = json.dumps({"type": "RECORD", "record": {"stream": "contracts", "emitted_at": 0, "data": {
+                "external_id": form, "name": f"HubSpot {form!r}", "counterparty": "HS Forms"}}}).encode() + b"\n"
+            _, report, error = write(sb, [line], integration_entity="deal")
+            assert error is None and report.streams["contracts"].rejected == 0, (error, report.rejected_rows)
+        linked = [c["integration"]["externalId"] for c in sb.records("contracts")
+                  if (c.get("integration") or {}).get("type") == "hubspot"
+                  and (c.get("integration") or {}).get("externalEntity") == "deal" and c["name"].startswith("HubSpot ")]
+        assert linked == [str(n)], linked
 
     prop()
