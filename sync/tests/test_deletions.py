@@ -1,7 +1,6 @@
 """remove_deleted: the rows and their children go, each removal is recorded, in the caller's transaction."""
 
 import duckdb
-
 from tomorro_sync.deletions import DELETED_TABLE, remove_deleted
 
 

@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tomorro_sync.target import OtherEnvelope, documented_page
 
 RULES = json.loads((Path(__file__).resolve().parents[2] / "tests/data/envelope_rules.json").read_text())["cases"]

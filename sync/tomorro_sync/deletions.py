@@ -29,7 +29,7 @@ def remove_deleted(con: Any, stream: str, ids: Iterable[str], *, via: str, detec
     ids = sorted({str(i) for i in ids})
     if not ids:
         return 0
-    detected_at = detected_at or dt.datetime.now(dt.timezone.utc)
+    detected_at = detected_at or dt.datetime.now(dt.UTC)
     con.execute(DELETED_DDL)
     in_list = ", ".join(literal(i) for i in ids)
     existing = _tables(con)
