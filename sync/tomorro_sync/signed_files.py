@@ -42,7 +42,8 @@ COPIES_DDL = (
     "downloaded_at TIMESTAMP WITH TIME ZONE NOT NULL)"
 )
 LOCK_NAME = ".tomorro-sync.lock"
-PROGRESS_EVERY = 5.0  # seconds between progress lines
+PROGRESS_EVERY = 5.0  # seconds between progress lines, and at most between two recordings of copies
+RECORD_BATCH = 200  # copies recorded in one commit (a killed pull downloads at most these again)
 # An id becomes a file or directory name: anything but a plain token (a UUID) is refused, never written.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
@@ -219,23 +220,32 @@ class _Progress:
 
 def _run(con: Any, jobs: list[_Job], summary: FilesSummary, fetcher: Fetcher, progress: _Progress,
          workers: int) -> None:
+    records: list[tuple] = []  # copies written, not yet recorded: recorded together, one commit per batch
+    last_record = time.monotonic()
     with cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="signed-file") as pool:
         pending = {pool.submit(fetcher.fetch, job.wanted): job for job in jobs}
         done_count = 0
-        while pending:
-            done, _ = cf.wait(pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                done_count += 1
-                _settle(con, job, future, summary)
-            if not done or (pending and done_count % 50 == 0):
-                report.note(f"signed files: {done_count:,} of {len(jobs):,} done, "
-                            f"{_mb(progress.total)} downloaded")
+        try:
+            while pending:
+                done, _ = cf.wait(pending, timeout=PROGRESS_EVERY, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    done_count += 1
+                    _settle(pending.pop(future), future, summary, records)
+                if len(records) >= RECORD_BATCH or time.monotonic() - last_record >= PROGRESS_EVERY:
+                    _record(con, records)
+                    last_record = time.monotonic()
+                if not done or (pending and done_count % 100 == 0):
+                    report.note(f"signed files: {done_count:,} of {len(jobs):,} done, "
+                                f"{_mb(progress.total)} downloaded")
+        finally:
+            for future in pending:
+                future.cancel()
+            _record(con, records)  # what was written before an interrupt is recorded too
     summary.bytes = progress.total
 
 
-def _settle(con: Any, job: _Job, future: cf.Future, summary: FilesSummary) -> None:
-    """Record one finished download (in this thread: the DuckDB connection is not shared with workers)."""
+def _settle(job: _Job, future: cf.Future, summary: FilesSummary, records: list[tuple]) -> None:
+    """One finished download: its record queued, or its failure noted."""
     relative = job.wanted.relative
     try:
         saved = future.result()
@@ -245,14 +255,23 @@ def _settle(con: Any, job: _Job, future: cf.Future, summary: FilesSummary) -> No
     except FileFailed as why:
         summary.failed.append((relative, str(why)))
         return
-    row = (job.wanted.id, job.wanted.contract_id, relative, saved.sha256, saved.size, job.signature,
-           dt.datetime.now(dt.UTC))
-    con.execute(f"INSERT OR REPLACE INTO {SCHEMA}.{quoted(COPIES_TABLE)} VALUES ("
-                f"{', '.join(literal(v) if not isinstance(v, int) else str(v) for v in row)})")
+    records.append((job.wanted.id, job.wanted.contract_id, relative, saved.sha256, saved.size, job.signature,
+                    dt.datetime.now(dt.UTC)))
     if job.replaces:
         summary.replaced += 1
     else:
         summary.downloaded += 1
+
+
+def _record(con: Any, records: list[tuple]) -> None:
+    """The queued copies into `_tomorro_signed_files`, in one transaction (in this thread: the DuckDB
+    connection is never shared with the workers)."""
+    if not records:
+        return
+    values = ", ".join("(" + ", ".join(str(v) if isinstance(v, int) else literal(v) for v in row) + ")"
+                       for row in records)
+    con.execute(f"INSERT OR REPLACE INTO {SCHEMA}.{quoted(COPIES_TABLE)} VALUES {values}")
+    records.clear()
 
 
 # --- the directory --------------------------------------------------------------------------------------------
