@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from tomorro_sandbox import SandboxServer
+from tomorro_sync.cli import main
 from tomorro_sync.connectors import executable
 from tomorro_sync.pull import pull, query
 from tomorro_sync.target import Target
@@ -42,16 +43,19 @@ def _assert_archive_is_the_sandbox(sb, db: Path, root: Path) -> None:
     assert not list(root.glob("*/.*.part"))
 
 
-def test_files_once_then_nothing_then_only_the_new_signatures(tmp_path):
+def test_files_once_then_nothing_then_only_the_new_signatures(tmp_path, capsys):
     with SandboxServer(seed=21, contracts=90) as sb:
         target, db, root = Target.of_sandbox(sb), tmp_path / "w.duckdb", tmp_path / "pdfs"
         first = pull(target, db, streams=ONLY, files_dir=root)
         assert first.files.downloaded == len(sb.file_digests()) > 10 and not first.files.failed
         _assert_archive_is_the_sandbox(sb, db, root)
 
-        sb.reset_stats()
-        again = pull(Target.of_sandbox(sb), db, streams=ONLY, files_dir=root)
-        assert (again.files.downloaded, again.files.replaced, again.files.unchanged) == (0, 0, len(sb.file_digests()))
+        sb.reset_stats()  # the command line, with `files_dir` from the config (relative to the config file)
+        config = tmp_path / "tomorro.json"
+        config.write_text(json.dumps({"api_key": sb.api_key, "base_url": sb.url, "files_dir": "pdfs"}))
+        assert main(["pull", "--config", str(config), "--db", str(db), "--streams", ONLY[0]]) == 0
+        assert f"0 downloaded, 0 replaced (signed again or missing), {len(sb.file_digests())} unchanged" in \
+            " ".join(capsys.readouterr().out.split())
         assert _count(sb, DOWNLOADS) == 0
 
         victim = next(root.glob("*/*.pdf"))  # a copy deleted from disk is downloaded again
