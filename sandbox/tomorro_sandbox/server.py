@@ -145,6 +145,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
         self.end_headers()
+        if self.command == "HEAD":
+            return
         sent, cut = 0, len(resp.body) // 2 if draw.malformed else None
         for chunk in resp.body.chunks():
             if cut is not None and sent + len(chunk) > cut:
