@@ -112,8 +112,9 @@ def test_delete_removes_records_from_lists_and_gets(sb, api):
 def test_sign_ends_the_signature_process_and_signed_contracts_still_take_patches(sb, api):
     open_ones = [c for c in sb.records("contracts") if c["status"] not in ("signed", "canceled")]
     done = next(c for c in sb.records("contracts") if c["status"] == "canceled")
-    out = sb.sign([open_ones[0]["id"], done["id"], "nope"])
-    assert out == {"signed": [open_ones[0]["id"]]}
+    out = sb.sign([open_ones[0]["id"], done["id"]])
+    assert out["signed"] == [open_ones[0]["id"]] and out["resigned"] == []  # a canceled contract is final
+    assert api.get(f"/contracts/{done['id']}").json()["status"] == "canceled"
     signed = api.get(f"/contracts/{open_ones[0]['id']}").json()
     assert signed["status"] == "signed" and signed["signatureDate"] and signed["updatedAt"] >= open_ones[0]["updatedAt"]
     # the API does not say signed contracts refuse other changes: clients must not rely on a refusal

@@ -3,7 +3,9 @@
 import random
 import time
 
-from .errors import ApiError, BadRequest, NotFound
+from . import assumptions as A
+from . import signed_pdfs as pdfs
+from .errors import BadRequest, NotFound
 from .ground_truth import COLLECTIONS
 from .models_contract import create_contract
 from .models_counterparty import create_counterparty
@@ -11,9 +13,6 @@ from .profiles import ApiShape, ProfileError, known_profiles
 from .routes import Router
 from .seed import SeedOptions
 from .wire import Request, Response, ok, raw
-
-_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def _body(req: Request) -> dict:
@@ -140,23 +139,6 @@ def delete(app, req):
     return ok(out)
 
 
-def sign(app, req):
-    """The end of Tomorro's signature process for these contracts (the API cannot sign: a contract is
-    signed by its signatories), so that tests can hold signed contracts of their own."""
-    ids = _body(req).get("contracts", [])
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise BadRequest("contracts must be an array of ids")
-    out = []
-    with app.store.lock:
-        now = app.store.clock.now_iso()
-        for cid in ids:
-            rec = app.store.contracts.get(cid)
-            if rec is not None and rec["status"] not in ("signed", "canceled"):
-                app.store.contracts.put({**rec, "status": "signed", "signatureDate": now, "updatedAt": now})
-                out.append(cid)
-    return ok({"signed": out})
-
-
 def clock(app, req):
     body = _body(req)
     if req.method == "POST":
@@ -193,13 +175,41 @@ def api_profiles(app, req):
 
 
 def signed_file(app, req, id: str):
+    """GET of a downloadUrl (server.py routes it, with faults): the file's current bytes, streamed."""
     try:
         expires = int(req.query.get("expires", "0"))
     except ValueError:
         expires = 0
-    if expires < app.store.clock.now() * 1000:
-        raise ApiError(403, "Request has expired")  # what an expired pre-signed S3 URL answers
-    return Response(200, _PDF, {"Content-Disposition": "attachment"}, "application/pdf")
+    if expires < app.store.clock.now() * 1000:  # what an expired pre-signed S3 URL answers [ASSUMED]
+        return Response(A.SIGNED_URL_EXPIRED_STATUS, pdfs.EXPIRED_BODY, {}, "application/xml")
+    with app.store.lock:
+        body = app.store.files.body(id) if app.store.contracts.get(app.store.files.contract_of.get(id, "")) else None
+    if body is None:
+        raise NotFound(f"signed file '{id}' not found")
+    return Response(200, body, {"Content-Disposition": "attachment"}, A.SIGNED_FILE_CONTENT_TYPE)
+
+
+def sign(app, req):
+    """The end of Tomorro's signature process, now (the API cannot sign: signatories do), so tests can hold signed
+    contracts of their own: unsigned ones are signed with a new file, signed ones re-signed (new bytes), canceled
+    ones are left as they are (a canceled contract is final)."""
+    ids = _body(req).get("contracts")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadRequest("contracts must be an array of contract ids")
+    with app.store.lock:
+        unknown = [i for i in ids if app.store.contracts.get(i) is None]
+        if unknown:
+            raise NotFound(f"contracts not found: {', '.join(unknown)}")
+        return ok(pdfs.sign(app.store, ids))
+
+
+def file_digests(app, req):
+    """Ground truth of every signed file's current bytes: {file id: {contractId, size, sha256, revision}}."""
+    with app.store.lock:
+        files = [(f["id"], f["contractId"], app.store.files.body(f["id"]), app.store.files.revision[f["id"]])
+                 for f in app.store.all_signed_files()]
+    return ok({fid: {"contractId": cid, "size": len(body), "sha256": body.sha256(), "revision": rev}
+               for fid, cid, body, rev in files})
 
 
 ADMIN = Router([
@@ -212,11 +222,11 @@ ADMIN = Router([
     ("POST", "/reset", reset),
     ("GET", "/records/{collection}", records),
     ("POST", "/delete", delete),
-    ("POST", "/sign", sign),
     ("POST", "/warm", warm),
     ("GET", "/clock", clock),
     ("POST", "/clock", clock),
-    ("GET", "/files/{id}", signed_file),
+    ("POST", "/sign", sign),
+    ("GET", "/file-digests", file_digests),
     ("GET", "/api-profiles", api_profiles),
     ("PUT", "/api-profiles", api_profiles),
 ], "/_sandbox")

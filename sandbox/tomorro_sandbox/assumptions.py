@@ -56,8 +56,31 @@ PATCHABLE_TARGET_STATUSES = ("draft", "negotiating", "signing", "canceled")
 # checks the answer (or the object read back) before counting the value cleared.
 NULL_VALUE_CLEARS_A_FIELD = True
 
-# --- signed files ---
+# --- signed files (signed_pdfs.py, admin.signed_file, server._download) ---
+# Documented: GET /contracts/{id}/signed-files answers a bare array [{id, filename (normalised to .pdf),
+# contentType, downloadUrl (short-lived pre-signed S3 URL), expiresAt}], "Re-call the endpoint to obtain
+# a fresh URL" (SIGNED_FILES_DOC, tomorro-api.md §1). Everything below is what that page leaves open.
+SIGNED_FILES_DOC = ("https://alpha.developer.tomorro.com/api-reference/2025-01-29-alpha/contracts/"
+                    "get-contract-signed-files")
+# [ASSUMED] "short-lived" is 15 minutes: the page gives no figure; 15 minutes is a common pre-signed TTL.
 SIGNED_URL_TTL_SECONDS = 15 * 60
+# [ASSUMED] past `expiresAt` the downloadUrl answers 403 with S3's XML error body (AccessDenied, "Request
+# has expired"): the page says "pre-signed S3", and that is what S3 answers to an expired pre-signed GET.
+SIGNED_URL_EXPIRED_STATUS = 403
+# [ASSUMED] a download answers 200 with `Content-Type: application/pdf`, an exact `Content-Length` and the
+# PDF's bytes (starting `%PDF-`): the page names `contentType` and a filename "normalised to .pdf"; S3
+# sends Content-Length on every GET of a stored object.
+SIGNED_FILE_CONTENT_TYPE = "application/pdf"
+# [ASSUMED] a downloadUrl carries no API key, so downloads do not count against the key's rate limit: they
+# get a window of their own (same N/SECONDS), and every other fault (latency, 5xx, reset, a body cut short
+# under its honest Content-Length, a slow body) as /v2 has them. A pre-signed URL authenticates by its
+# query string alone (the page: "pre-signed S3").
+SIGNED_URL_OWN_RATE_WINDOW = True
+# [ASSUMED] signing a signed contract again (POST /_sandbox/sign) keeps its signed files' ids and changes
+# their bytes, `signatureDate` and `updatedAt`: nothing documents what a new signature does to the files;
+# keeping the ids is the case a client that remembers downloads by file id must not miss. The
+# `contractSigned` webhook ("a contract is fully signed", tomorro-api.md §5) says signing is an event.
+RESIGN_KEEPS_FILE_IDS = True
 
 # --- filters ---
 # [ASSUMED] equality against a date-only value (`startAt=2024-01-01`) matches that whole UTC day;

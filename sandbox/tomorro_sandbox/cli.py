@@ -41,6 +41,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--members", type=int, default=15)
     s.add_argument("--updated-skew", choices=SKEWS, default="uniform",
                    help="recent: most contracts and counterparties created and updated in the last 90 days")
+    s.add_argument("--signed-file-bytes", type=int, default=0, metavar="BYTES",
+                   help="size of every signed PDF served (default: a few KB, varying by file)")
     s.add_argument("--dedup-external-id", action="store_true",
                    help="409 on a second create with the same integration.externalId")
     s.add_argument("--latency-ms", type=float, default=0)

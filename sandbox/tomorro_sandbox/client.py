@@ -49,6 +49,15 @@ class AdminClient:
         return self._admin("POST", "/mutate", {"contracts": contracts, "counterparties": counterparties,
                                                "create": create, "create_counterparties": create_counterparties})
 
+    def sign(self, contracts) -> dict:
+        """Sign these contracts now (a signed one is re-signed: same file ids, new bytes; a canceled one is left):
+        {"signed", "resigned", "files", "updatedAt"}."""
+        return self._admin("POST", "/sign", {"contracts": list(contracts)})
+
+    def file_digests(self) -> dict:
+        """{file id: {contractId, size, sha256, revision}} of every signed file's current bytes."""
+        return self._admin("GET", "/file-digests")
+
     def reset(self, **seed_options) -> dict:
         return self._admin("POST", "/reset", seed_options)
 
@@ -57,10 +66,6 @@ class AdminClient:
 
     def delete(self, contracts=(), counterparties=()) -> dict:
         return self._admin("POST", "/delete", {"contracts": list(contracts), "counterparties": list(counterparties)})
-
-    def sign(self, contracts) -> dict:
-        """Finish the signature process of these contracts (status signed): {"signed": [ids]}."""
-        return self._admin("POST", "/sign", {"contracts": list(contracts)})
 
     def warm(self) -> dict:
         return self._admin("POST", "/warm", {})

@@ -13,6 +13,7 @@ from .formats import iso
 from .models_contract import create_contract, patch_contract
 from .models_counterparty import create_counterparty, patch_counterparty
 from .models_records import put_custom_records
+from .signed_pdfs import STORAGE_PREFIX
 from .wire import Request, Response, ok, raw
 
 # --- contracts ---
@@ -51,8 +52,8 @@ def contract_signed_files(app, req: Request, id: str) -> Response:
         files = app.store.signed_files(id)
     now = app.store.clock.now()
     expires = int((now + A.SIGNED_URL_TTL_SECONDS) * 1000)
-    # a fresh short-lived URL on every call, as the documentation says; served by /_sandbox/files
-    return ok([{**f, "downloadUrl": f"{req.root_url}/_sandbox/files/{f['id']}?expires={expires}",
+    # a fresh short-lived URL on every call, as the documentation says; served by admin.signed_file
+    return ok([{**f, "downloadUrl": f"{req.root_url}{STORAGE_PREFIX}{f['id']}?expires={expires}",
                 "expiresAt": iso(expires / 1000)} for f in files])
 
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from .admin import ADMIN
+from .admin import ADMIN, signed_file
 from .app import App, AppConfig
 from .auth import check_api_key, version_headers
 from .client import AdminClient
@@ -29,6 +29,7 @@ from .faults import Draw, FaultSettings
 from .profiles import ApiShape
 from .routes import API
 from .seed import SeedOptions
+from .signed_pdfs import STORAGE_PREFIX
 from .wire import Request, Response
 
 log = logging.getLogger("tomorro_sandbox")
@@ -79,6 +80,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         req = self._request()
         if req.path.startswith("/_sandbox/") or req.path == "/_sandbox":
             self._send(self._admin(app, req), Draw())
+        elif req.path.startswith(STORAGE_PREFIX):
+            self._download(app, req)
         elif req.path in ("/v2/openapi.json", "/v2/openapi.yaml"):
             from .spec import spec_response  # loads PyYAML: only when the document is asked for
 
@@ -121,6 +124,39 @@ class SandboxHandler(BaseHTTPRequestHandler):
         resp.headers.update(extra)
         app.stats.count(req.method, template, resp.status)
         self._send(resp, draw)
+
+    def _download(self, app: App, req: Request) -> None:
+        """A signed file's pre-signed URL: no API key, its own rate-limit window, the other faults as /v2
+        has them; a body cut short keeps its honest Content-Length, so the client sees a short read."""
+        template, draw = STORAGE_PREFIX + "{id}", Draw()
+        try:
+            # a rate-limit window of its own: the URL carries no API key (A.SIGNED_URL_OWN_RATE_WINDOW)
+            draw = app.faults.before_handler(STORAGE_PREFIX, time.monotonic())
+            if draw.reset:
+                app.stats.count(req.method, template, 0)
+                return self._reset()
+            resp = signed_file(app, req, req.path[len(STORAGE_PREFIX):])
+        except ApiError as e:
+            resp = _error_response(e)
+        app.stats.count(req.method, template, resp.status)
+        if isinstance(resp.body, bytes):
+            return self._send(resp, draw)
+        self.send_response(resp.status)
+        self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        sent, cut = 0, len(resp.body) // 2 if draw.malformed else None
+        for chunk in resp.body.chunks():
+            if cut is not None and sent + len(chunk) > cut:
+                self.wfile.write(chunk[: cut - sent])
+                self.close_connection = True
+                return
+            self.wfile.write(chunk)
+            sent += len(chunk)
+            if draw.slow:
+                time.sleep(_SLOW_SECONDS / _SLOW_CHUNKS)
 
     def _reset(self) -> None:
         # SO_LINGER with a zero timeout turns close() into an RST: the client sees a reset
@@ -176,11 +212,12 @@ def serve_in_thread(httpd: SandboxHTTPServer) -> threading.Thread:
 
 
 def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=15, updated_skew="uniform",
-                 api_key="sandbox-key", dedup_external_id=False, api_profiles=(), **faults):  # noqa: S107
+                 api_key="sandbox-key", dedup_external_id=False, api_profiles=(), signed_file_bytes=0,  # noqa: S107
+                 **faults):
     """Keyword options of SandboxServer / SandboxProcess -> AppConfig; a bad option raises ValueError."""
     profiles = ApiShape(api_profiles).names  # validates: unknown or contradictory names -> ProfileError
-    return AppConfig(SeedOptions(seed, contracts, counterparties, fields, members, updated_skew), api_key,
-                     dedup_external_id, FaultSettings(**faults), profiles)
+    seed_options = SeedOptions(seed, contracts, counterparties, fields, members, updated_skew, signed_file_bytes)
+    return AppConfig(seed_options, api_key, dedup_external_id, FaultSettings(**faults), profiles)
 
 
 class SandboxServer(AdminClient):

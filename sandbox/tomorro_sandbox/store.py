@@ -13,6 +13,7 @@ import time
 from .collection import Collection
 from .formats import iso
 from .seed import SeedData, SeedOptions, generate
+from .signed_pdfs import SignedFiles
 
 
 class Clock:
@@ -50,6 +51,7 @@ class Store:
             self.contract_types = Collection(d.contract_types)  # read-only
             self.custom_records: dict = {}  # (custom object id, contract id) -> [record]
             self.external_ids: dict = {}  # (integration type, externalId) -> contract id (dedup mode)
+            self.files = SignedFiles(d.signed_files, opts.seed, opts.signed_file_bytes)  # signed at run time too
             self._field_views: dict = {}  # lang -> Collection of smart fields named in that language
             self._option_lists: dict = {}  # smart field id -> Collection of its options
             for name, order in self.default_orders.items():
@@ -125,10 +127,10 @@ class Store:
 
     def signed_files(self, cid: str) -> list:
         """`[{id, filename, contentType}]` of a contract (empty unless signed); URLs are minted per call."""
-        return self._seed.signed_files.get(cid, [])
+        return self.files.of(cid)
 
     def all_signed_files(self) -> list:
-        return [{**f, "contractId": cid} for cid, files in self._seed.signed_files.items()
+        return [{**f, "contractId": cid} for cid, files in self.files.by_contract.items()
                 if cid in self.contracts.records for f in files]
 
     def custom_object(self, coid: str) -> dict | None:

@@ -13,14 +13,28 @@ from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import 
 CONNECTOR_DIR = Path(__file__).resolve().parent.parent
 RAW = yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text())
 RESOLVED = ManifestReferenceResolver().preprocess_manifest(yaml.safe_load((CONNECTOR_DIR / "manifest.yaml").read_text()))
-STREAM_NAMES = [ref["$ref"].rsplit("/", 1)[-1] for ref in RAW["streams"]]
+
+
+def _listed(streams: list) -> list:
+    """The streams list with each ConditionalStreams' streams in its place (each is one stream's variants)."""
+    return [each for entry in streams
+            for each in (entry["streams"] if entry.get("type") == "ConditionalStreams" else [entry])]
+
+
+# A variant of a stream: the same stream, one key more (listed under a condition, in place of the stream).
+VARIANTS = {"contract_signed_files_with_pdfs": "contract_signed_files"}
+STREAM_NAMES = list(dict.fromkeys(VARIANTS.get(name, name) for name in
+                                  (ref["$ref"].rsplit("/", 1)[-1] for ref in _listed(RAW["streams"]))))
 DEFINED_STREAMS = RAW["definitions"]["streams"]
-RESOLVED_STREAMS = {stream["$parameters"]["name"]: stream for stream in RESOLVED["streams"]}
+RESOLVED_STREAMS: dict = {}
+for _stream in _listed(RESOLVED["streams"]):  # a variant does not replace the default stream it varies
+    RESOLVED_STREAMS.setdefault(_stream["$parameters"]["name"], _stream)
 INCREMENTAL = {"contracts", "counterparties", "contract_signed_files"}
 FLAVOURS = {"#/definitions/list_stream", "#/definitions/array_stream", "#/definitions/per_parent_array_stream",
             "#/definitions/incremental_list_stream"}
 # Keys a stream may set besides `$ref` and `$parameters`: what truly differs between streams.
 STREAM_DELTA_KEYS = {"schema_loader", "transformations", "primary_key", "retriever", "incremental_sync"}
+VARIANT_KEYS = {"file_uploader"}
 
 
 def _walk(node, path=()):
@@ -52,6 +66,9 @@ def test_every_stream_is_a_ref_to_a_flavour_or_a_stream_plus_parameters_and_a_sm
     definition = DEFINED_STREAMS[stream]
     ref = definition["$ref"]
     assert ref in FLAVOURS or ref.startswith("#/definitions/streams/"), ref
+    if stream in VARIANTS:
+        assert ref == f"#/definitions/streams/{VARIANTS[stream]}" and set(definition) - {"$ref"} <= VARIANT_KEYS
+        return
     assert set(definition) - {"$ref", "$parameters"} <= STREAM_DELTA_KEYS
     assert definition["$parameters"]["name"] == stream
     retriever = definition.get("retriever", {})
@@ -66,6 +83,10 @@ def test_one_error_handler_every_other_is_an_extension_falling_through_to_it():
     assert definitions["error_handler"] == {"type": "CompositeErrorHandler",
                                             "error_handlers": [answer_check, status_handler]}
     handlers = [(path, value) for path, key, value in _walk(RAW) if key == "error_handler"]
+    # the one other: a signed file's download URL is no API URL (a PDF body, refusals that are not the key's)
+    assert handlers.count((("definitions", "signed_file_requester", "error_handler"),
+                           {"$ref": "#/definitions/download_error_handler"})) == 1
+    assert definitions["download_error_handler"]["max_retries"] == "{{ config['max_retries'] }}"
     for path, handler in handlers:
         if path == ("definitions", "error_handler"):
             continue

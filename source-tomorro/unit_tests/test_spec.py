@@ -23,7 +23,7 @@ def _run(verb, config, tmp_path):
 def test_spec_declares_the_config_keys(tmp_path):
     spec = next(m for m in _run("spec", {}, tmp_path) if m["type"] == "SPEC")["spec"]["connectionSpecification"]
     assert list(spec["properties"]) == ["api_key", "start_date", "base_url", "lookback_window", "page_size",
-                                        "num_workers", "requests_per_minute", "max_retries"]
+                                        "num_workers", "requests_per_minute", "max_retries", "copy_signed_files"]
     assert spec["required"] == ["api_key"]
     assert spec["properties"]["api_key"]["airbyte_secret"] is True
     assert spec["properties"]["base_url"]["default"] == "https://api.tomorro.com/v2"

@@ -1,6 +1,6 @@
 """tomorro-sync: the command line for the main job.
 
-    tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh] [--refresh-catalog]
+    tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh] [--refresh-catalog] [--files DIR]
     tomorro-sync push (--csv FILE | --table NAME [--db FILE]) --object counterparty|contract [--dry-run]
     tomorro-sync demo [--db FILE]
     tomorro-sync doctor [--config FILE]
@@ -35,16 +35,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _pull(args: argparse.Namespace) -> int:
+    from . import signed_files
     from .pull import pull, show
     from .target import open_target
 
     with open_target(args.config, sandbox_port=args.sandbox_port) as target:
+        files_dir = signed_files.files_dir_of(target, args.files, args.config)
         where = "the bundled sandbox at " + target.base_url if target.sandbox else target.base_url
         target.preflight()
-        report.step(f"Pulling from {where} into {args.db}")
+        report.step(f"Pulling from {where} into {args.db}"
+                    + (f", signed files into {files_dir}" if files_dir else ""))
         streams = args.streams.split(",") if args.streams else None
-        show(pull(target, args.db, streams=streams, full_refresh=args.full_refresh,
-                  refresh_catalog=args.refresh_catalog), "pull")
+        summary = pull(target, args.db, streams=streams, full_refresh=args.full_refresh,
+                       refresh_catalog=args.refresh_catalog, files_dir=files_dir)
+        show(summary, "pull")
+        if summary.files is not None:
+            signed_files.show(summary.files)
+            failure = signed_files.failure(summary.files)
+            if failure:
+                raise failure
     return 0
 
 
@@ -110,6 +119,10 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("--refresh-catalog", action="store_true",
                       help="ask the source for its catalog again (done by itself when the config, the connector "
                            "or the account's smart fields changed)")
+    pull.add_argument("--files", type=Path, metavar="DIR",
+                      help="also keep every signed PDF as DIR/<contractId>/<fileId>.pdf: new and re-signed ones "
+                           "downloaded, each verified (sha256, local_path in contract_signed_files); "
+                           "default: `files_dir` of the config, else none")
 
     push = command("push", _push, "write CRM rows into Tomorro as counterparties or contracts")
     push.add_argument("--csv", type=Path, help="rows from this CSV file")

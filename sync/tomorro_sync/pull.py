@@ -33,6 +33,9 @@ from .catalog_store import CatalogStore
 from .connectors import executable
 from .errors import SyncError
 from .loader import Loader
+from .signed_files import FilesSummary
+from .signed_files import archive as archive_signed_files
+from .signed_files import refresh_columns as refresh_file_columns
 from .source_run import run_source
 from .target import Target
 
@@ -48,6 +51,7 @@ class PullSummary:
     requests: int | None = None
     discovered: bool = False  # the catalog was discovered this pull (else the stored one was reused)
     emptied: list[str] = field(default_factory=list)  # full refresh: streams with no record left
+    files: FilesSummary | None = None  # --files: the signed files archived this pull
 
     @property
     def total_records(self) -> int:
@@ -61,7 +65,8 @@ def query(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
 
 
 def pull(target: Target, db: Path, *, streams: list[str] | None = None, full_refresh: bool = False,
-         refresh_catalog: bool = False, source_executable: Path | None = None) -> PullSummary:
+         refresh_catalog: bool = False, source_executable: Path | None = None,
+         files_dir: Path | None = None) -> PullSummary:
     started, since = time.monotonic(), dt.datetime.now(dt.UTC).replace(tzinfo=None)
     smart_fields = None if refresh_catalog else target.smart_fields_fingerprint()
     before = target.request_count()
@@ -91,6 +96,11 @@ def pull(target: Target, db: Path, *, streams: list[str] | None = None, full_ref
         if full_refresh:
             summary.emptied = [name for name, count in summary.records.items() if count == 0]
         store.save(fingerprint, json.dumps(catalog))
+        # the signed PDFs once their metadata is saved; without --files only the sha256 / local_path columns
+        if files_dir is not None:
+            summary.files = archive_signed_files(con, target, files_dir)
+        else:
+            refresh_file_columns(con)
     summary.total_seconds = time.monotonic() - started
     after = target.request_count()
     summary.requests = after - before if before is not None and after is not None else None

@@ -30,7 +30,8 @@ def test_the_source_spec_renders_completely_in_the_airbyte_form():
 def test_the_source_form_has_a_card_per_group_with_the_expected_controls():
     assert outline(_source_spec()) == [
         ("Connection", ["api_key: secret input, required", "base_url: text box"]),
-        ("What to sync", ["start_date: date-time picker", "lookback_window: number input"]),
+        ("What to sync", ["start_date: date-time picker", "lookback_window: number input",
+                          "copy_signed_files: switch"]),
         ("Performance", ["page_size: number input", "num_workers: number input",
                          "requests_per_minute: number input", "max_retries: number input"]),
     ]

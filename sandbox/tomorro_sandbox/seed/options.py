@@ -14,6 +14,7 @@ class SeedOptions:
     members: int = 15  # the first two are active admins
     # how contracts' and counterparties' createdAt / updatedAt are spread (seed/grid.py)
     updated_skew: str = "uniform"
+    signed_file_bytes: int = 0  # size of every signed PDF served; 0: a few KB, varying by file
 
     def __post_init__(self):
         if self.updated_skew not in SKEWS:
