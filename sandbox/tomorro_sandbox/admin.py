@@ -3,6 +3,7 @@
 import random
 import time
 
+from .edits import edit as apply_edit
 from .errors import ApiError, BadRequest, NotFound
 from .ground_truth import COLLECTIONS
 from .models_contract import create_contract
@@ -140,6 +141,10 @@ def delete(app, req):
     return ok(out)
 
 
+def edit(app, req):
+    return ok(apply_edit(app.store, _body(req)))
+
+
 def clock(app, req):
     body = _body(req)
     if req.method == "POST":
@@ -195,6 +200,7 @@ ADMIN = Router([
     ("POST", "/reset", reset),
     ("GET", "/records/{collection}", records),
     ("POST", "/delete", delete),
+    ("POST", "/edit", edit),
     ("POST", "/warm", warm),
     ("GET", "/clock", clock),
     ("POST", "/clock", clock),
