@@ -76,13 +76,14 @@ class Loader:
                     return self._replace(table)
         return []
 
-    def finish(self) -> None:
-        """After a successful read: write what is left, create the tables of streams without records."""
+    def finish(self, also=None) -> None:
+        """After a successful read: write what is left, create the tables of streams without records. `also(con)`
+        runs in the transaction of the last write (a reconcile's removals): it commits with it, or not at all."""
         for table in self.tables.values():
             if table.method == "replace" and table.stream not in self._replaced:
                 self._replace(table)
         shared = [state for name, state in self._pending.items() if name in SHARED_STATE_NAMES.values()]
-        self._commit([t for t in self.tables.values() if t.method != "replace"], shared)
+        self._commit([t for t in self.tables.values() if t.method != "replace"], shared, also=also)
 
     def close(self) -> None:
         for _, handle in self._spools.values():
@@ -141,7 +142,7 @@ class Loader:
                             f"this pull received {received:,}: a record was lost on the way, so the checkpoint is "
                             "not saved (the next pull reads from the last saved one)")
 
-    def _commit(self, tables: list[StreamTable], states: list[dict[str, Any]]) -> list[str]:
+    def _commit(self, tables: list[StreamTable], states: list[dict[str, Any]], also=None) -> list[str]:
         """Write these streams' spooled records, then save the states, in one transaction."""
         import duckdb
 
@@ -150,6 +151,8 @@ class Loader:
             for table in tables:
                 self._write(table)
             saved = [write_state(self.con, self.source_name, state) for state in states]
+            if also is not None:
+                also(self.con)
             self.con.commit()
         except BaseException as err:  # an interrupt too: nothing of this checkpoint is kept
             self.con.rollback()
