@@ -45,8 +45,12 @@ from .errors import SyncError
 
 
 class Loader:
-    def __init__(self, con, tables: list[StreamTable], *, source_name: str, spool_dir: Path) -> None:
+    def __init__(self, con, tables: list[StreamTable], *, source_name: str, spool_dir: Path,
+                 on_removed=None) -> None:
+        """`on_removed(con, stream, ids)`: called in the transaction that replaces a table, with the ids its rows had
+        and the new table lacks (records deleted in Tomorro: deletions.py records them)."""
         self.con, self.source_name, self.spool_dir = con, source_name, spool_dir
+        self.on_removed = on_removed
         self.tables = {table.stream: table for table in tables}
         self.records_read: Counter[str] = Counter()
         self.checkpoints = 0  # states saved
@@ -188,10 +192,14 @@ class Loader:
         state = self._pending.pop(table.stream, None)
         self.con.begin()
         try:
+            tracked = self.on_removed is not None and "id" in table.columns and table.table in self._existing
+            previous = self._ids(table) if tracked else set()
             self.con.execute(f"CREATE OR REPLACE TABLE {table.qualified} ({table.column_definitions()})")
             if self._spooled[table.stream]:
                 self.con.execute(f"INSERT INTO {table.qualified} SELECT * FROM ({self._batch(table)}) "
                                  f"ORDER BY {RAW_ID}")
+            if previous:
+                self.on_removed(self.con, table.stream, previous - self._ids(table))
             if state is not None:
                 write_state(self.con, self.source_name, state)
             self.con.commit()
@@ -205,6 +213,9 @@ class Loader:
         self.checkpoints += state is not None
         self._reset(table.stream)
         return [table.stream] if state is not None else []
+
+    def _ids(self, table: StreamTable) -> set[str]:
+        return {row[0] for row in self.con.execute(f"SELECT CAST(id AS VARCHAR) FROM {table.qualified}").fetchall()}
 
     def _batch(self, table: StreamTable) -> str:
         """SELECT of the stream's spooled rows, typed; the last copy of each primary key only."""

@@ -37,6 +37,7 @@ from .cache_layout import SCHEMA, StreamTable, open_cache
 from .cache_state import read_states, register_streams
 from .catalog_store import CatalogStore
 from .connectors import executable
+from .deletions import remove_deleted
 from .errors import SyncError
 from .loader import Loader
 from .source_run import run_source
@@ -186,6 +187,13 @@ def _pull_streams(run: _Run, target: Target, configured: dict[str, Any], summary
     return loader
 
 
+def _removed_by_a_whole_read(con, stream: str, ids: set[str]) -> None:
+    """A whole read of contracts or counterparties replaced its table: the rows it lacks were deleted in Tomorro,
+    and leave like any deletion (a contract's signed files with it; recorded in _tomorro_deleted)."""
+    if stream in reconciling.STREAMS:
+        remove_deleted(con, stream, ids, via="full read")
+
+
 def _table(configured_stream: dict[str, Any], replace: bool) -> StreamTable:
     # a stream read whole every time (no cursor: the reference streams) replaces its table: removed rows go
     return StreamTable.of(configured_stream, replace=replace or configured_stream["sync_mode"] == "full_refresh")
@@ -211,7 +219,7 @@ def _read(run: _Run, configured: dict[str, Any], tables: list[StreamTable], *, p
     con.commit()
     with tempfile.TemporaryDirectory(prefix=".tomorro-pull-", dir=db.resolve().parent) as spool, \
             run_source(source, "read", config, log_dir=log_dir, catalog=configured, state=state or None) as run:
-        loader = Loader(con, tables, source_name=SOURCE, spool_dir=Path(spool))
+        loader = Loader(con, tables, source_name=SOURCE, spool_dir=Path(spool), on_removed=_removed_by_a_whole_read)
         try:
             next_note = time.monotonic() + PROGRESS_EVERY
             for message in run.messages():
