@@ -41,7 +41,7 @@ def edit(store, body: dict) -> dict:
         records = body.get("records") or {}
         if not isinstance(records, dict) or set(records) - {"contracts", "counterparties"}:
             raise BadRequest("records must be an object with keys among contracts, counterparties")
-        for name, items in records.items():
+        for name in records:
             coll = getattr(store, name)
             out["records"][name] = [_write(coll, item, name) for item in _items(records, name)]
         store.reference_changed()
@@ -88,12 +88,19 @@ def _option(store, change: dict) -> str:
     for fid, opts in store.options_by_field().items():
         for i, opt in enumerate(opts):
             if opt["id"] == change["id"]:
-                old = opt["translations"][0]["value"]
                 opts[i] = {**opt, "translations": [{**t, "value": label} for t in opt["translations"]]}
-                relabel = lambda v: label if v == old else v  # noqa: E731
-                _rewrite_values(store, fid, lambda v: [relabel(x) for x in v] if isinstance(v, list) else relabel(v))
+                _rewrite_values(store, fid, _relabel(opt["translations"][0]["value"], label))
                 return opt["id"]
     raise NotFound(f"Option with ID '{change['id']}' not found")
+
+
+def _relabel(old: str, label: str):
+    """A select value (a label) or multiselect value (labels) with `old` replaced by `label`."""
+    def relabel(value):
+        if isinstance(value, list):
+            return [label if v == old else v for v in value]
+        return label if value == old else value
+    return relabel
 
 
 def _remove(store, kind: str, ids: list) -> list:
