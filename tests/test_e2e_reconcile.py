@@ -88,3 +88,23 @@ def test_given_a_pull_that_fails_after_the_listing_then_nothing_is_removed(tmp_p
 
         pull(target, db, streams=["contracts"], reconcile=True)
         assert gone not in ids(db, "contracts")
+
+
+def test_given_a_list_that_ignores_status_then_rows_of_a_status_it_never_returns_are_kept_and_reported(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with SandboxServer(seed=13, contracts=40, counterparties=30, fields=5, members=3) as sb:
+        target = Target.of_sandbox(sb)
+        pull(target, db, streams=["counterparties"])
+        archived = {c["id"] for c in sb.records("counterparties") if c["status"] == "archived"}
+        gone = next(c["id"] for c in sb.records("counterparties") if c["status"] == "active"
+                    and c["id"] not in {(k.get("counterparty") or {}).get("id") for k in sb.records("contracts")})
+        sb.delete(counterparties=[gone])
+        assert archived
+        sb.set_api_profiles(["default-lists-hide-closed", "status-ignored"])
+
+        summary = pull(target, db, streams=["counterparties"], reconcile=True)
+
+        plan = summary.reconciled.streams["counterparties"]
+        assert plan.deleted == [gone]
+        assert archived <= ids(db, "counterparties")
+        assert any(f"{len(archived)} rows of status archived kept" in note for note in plan.notes)

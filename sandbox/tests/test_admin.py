@@ -159,7 +159,7 @@ def test_warm_serializes_every_record_and_changes_nothing(sb, api):
 def test_api_profiles_lists_none_active_and_every_known_profile_with_its_description(sb):
     out = requests.get(sb.root_url + "/_sandbox/api-profiles", timeout=10).json()
     assert out == {"profiles": [], "known": {n: p.description for n, p in API_PROFILES.items()}}
-    assert len(out["known"]) == 12 and sb.api_profiles() == out
+    assert len(out["known"]) == 13 and sb.api_profiles() == out
 
 
 def test_put_api_profiles_replaces_the_active_set(sb, api):

@@ -73,3 +73,10 @@ def test_status_in_refused_takes_one_value(sb):
     assert_error(api.get("/contracts", status=ALL_CONTRACT_STATUSES), 400, "status: operator 'in' is not supported")
     assert_error(api.get("/counterparties", status="in:active,archived"), 400, "operator 'in'")
     assert api.get("/contracts", status="canceled").status_code == 200
+
+
+def test_status_ignored_serves_the_default_list(sb):
+    api = Api(sb)
+    every_cp = sb.records("counterparties")
+    sb.set_api_profiles(["default-lists-hide-closed", "status-ignored"])
+    assert len(api.walk("/counterparties", status="in:active,archived")) == sum(c["status"] == "active" for c in every_cp)

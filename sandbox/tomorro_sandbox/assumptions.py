@@ -185,6 +185,14 @@ API_PROFILES = {p.name: p for p in (
         "[ASSUMED] `status` takes eq, in: and ne: on contracts and counterparties",
         ((FILTER + "status", "/contracts", "eq-only"), (FILTER + "status", "/counterparties", "eq-only"))),
     ApiProfile(
+        "status-ignored",
+        "`status` on GET /contracts and GET /counterparties is accepted and ignored: the default list is served",
+        "nothing documents that a filter is honoured rather than accepted (list-contracts and "
+        "list-counterparties show the parameter, not its effect)",
+        f"{_LIST_CONTRACTS}; {_LIST_COUNTERPARTIES} (tomorro-api.md §3)",
+        "[ASSUMED] `status` is honoured on contracts and counterparties",
+        ((FILTER + "status", "/contracts", "ignored"), (FILTER + "status", "/counterparties", "ignored"))),
+    ApiProfile(
         "no-integration-echo",
         "POST /contracts and PATCH /contracts/{id} responses omit `integration` (still stored: GET "
         "and the list return it)",

@@ -142,7 +142,7 @@ def run_list(req: Request, spec: ListSpec, coll: Collection, shape: ApiShape, pa
     # an ignored sort is not even validated: the server serves its default order whatever it says
     sort = parse_sort(q.get("sort") if plan.sort_honoured else None, spec.sorts, spec.default_sort)
     predicates = parse_filters(q, plan.filters)
-    if plan.default_status is not None and "status" not in q:
+    if plan.default_status is not None and ("status" not in q or "status" not in plan.filters):  # none, or ignored
         predicates.append(plan.default_status)
     page = paginate(coll, sort, predicates, limit, q)
     if project is None and plan.view is None:

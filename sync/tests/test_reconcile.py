@@ -26,10 +26,13 @@ def con():
     con.close()
 
 
-def test_a_stream_never_reconciled_is_due_and_one_without_a_table_is_not(con):
-    assert reconcile.due(con, ["contracts", "counterparties", "members"], 24, now=NOW) == ["contracts", "counterparties"]
-    con.execute("DROP TABLE main.counterparties")
-    assert reconcile.due(con, ["contracts", "counterparties"], 24, now=NOW) == ["contracts"]
+def test_a_stream_never_reconciled_is_not_due_but_starts_its_clock(con):
+    assert reconcile.due(con, ["contracts", "counterparties", "members"], 0, now=NOW) == []
+    assert reconcile.unclocked(con, ["contracts", "counterparties", "members"]) == ["contracts", "counterparties"]
+    reconcile.mark_reconciled(con, ["contracts"], NOW)
+    assert reconcile.unclocked(con, ["contracts", "counterparties"]) == ["counterparties"]
+    con.execute("DROP TABLE main.contracts")
+    assert reconcile.due(con, ["contracts"], 0, now=NOW) == []  # no table: nothing to reconcile
 
 
 def test_due_once_the_last_reconcile_is_older_than_every_hours_and_always_with_zero(con):

@@ -14,6 +14,7 @@ what a reconcile compares the tables with, and what `doctor` counts.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ LISTS = {
 class Listing:
     stream: str
     updated: dict[str, str | None] = field(default_factory=dict)  # id -> updatedAt as listed (None: not listed)
+    statuses: Counter = field(default_factory=Counter)  # status -> items listed with it
     requests: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -102,6 +104,8 @@ class Lister:
                     raise SyncError(f"Listing {path}: an item without an id")
                 at = self.parse_instant(item.get("updatedAt"))
                 listing.updated[str(item["id"])] = self.format_instant(at) if at else None
+                if isinstance(item.get("status"), str):
+                    listing.statuses[item["status"]] += 1
             if page.next_cursor is None:
                 return
             cursor, response = page.next_cursor, None

@@ -160,12 +160,12 @@ def _pull_streams(run: _Run, target: Target, configured: dict[str, Any], summary
     tables.update({name: _table(stream, True) for stream in configured["streams"]
                    if (name := stream["stream"]["name"]) in whole})
     incremental = [name for name, table in tables.items() if table.method != "replace"]
-    fresh = [name for name in tables if name in reconciling.STREAMS and name not in _existing_tables(con)]
+    start_clock = reconciling.unclocked(con, list(tables))
     to_reconcile = [name for name in incremental if name in reconciling.STREAMS] if reconcile else \
         reconciling.due(con, incremental, target.reconcile_every_hours)
     plan = reconciling.prepare(con, target, to_reconcile) if to_reconcile else None
     summary.reconciled = plan
-    read_whole = [name for name, table in tables.items() if table.method == "replace"] + fresh
+    read_whole = [name for name, table in tables.items() if table.method == "replace"] + start_clock
 
     def finish(con) -> None:
         if plan is not None:
@@ -197,12 +197,6 @@ def _removed_by_a_whole_read(con, stream: str, ids: set[str]) -> None:
 def _table(configured_stream: dict[str, Any], replace: bool) -> StreamTable:
     # a stream read whole every time (no cursor: the reference streams) replaces its table: removed rows go
     return StreamTable.of(configured_stream, replace=replace or configured_stream["sync_mode"] == "full_refresh")
-
-
-def _existing_tables(con) -> set[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-                       f"AND table_schema = '{SCHEMA}'").fetchall()
-    return {row[0] for row in rows}
 
 
 def _read(run: _Run, configured: dict[str, Any], tables: list[StreamTable], *, plan, finish) -> Loader:

@@ -5,12 +5,17 @@ Before the read, every id and `updatedAt` of each stream is listed (id_listing.p
 compared with its table:
 - an id the table has and the listing lacks was deleted in Tomorro: its row (and a contract's signed files)
   is removed and recorded in `_tomorro_deleted` (deletions.py), in the transaction that saves the pull's last
-  records and states: a pull that fails removes nothing;
+  records and states: a pull that fails removes nothing. Unless the listing cannot prove it: rows of a status
+  of which the listing holds no record at all (an API that ignores `status=` and hides that status by default
+  would look the same as every such record deleted) are kept, and reported;
 - an id whose listed `updatedAt` differs from its row's, or that the table lacks, holds a change the cursor
   missed (a late write: visible only after the saved state had passed its `updatedAt`): the state handed to
   the source is moved back to the oldest such `updatedAt`, so this very read re-reads it (list pages again,
   from there on).
-The time of each stream's last reconcile is kept in `_tomorro_reconcile`, written with the removals.
+The time of each stream's last reconcile is kept in `_tomorro_reconcile`, written with the removals. A stream
+with no such time (its first pull, or a file an older version or PyAirbyte wrote) starts its clock at the end
+of its next successful pull, without a listing: a first read is whole, and an older file's first reconcile
+comes `reconcile_every` later (or with `--reconcile`).
 """
 
 from __future__ import annotations
@@ -54,18 +59,18 @@ class Reconcile:
 
 def due(con, streams: list[str], every_hours: float, *, now: dt.datetime | None = None) -> list[str]:
     """The streams among `streams` whose last reconcile is older than `every_hours` (0: every pull). A stream
-    whose table does not exist yet is never due: its first read is whole."""
+    never reconciled is not due (see `unclocked`)."""
     now = now or dt.datetime.now(dt.UTC)
     tables = _tables(con)
     last = _last_reconciled(con)
-    out = []
-    for stream in streams:
-        if stream not in STREAMS or stream not in tables:
-            continue
-        when = last.get(stream)
-        if every_hours <= 0 or when is None or now - when >= dt.timedelta(hours=every_hours):
-            out.append(stream)
-    return out
+    return [stream for stream in streams if stream in STREAMS and stream in tables and stream in last
+            and (every_hours <= 0 or now - last[stream] >= dt.timedelta(hours=every_hours))]
+
+
+def unclocked(con, streams: list[str]) -> list[str]:
+    """The streams among `streams` (of those a reconcile covers) with no time of a last reconcile."""
+    last = _last_reconciled(con)
+    return [stream for stream in streams if stream in STREAMS and stream not in last]
 
 
 def prepare(con, target: Target, streams: list[str]) -> Reconcile:
@@ -75,8 +80,19 @@ def prepare(con, target: Target, streams: list[str]) -> Reconcile:
     for stream in streams:
         listing = lister.list(stream)
         plan = StreamReconcile(stream, requests=listing.requests, notes=list(listing.notes))
-        rows = dict(con.execute(f"SELECT CAST(id AS VARCHAR), updatedat FROM {SCHEMA}.{quoted(stream)}").fetchall())
-        plan.deleted = sorted(set(rows) - set(listing.updated))
+        table = con.execute(f"SELECT CAST(id AS VARCHAR), updatedat, CAST(status AS VARCHAR) "
+                            f"FROM {SCHEMA}.{quoted(stream)}").fetchall()
+        rows = {rid: at for rid, at, _ in table}
+        status_of = {rid: status for rid, _, status in table}
+        missing = set(rows) - set(listing.updated)
+        unproven = {rid for rid in missing if listing.statuses and status_of[rid] in LISTS[stream][2]
+                    and not listing.statuses[status_of[rid]]}
+        if unproven:
+            kept = sorted({status_of[rid] for rid in unproven})
+            plan.notes.append(f"{len(unproven):,} rows of status {', '.join(kept)} kept: the list returned no "
+                              f"{stream} of that status at all, so it may hide them rather than they be deleted "
+                              "(`tomorro-sync doctor` shows what the list hides)")
+        plan.deleted = sorted(missing - unproven)
         if not listing.has_updated_at and listing.updated:
             plan.notes.append(f"{stream}: the list items carry no updatedAt, so late writes cannot be found "
                               "from the list (deletes still are)")
