@@ -284,6 +284,8 @@ def parse_instant(value: Any) -> datetime | None:
     None when the value is missing or is not a datetime."""
     if not isinstance(value, str) or not value:
         return None
+    if value[-1] == "z":  # ISO 8601 allows a lowercase zone designator; fromisoformat does not
+        value = value[:-1] + "Z"
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -297,6 +299,37 @@ def format_instant(moment: datetime) -> str:
     if moment.microsecond % 1000:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def utc_instants(record: MutableMapping[str, Any], properties: Iterable[str]) -> None:
+    """Each of these top-level properties that holds a date-time, rewritten in the one UTC form (`...Z`): the
+    warehouse's TIMESTAMP columns hold UTC, and a loader that drops an offset (DuckDB does) must never see one.
+    A value that is not a date-time is left as it is (the destination's type check names it)."""
+    for key in properties:
+        value = record.get(key)
+        if isinstance(value, str) and not (value.endswith("Z") and len(value) in (20, 24, 27)):
+            moment = parse_instant(value)
+            if moment is not None:
+                record[key] = format_instant(moment)
+
+
+def date_time_properties(schema: Mapping[str, Any] | None) -> tuple:
+    """The top-level properties a JSON schema declares as date-times."""
+    properties = (schema or {}).get("properties") or {}
+    return tuple(name for name, prop in properties.items()
+                 if isinstance(prop, Mapping) and prop.get("format") == "date-time")
+
+
+@dataclass
+class UtcInstants(RecordTransformation):
+    """YAML cannot rewrite a date-time into UTC (AddFields would need one template per property and cannot parse
+    an offset). `properties`: the stream's date-time properties (its schema's `format: date-time` ones)."""
+
+    properties: list = field(default_factory=list)
+
+    def transform(self, record: MutableMapping[str, Any], config: Any = None, stream_state: Any = None,
+                  stream_slice: Any = None) -> None:
+        utc_instants(record, self.properties)
 
 
 def _floor_ms(moment: datetime) -> datetime:
@@ -317,6 +350,10 @@ def _now() -> datetime:
 # - bounds: `updatedAt=gte:` (assumed; contracts only) is verified, and every record is checked against the
 #   range that reads it, whatever the server did with the filter;
 # - shape: a list item lacking what the stream needs (`required_keys`) is fetched whole, GET /<path>/{id}.
+# - statuses: a list may hide some statuses unless asked for them (counterparties document `status=active` or
+#   `in:active,archived`), so every request names them all (`statuses`: `status=in:a,b,...`). Should the API refuse
+#   `in:` while it takes `status=<one>`, the slice is read once per status, each read whole before the next, and
+#   the state is saved only when all are done (no checkpoint can stand for reads that are not all there yet).
 # The strategy is chosen on the first answer (README, "How contracts and counterparties are read"):
 #   ranges    ascending order and the filter honoured: ranges of updatedAt read side by side, split while reading
 #   scan      ascending order, no usable filter, first sync: one chain from the start
@@ -389,6 +426,14 @@ class _Refused(Exception):
         self.message = _api_message(response)
 
 
+class _StatusInRefused(Exception):
+    """The API takes one status per request only: the retriever reads once per status."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def _api_message(response: Any) -> str:
     try:
         message = orjson.loads(response.content).get("message")
@@ -418,6 +463,7 @@ class TomorroListRetriever(Retriever):
     filter_param: str | None = None  # the server-side lower bound to ask for, when the API may have one
     required_keys: list = field(default_factory=list)  # a list item lacking one of these is fetched whole
     list_filters: Mapping[str, Any] = field(default_factory=dict)  # sent with every list request
+    statuses: list = field(default_factory=list)  # every status to read: asked for by name, never left to a default
     page_size: int | str = 50
     workers: int | str = 4
 
@@ -426,9 +472,32 @@ class TomorroListRetriever(Retriever):
         self._workers = max(1, int(interpolated(self.workers, self.config)))
         self._lock = threading.Lock()
         self._noticed: set = set()
+        self._one_status_a_read = False  # learnt on the first answer that refuses `status=in:`
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
-        yield from _ListRead(self, stream_slice, records_schema).run()
+        if self.statuses and not self._one_status_a_read:
+            read = _ListRead(self, stream_slice, records_schema, status="in:" + ",".join(self.statuses))
+            try:
+                yield from read.run()
+                return
+            except _StatusInRefused as refused:
+                self._one_status_a_read = True
+                self.notice("status-in-refused", f"Tomorro refused `status=in:{','.join(self.statuses)}` "
+                            f"({refused.message}) and takes `status={self.statuses[0]}`: reading once per status, "
+                            "the state saved when every status is read.", logging.WARNING)
+        if not self.statuses:
+            yield from _ListRead(self, stream_slice, records_schema).run()
+            return
+        for status in self.statuses:
+            yield from _ListRead(self, stream_slice, records_schema, status=status, checkpoints=False).run()
+
+    def status_in_refused(self, params: Mapping[str, Any]) -> bool:
+        """Whether a refused request was refused for its `status=in:` alone: the same request with one status is
+        accepted (one more request, only after a refusal)."""
+        if not str(params.get("status", "")).startswith("in:"):
+            return False
+        response = self.requester.send_request(request_params={**params, "status": self.statuses[0]})
+        return bool(response) and response.status_code not in REFUSED_STATUSES
 
     def notice(self, key: str, message: str, level: int = logging.INFO) -> None:
         """Log `message` once per source instance (a sync)."""
@@ -443,12 +512,15 @@ class _ListRead:
     """One read of one slice. Per-read state lives here, never on the shared retriever."""
 
     def __init__(self, reader: TomorroListRetriever, stream_slice: StreamSlice | None,
-                 schema: Mapping[str, Any] | None = None):
+                 schema: Mapping[str, Any] | None = None, *, status: str | None = None, checkpoints: bool = True):
         self.reader = reader
         self.schema = schema
+        self.status = status  # the `status` asked for (None: the stream names no statuses)
+        self.instants = date_time_properties(schema)
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
-        # the slice's bounds, as the stream's DatetimeBasedCursor names them (absent when it runs without one)
-        self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice]
+        # the slice's bounds, as the stream's DatetimeBasedCursor names them (absent when it runs without one, and
+        # left empty when this read is one of several over the slice: then no checkpoint is reported)
+        self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice and checkpoints]
         configured = parse_instant(reader.config.get("start_date")) or _EPOCH
         self.lo = parse_instant(self.slice.get(SLICE_START)) or configured
         self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD
@@ -483,6 +555,8 @@ class _ListRead:
             try:
                 rows = self.fetch(rng)
             except _Refused as refused:
+                if index == 0 and self.reader.status_in_refused(rng.params):
+                    raise _StatusInRefused(refused.message) from None
                 self.reader.notice(f"refused-{order}-{filtered}", f"Tomorro refused `{self._describe(rng)}` "
                                    f"({refused.message}); trying the next way to read.", logging.WARNING)
                 continue
@@ -506,10 +580,14 @@ class _ListRead:
         return self.filter_honoured and self.reader.filter_param in first.params and first.cursor is not None
 
     def _describe(self, rng: _Range) -> str:
-        return "&".join(f"{key}={value}" for key, value in rng.params.items() if key != "limit") or "default order"
+        # `status` left out: every request of the stream names the same statuses (see read_records)
+        return "&".join(f"{key}={value}" for key, value in rng.params.items()
+                        if key not in ("limit", "status")) or "default order"
 
     def new_range(self, lo: datetime, hi: datetime, closed: bool, order: str, filtered: bool) -> _Range:
         params: dict = {**self.reader.list_filters, "limit": self.reader._page_size}
+        if self.status:
+            params["status"] = self.status
         if order != ORDER_NONE:
             params["sort"] = self.reader.cursor_field if order == ORDER_ASC else f"-{self.reader.cursor_field}"
         if filtered:
@@ -622,6 +700,7 @@ class _ListRead:
                 transformation.transform(record, config=self.reader.config, stream_state={}, stream_slice=self.slice)
             if self.reader.schema_normalization is not None and self.schema:
                 self.reader.schema_normalization.transform(record, self.schema)
+            utc_instants(record, self.instants)
             out.append(record)
         return out
 

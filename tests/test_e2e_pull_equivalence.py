@@ -94,7 +94,10 @@ def incremental(full, files, target, sandbox, pyairbyte_pull):
 
 @pytest.fixture(scope="module")
 def refreshed(incremental, files, target, sandbox, pyairbyte_pull):
-    sandbox.delete(contracts=[record["id"] for record in sandbox.records("contracts")[:5]])
+    signed = {f["contractId"] for f in sandbox.records("signed-files")}
+    records = sandbox.records("contracts")
+    gone = [r["id"] for r in records if r["id"] in signed][:2] + [r["id"] for r in records if r["id"] not in signed][:3]
+    sandbox.delete(contracts=gone)
     return pull_both(files, target, pyairbyte_pull, streams=["contracts", "fields"], full_refresh=True)
 
 
@@ -131,9 +134,19 @@ def _table(con, name: str) -> dict:
     return {"columns": columns, "rows": rows}
 
 
-def assert_same(ours, theirs) -> None:
+def assert_same(ours, theirs, *, deleted_contracts: set[str] = frozenset()) -> None:
+    """Equal files, except (by design) the signed files of `deleted_contracts`: ours removes them with their
+    contract, PyAirbyte keeps them."""
     mine, reference = snapshot(ours), snapshot(theirs)
-    assert mine["tables"] - reference["tables"] == {"_tomorro_sync_catalog"}  # the stored catalog, ours alone
+    if deleted_contracts:
+        files = reference["content"]["contract_signed_files"]
+        at = [column for column, _ in files["columns"]].index("contractid")
+        kept = [row for row in files["rows"] if row[at] not in deleted_contracts]
+        assert len(kept) < len(files["rows"]), "no signed file of a deleted contract: the case is not exercised"
+        files["rows"] = kept
+    # ours alone: the stored catalog, the time of the last reconcile, the deletions seen (tomorro_sync.reconcile)
+    assert mine["tables"] - reference["tables"] <= {"_tomorro_sync_catalog", "_tomorro_reconcile", "_tomorro_deleted"}
+    assert "_tomorro_sync_catalog" in mine["tables"]
     assert reference["tables"] - mine["tables"] == set()
     assert PYAIRBYTE_TABLES <= mine["tables"]
     assert mine["streams"] == reference["streams"]
@@ -159,7 +172,9 @@ def test_given_changes_then_the_incremental_pull_matches_pyairbyte_cache(increme
 
 def test_given_deletions_then_the_full_refresh_matches_pyairbyte_cache(refreshed, files, sandbox):
     assert refreshed.records["contracts"] == len(sandbox.records("contracts"))
-    assert_same(*files)
+    deleted = {row[0] for row in query(files[0], "SELECT id FROM main._tomorro_deleted WHERE stream = 'contracts'")}
+    assert len(deleted) == 5
+    assert_same(*files, deleted_contracts=deleted)
 
 
 def test_given_a_file_written_by_pyairbyte_then_pull_continues_incrementally(tmp_path, pyairbyte_pull):

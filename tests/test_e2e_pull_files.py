@@ -144,3 +144,19 @@ def test_a_pull_killed_mid_download_leaves_no_partial_file_and_the_next_complete
         resumed = pull(Target.of_sandbox(sb), db, streams=ONLY, files_dir=root)
         assert resumed.files.downloaded + resumed.files.unchanged == len(digests) and resumed.files.downloaded
         _assert_archive_is_the_sandbox(sb, db, root)
+
+
+def test_a_contract_deleted_in_tomorro_leaves_the_files_directory_at_the_reconcile(tmp_path):
+    with SandboxServer(seed=24, contracts=40) as sb:
+        target, db, root = Target.of_sandbox(sb), tmp_path / "w.duckdb", tmp_path / "pdfs"
+        pull(target, db, files_dir=root)
+        victim = next(d["contractId"] for d in sb.file_digests().values())
+        removed_copies = sum(1 for d in sb.file_digests().values() if d["contractId"] == victim)
+        assert (root / victim).is_dir()
+        sb.delete(contracts=[victim])
+        after = pull(Target.of_sandbox(sb), db, files_dir=root, reconcile=True)
+        assert after.files.removed == removed_copies
+        assert not (root / victim).exists()
+        assert query(db, f"SELECT count(*) FROM _tomorro_signed_files WHERE contract_id = '{victim}'") == [(0,)]
+        assert query(db, f"SELECT via FROM _tomorro_deleted WHERE id = '{victim}'") == [("reconcile",)]
+        _assert_archive_is_the_sandbox(sb, db, root)

@@ -5,7 +5,8 @@ import time
 
 from . import assumptions as A
 from . import signed_pdfs as pdfs
-from .errors import BadRequest, NotFound
+from .edits import edit as apply_edit
+from .errors import ApiError, BadRequest, NotFound
 from .ground_truth import COLLECTIONS
 from .models_contract import create_contract
 from .models_counterparty import create_counterparty
@@ -139,6 +140,10 @@ def delete(app, req):
     return ok(out)
 
 
+def edit(app, req):
+    return ok(apply_edit(app.store, _body(req)))
+
+
 def clock(app, req):
     body = _body(req)
     if req.method == "POST":
@@ -222,6 +227,7 @@ ADMIN = Router([
     ("POST", "/reset", reset),
     ("GET", "/records/{collection}", records),
     ("POST", "/delete", delete),
+    ("POST", "/edit", edit),
     ("POST", "/warm", warm),
     ("GET", "/clock", clock),
     ("POST", "/clock", clock),

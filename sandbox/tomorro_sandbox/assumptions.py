@@ -98,7 +98,8 @@ ENVELOPE = "envelope"  # "intro" | "intro-next" | "snake"; absent: each endpoint
 HAS_FLAGS = "has-flags"  # False: the has-next / has-previous flags are omitted
 ITEM_KEYS = "item-keys"  # list items keep only these keys
 ITEM_OMIT = "item-omit"  # list items lose these keys
-FILTER = "filter:"  # + parameter name: "ignored" | "refused"; absent: honoured
+FILTER = "filter:"  # + parameter name: "ignored" | "refused" | "eq-only" (in:/ne: answer 400); absent: honoured
+DEFAULT_STATUSES = "default-statuses"  # a list asked without `status` serves only these statuses
 SORT = "sort"  # "ignored": the default order is served whatever `sort` says
 WRITE_OMIT = "write-omit"  # create / PATCH responses lose these keys (still stored)
 _SLIM = ("id", "name", "status")
@@ -204,6 +205,32 @@ API_PROFILES = {p.name: p for p in (
         f"{_LIST_CONTRACTS}; {_LIST_COUNTERPARTIES} (tomorro-api.md §3)",
         "[ASSUMED] sort=updatedAt (and every listed sort field) is honoured on contracts and counterparties",
         ((SORT, "/contracts", "ignored"), (SORT, "/counterparties", "ignored"))),
+    ApiProfile(
+        "default-lists-hide-closed",
+        "GET /counterparties without `status` lists only active counterparties, GET /contracts without "
+        "`status` hides canceled contracts; `status=` (eq or in:) lists what it names",
+        'list-counterparties: status "active" or "in:active,archived" (the archived ones are asked for by '
+        "name); help centre: canceled contracts are set aside from the contract lists",
+        f"{_LIST_COUNTERPARTIES}; https://help.tomorro.com/en/articles/12324087 (tomorro-api.md §3)",
+        "[ASSUMED] a list without `status` serves every status",
+        ((DEFAULT_STATUSES, "/counterparties", ("active",)),
+         (DEFAULT_STATUSES, "/contracts", ("draft", "negotiating", "signing", "signed")))),
+    ApiProfile(
+        "status-in-refused",
+        "`status` on GET /contracts and GET /counterparties takes one value: `in:` and `ne:` answer 400",
+        "the early introduction's JSON:API filters (filter[status]=active) and the per-endpoint pages' "
+        "simplified ones (status=in:a,b) disagree on the operators a filter takes",
+        f"{_INTRO}; {_LIST_CONTRACTS} (tomorro-api.md §3)",
+        "[ASSUMED] `status` takes eq, in: and ne: on contracts and counterparties",
+        ((FILTER + "status", "/contracts", "eq-only"), (FILTER + "status", "/counterparties", "eq-only"))),
+    ApiProfile(
+        "status-ignored",
+        "`status` on GET /contracts and GET /counterparties is accepted and ignored: the default list is served",
+        "nothing documents that a filter is honoured rather than accepted (list-contracts and "
+        "list-counterparties show the parameter, not its effect)",
+        f"{_LIST_CONTRACTS}; {_LIST_COUNTERPARTIES} (tomorro-api.md §3)",
+        "[ASSUMED] `status` is honoured on contracts and counterparties",
+        ((FILTER + "status", "/contracts", "ignored"), (FILTER + "status", "/counterparties", "ignored"))),
     ApiProfile(
         "no-integration-echo",
         "POST /contracts and PATCH /contracts/{id} responses omit `integration` (still stored: GET "

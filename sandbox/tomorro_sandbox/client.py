@@ -67,6 +67,11 @@ class AdminClient:
     def delete(self, contracts=(), counterparties=()) -> dict:
         return self._admin("POST", "/delete", {"contracts": list(contracts), "counterparties": list(counterparties)})
 
+    def edit(self, **changes) -> dict:
+        """Reference changes and raw record writes no API call can make (edits.py): fields, options, remove,
+        records."""
+        return self._admin("POST", "/edit", changes)
+
     def warm(self) -> dict:
         return self._admin("POST", "/warm", {})
 

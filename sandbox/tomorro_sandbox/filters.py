@@ -4,6 +4,7 @@ Sort keys are turned into plain tuples that compare ascending in the requested o
 sorted list serves keyset pagination with `bisect` (see store.SortIndex).
 """
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -160,9 +161,18 @@ def _neg_str(s: str) -> tuple:
 
 
 def _ms(iso_value: str) -> int:
-    # ISO-ms strings of one fixed width: reduce to an integer with the same order
+    # ISO-ms strings of one fixed width: reduce to an integer with the same order. Any other form (an offset, a
+    # lowercase z, no fraction: written through POST /_sandbox/edit) is first brought to that form, in UTC.
+    if len(iso_value) != 24 or iso_value[-1] != "Z":
+        iso_value = _utc_ms(iso_value)
     return int(iso_value[:4] + iso_value[5:7] + iso_value[8:10] + iso_value[11:13]
                + iso_value[14:16] + iso_value[17:19] + iso_value[20:23])
+
+
+def _utc_ms(value: str) -> str:
+    moment = dt.datetime.fromisoformat(value[:-1] + "Z" if value[-1:] == "z" else value)
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _asc(value):

@@ -4,7 +4,7 @@ NestJS forbidNonWhitelisted [ASSUMED]), paginates, and serves the page in the sh
 profiles ask for (envelope, items, filters and sort honoured or not: see profiles.ApiShape)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -12,7 +12,7 @@ from . import assumptions as A
 from .collection import Collection
 from .envelopes import ENVELOPES, PageContext
 from .errors import BadRequest
-from .filters import FilterDef, field_getter, nested_id, parse_filters, parse_sort
+from .filters import FilterDef, Predicate, field_getter, nested_id, parse_filters, parse_sort
 from .pagination import paginate, parse_limit
 from .profiles import ApiShape
 from .wire import Request, Response, raw
@@ -112,15 +112,20 @@ class _Plan:
     view: Callable | None  # record -> list item, None when items are served whole
     envelope: Callable
     flags: bool
+    default_status: Predicate | None  # applied when the query names no `status`
 
 
 def _plan(shape: ApiShape, spec: ListSpec) -> _Plan:
     modes = shape.filter_modes(spec.path, spec.filters)
-    filters = {p: d for p, d in spec.filters.items() if p not in modes}
+    filters = {p: d for p, d in spec.filters.items() if modes.get(p) in (None, "eq-only")}
+    filters.update({p: replace(d, ops=("eq",)) for p, d in filters.items() if modes.get(p) == "eq-only"})
     ignored = [p for p, mode in modes.items() if mode == "ignored"]
+    statuses = shape.default_statuses(spec.path)
+    default_status = (Predicate("status", "in", tuple(statuses), spec.filters["status"].getter, indexable=True)
+                      if statuses else None)
     return _Plan(frozenset((*_PAGING, *filters, *ignored, *spec.extra)), filters, shape.sort_honoured(spec.path),
                  shape.item_view(spec.path), ENVELOPES[shape.envelope(spec.path, spec.envelope)],
-                 shape.has_flags(spec.path))
+                 shape.has_flags(spec.path), default_status)
 
 
 def run_list(req: Request, spec: ListSpec, coll: Collection, shape: ApiShape, path: str | None = None,
@@ -136,7 +141,10 @@ def run_list(req: Request, spec: ListSpec, coll: Collection, shape: ApiShape, pa
     limit = parse_limit(q)
     # an ignored sort is not even validated: the server serves its default order whatever it says
     sort = parse_sort(q.get("sort") if plan.sort_honoured else None, spec.sorts, spec.default_sort)
-    page = paginate(coll, sort, parse_filters(q, plan.filters), limit, q)
+    predicates = parse_filters(q, plan.filters)
+    if plan.default_status is not None and ("status" not in q or "status" not in plan.filters):  # none, or ignored
+        predicates.append(plan.default_status)
+    page = paginate(coll, sort, predicates, limit, q)
     if project is None and plan.view is None:
         items = [coll.raw(i) for i in page.ids]
     else:

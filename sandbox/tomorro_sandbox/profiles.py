@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from . import assumptions as A
 
-_ASPECTS = (A.ENVELOPE, A.HAS_FLAGS, A.ITEM_KEYS, A.ITEM_OMIT, A.SORT, A.WRITE_OMIT)
+_ASPECTS = (A.ENVELOPE, A.HAS_FLAGS, A.ITEM_KEYS, A.ITEM_OMIT, A.SORT, A.WRITE_OMIT, A.DEFAULT_STATUSES)
 
 
 class ProfileError(ValueError):
@@ -70,8 +70,12 @@ class ApiShape:
         return lambda rec: {k: v for k, v in rec.items() if (keep is None or k in keep) and k not in omit}
 
     def filter_modes(self, path: str, params: Iterable[str]) -> dict:
-        """param -> "ignored" | "refused" for the filters of `path` a profile changes."""
+        """param -> "ignored" | "refused" | "eq-only" for the filters of `path` a profile changes."""
         return {p: mode for p in params if (mode := self._get(A.FILTER + p, path)) is not None}
+
+    def default_statuses(self, path: str) -> tuple | None:
+        """The statuses a list served without `status` is limited to (None: every status)."""
+        return self._get(A.DEFAULT_STATUSES, path)
 
     def sort_honoured(self, path: str) -> bool:
         return self._get(A.SORT, path) != "ignored"

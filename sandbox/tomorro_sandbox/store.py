@@ -114,6 +114,33 @@ class Store:
     def options_by_field(self) -> dict:
         return dict(self._seed.options)
 
+    # --- reference changes (edits.py): callers hold the lock ---
+
+    def drop_options(self, fid: str) -> None:
+        self._seed.options.pop(fid, None)
+
+    def remove_reference(self, kind: str, rid: str) -> bool:
+        """Remove one smart field, option or clause; False when there was none of that id."""
+        if kind == "fields":
+            self.drop_options(rid)
+            return self._seed.smart_fields.pop(rid, None) is not None
+        if kind == "options":
+            for fid, opts in self._seed.options.items():
+                kept = [o for o in opts if o["id"] != rid]
+                if len(kept) < len(opts):
+                    self._seed.options[fid] = kept
+                    return True
+            return False
+        kept = [c for c in self._seed.clauses if c["id"] != rid]
+        removed = len(kept) < len(self._seed.clauses)
+        self._seed.clauses = kept
+        return removed
+
+    def reference_changed(self) -> None:
+        """Forget the list views built from the reference data (they are rebuilt on the next request)."""
+        self._field_views.clear()
+        self._option_lists.clear()
+
     # --- clauses, files, custom objects ---
 
     def clauses(self) -> list:

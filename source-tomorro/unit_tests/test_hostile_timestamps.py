@@ -58,3 +58,17 @@ def test_a_read_places_every_record_by_its_instant_and_emits_the_rest_once(writt
         if record["id"].startswith("r"):  # emitted in UTC, the same instant
             assert record["updatedAt"].endswith("Z")
             assert components.parse_instant(record["updatedAt"]) == components.parse_instant(originals[record["id"]])
+
+
+@pytest.mark.parametrize("written,utc", [
+    ("2024-03-01T10:00:00+05:30", "2024-03-01T04:30:00.000Z"),
+    ("2024-03-01T10:00:00z", "2024-03-01T10:00:00.000Z"),
+    ("2024-03-01T10:00:00.123456-01:00", "2024-03-01T11:00:00.123456Z"),
+    ("2024-03-01T10:00:00", "2024-03-01T10:00:00.000Z"),
+    ("2024-03-01T10:00:00Z", "2024-03-01T10:00:00Z"),  # already a UTC instant DuckDB reads as such: kept
+    ("not a date", "not a date"),  # left for the destination's type check to name
+])
+def test_every_date_time_property_is_rewritten_as_a_utc_instant(written, utc):
+    record = {"createdAt": written, "name": written}
+    components.UtcInstants(properties=["createdAt"]).transform(record)
+    assert record == {"createdAt": utc, "name": written}

@@ -198,7 +198,7 @@ def test_custom_components_named_in_the_manifest_exist_and_say_why():
     names = {value.rsplit(".", 1)[-1] for _, key, value in _walk(RAW) if key == "class_name"}
     assert names == {"ListRecordExtractor", "ListCursorPagination", "RetryAnswersNotJson", "TomorroListRetriever",
                      "CustomFieldsSchemaLoader", "FlattenCustomFields", "SanitizeState", "ConfigFieldValidator",
-                     "SecretsInConfig", "WaitForWriter"}
+                     "SecretsInConfig", "WaitForWriter", "UtcInstants"}
     for name in names:
         assert getattr(module, name).__doc__.startswith("YAML cannot "), name
 
@@ -210,3 +210,21 @@ def test_every_default_in_code_equals_the_spec_default():
     properties = RAW["spec"]["connection_specification"]["properties"]
     handler = register_components().RetryAnswersNotJson(config={}, parameters={})
     assert handler.max_retries == properties["max_retries"]["default"]
+
+
+def test_every_stream_emits_its_date_times_as_utc_instants():
+    """Each stream's `utc_instants` names exactly its schema's date-time properties; the list reader's streams use
+    their schema itself (components.date_time_properties)."""
+    from source_tomorro.run import register_components
+
+    module = register_components()
+    for stream, resolved in RESOLVED_STREAMS.items():
+        schema = resolved["schema_loader"][0]["schema"] if isinstance(resolved["schema_loader"], list) else \
+            resolved["schema_loader"]["schema"]
+        wanted = list(module.date_time_properties(schema))
+        named = [t.get("properties") for t in resolved.get("transformations") or []
+                 if str(t.get("class_name", "")).endswith(".UtcInstants")]
+        if resolved["retriever"].get("class_name", "").endswith(".TomorroListRetriever"):
+            assert named == [], stream
+        elif wanted:
+            assert named == [wanted], stream

@@ -47,6 +47,20 @@ def test_what_the_contracts_list_honours_decides_the_source_strategy(profiles, r
     assert plan["source: contracts"] == strategy
 
 
+def test_a_default_list_that_hides_statuses_is_reported_with_counts():
+    with SandboxServer(api_key=KEY, port=0, seed=5, contracts=80, counterparties=30) as sb:
+        canceled = sum(c["status"] == "canceled" for c in sb.records("contracts"))
+        archived = sum(c["status"] == "archived" for c in sb.records("counterparties"))
+        plain = examine(Target(api_key=KEY, base_url=sb.url)).statuses
+        sb.set_api_profiles(["default-lists-hide-closed", "status-in-refused"])
+        hiding = examine(Target(api_key=KEY, base_url=sb.url))
+    assert canceled and archived
+    assert plain == {"contracts": "shows every status (80)", "counterparties": "shows every status (30)"}
+    assert hiding.statuses["contracts"].startswith(f"hides {canceled} of 80 (Tomorro refused `status=in:`")
+    assert hiding.statuses["counterparties"].startswith(f"hides {archived} of 30")
+    assert not hiding.problems
+
+
 def test_slim_items_are_named_and_their_order_read_on_the_whole_items():
     findings, plan = _findings(["slim-contracts"])
     assert findings.slim["contracts"] == ["fields", "integration", "updatedAt"]

@@ -1,6 +1,7 @@
 """tomorro-sync: the command line for the main job.
 
-    tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh] [--refresh-catalog] [--files DIR]
+    tomorro-sync pull [--config FILE] [--db FILE] [--streams a,b] [--full-refresh] [--reconcile] [--refresh-catalog]
+                      [--files DIR]
     tomorro-sync push (--csv FILE | --table NAME [--db FILE]) --object counterparty|contract [--dry-run]
     tomorro-sync demo [--db FILE]
     tomorro-sync doctor [--config FILE]
@@ -47,7 +48,8 @@ def _pull(args: argparse.Namespace) -> int:
                     + (f", signed files into {files_dir}" if files_dir else ""))
         streams = args.streams.split(",") if args.streams else None
         summary = pull(target, args.db, streams=streams, full_refresh=args.full_refresh,
-                       refresh_catalog=args.refresh_catalog, files_dir=files_dir)
+                       refresh_catalog=args.refresh_catalog, reconcile=args.reconcile,
+                       files_dir=files_dir)
         show(summary, "pull")
         if summary.files is not None:
             signed_files.show(summary.files)
@@ -116,6 +118,11 @@ def _parser() -> argparse.ArgumentParser:
     pull.add_argument("--full-refresh", action="store_true",
                       help="ignore saved state, re-read the chosen streams and replace their tables: records "
                            "deleted in Tomorro disappear from DuckDB")
+    pull.add_argument("--reconcile", action="store_true",
+                      help="also list every contract and counterparty id (list pages only): remove the rows Tomorro "
+                           "no longer has (recorded in _tomorro_deleted) and re-read the rows whose updatedAt "
+                           "differs; done by itself once the last reconcile is older than `reconcile_every` hours "
+                           "(config; default 24, 0 = every pull)")
     pull.add_argument("--refresh-catalog", action="store_true",
                       help="ask the source for its catalog again (done by itself when the config, the connector "
                            "or the account's smart fields changed)")

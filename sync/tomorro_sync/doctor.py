@@ -32,6 +32,7 @@ class Findings:
     slim: dict[str, list[str]] = field(default_factory=dict)  # list -> keys its items lack
     order: dict[str, str] = field(default_factory=dict)  # "contracts sort=updatedAt" -> honoured | ignored | ...
     largest_limit: str = ""
+    statuses: dict[str, str] = field(default_factory=dict)  # list -> what its default list leaves out
     headers: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -89,7 +90,30 @@ def examine(target: Target) -> Findings:
         if findings.envelopes.get(path) != "unreadable":
             _examine_order(probe, path, findings)
     findings.largest_limit = _largest_limit(probe)
+    _examine_statuses(target, findings)
     return findings
+
+
+def _examine_statuses(target: Target, findings: Findings) -> None:
+    """Whether a list asked without `status` hides a status: its ids against those of the list asked for every
+    status by name (both walked whole, list pages only; the connectors always name every status)."""
+    from .id_listing import LISTS, Lister
+
+    lister = Lister(target)
+    for stream in LISTS:
+        try:
+            default, every = lister.list(stream, statuses=()), lister.list(stream)
+        except SyncError as error:
+            findings.statuses[stream] = f"not verifiable ({error})"
+            continue
+        hidden = len(set(every.updated) - set(default.updated))
+        unasked = len(set(default.updated) - set(every.updated))
+        verdict = (f"hides {hidden:,} of {len(every.updated):,}" if hidden else
+                   f"shows every status ({len(every.updated):,})")
+        if unasked:  # a status the connectors do not name: they would miss those records
+            findings.problems.append(f"GET /{stream}: {unasked:,} records of the default list are missing when every "
+                                     "documented status is named: a status this connector does not know")
+        findings.statuses[stream] = verdict + (f" ({'; '.join(every.notes)})" if every.notes else "")
 
 
 def describe_envelope(body: Any, items_key: str) -> str:
@@ -191,6 +215,8 @@ def run_doctor(target: Target) -> int:
                  [(f"GET /{path}", envelope, ", ".join(findings.slim.get(path, [])) or "-")
                   for path, envelope in findings.envelopes.items()])
     report.table("order and filters", ["request", "the API"], sorted(findings.order.items()))
+    report.table("statuses (the connectors name every status on each list request)", ["list", "without `status`"],
+                 [(f"GET /{path}", verdict) for path, verdict in findings.statuses.items()])
     report.table("limits and headers", ["what", "seen"],
                  [("largest accepted limit", findings.largest_limit)]
                  + [(f"header {name}", value) for name, value in sorted(findings.headers.items())]

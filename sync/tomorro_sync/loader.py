@@ -45,8 +45,12 @@ from .errors import SyncError
 
 
 class Loader:
-    def __init__(self, con, tables: list[StreamTable], *, source_name: str, spool_dir: Path) -> None:
+    def __init__(self, con, tables: list[StreamTable], *, source_name: str, spool_dir: Path,
+                 on_removed=None) -> None:
+        """`on_removed(con, stream, ids)`: called in the transaction that replaces a table, with the ids its rows had
+        and the new table lacks (records deleted in Tomorro: deletions.py records them)."""
         self.con, self.source_name, self.spool_dir = con, source_name, spool_dir
+        self.on_removed = on_removed
         self.tables = {table.stream: table for table in tables}
         self.records_read: Counter[str] = Counter()
         self.checkpoints = 0  # states saved
@@ -76,13 +80,14 @@ class Loader:
                     return self._replace(table)
         return []
 
-    def finish(self) -> None:
-        """After a successful read: write what is left, create the tables of streams without records."""
+    def finish(self, also=None) -> None:
+        """After a successful read: write what is left, create the tables of streams without records. `also(con)`
+        runs in the transaction of the last write (a reconcile's removals): it commits with it, or not at all."""
         for table in self.tables.values():
             if table.method == "replace" and table.stream not in self._replaced:
                 self._replace(table)
         shared = [state for name, state in self._pending.items() if name in SHARED_STATE_NAMES.values()]
-        self._commit([t for t in self.tables.values() if t.method != "replace"], shared)
+        self._commit([t for t in self.tables.values() if t.method != "replace"], shared, also=also)
 
     def close(self) -> None:
         for _, handle in self._spools.values():
@@ -141,7 +146,7 @@ class Loader:
                             f"this pull received {received:,}: a record was lost on the way, so the checkpoint is "
                             "not saved (the next pull reads from the last saved one)")
 
-    def _commit(self, tables: list[StreamTable], states: list[dict[str, Any]]) -> list[str]:
+    def _commit(self, tables: list[StreamTable], states: list[dict[str, Any]], also=None) -> list[str]:
         """Write these streams' spooled records, then save the states, in one transaction."""
         import duckdb
 
@@ -150,6 +155,8 @@ class Loader:
             for table in tables:
                 self._write(table)
             saved = [write_state(self.con, self.source_name, state) for state in states]
+            if also is not None:
+                also(self.con)
             self.con.commit()
         except BaseException as err:  # an interrupt too: nothing of this checkpoint is kept
             self.con.rollback()
@@ -185,10 +192,14 @@ class Loader:
         state = self._pending.pop(table.stream, None)
         self.con.begin()
         try:
+            tracked = self.on_removed is not None and "id" in table.columns and table.table in self._existing
+            previous = self._ids(table) if tracked else set()
             self.con.execute(f"CREATE OR REPLACE TABLE {table.qualified} ({table.column_definitions()})")
             if self._spooled[table.stream]:
                 self.con.execute(f"INSERT INTO {table.qualified} SELECT * FROM ({self._batch(table)}) "
                                  f"ORDER BY {RAW_ID}")
+            if previous:
+                self.on_removed(self.con, table.stream, previous - self._ids(table))
             if state is not None:
                 write_state(self.con, self.source_name, state)
             self.con.commit()
@@ -202,6 +213,9 @@ class Loader:
         self.checkpoints += state is not None
         self._reset(table.stream)
         return [table.stream] if state is not None else []
+
+    def _ids(self, table: StreamTable) -> set[str]:
+        return {row[0] for row in self.con.execute(f"SELECT CAST(id AS VARCHAR) FROM {table.qualified}").fetchall()}
 
     def _batch(self, table: StreamTable) -> str:
         """SELECT of the stream's spooled rows, typed; the last copy of each primary key only."""

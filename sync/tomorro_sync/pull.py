@@ -9,11 +9,16 @@ Connector process starts: one `read` when the stored catalog still holds (see ca
 `discover` + `read` otherwise. No separate `spec` or `check`: the connector validates its config
 against its spec in `discover` and `read`, and the preflight has already proved the URL and the key.
 
-Without `--full-refresh`, the saved state is passed, so only what changed is read, and each table is
-merged on its primary key: re-read records replace their row; rows deleted in Tomorro stay.
+Without `--full-refresh`, the saved state is passed, so only what changed is read, and each table of an
+incremental stream is merged on its primary key: re-read records replace their row. The reference streams
+(read whole every time: fields, field_options, members, clauses, contract_types) replace their tables.
 `--full-refresh` passes no state and *replaces* each chosen stream's table once the source has read
 the stream whole: records deleted in Tomorro disappear, and a stream that comes back empty leaves an
 empty table. A pull that fails replaces no table whose stream it had not finished reading.
+
+A reconcile (reconcile.py: `--reconcile`, or by itself once the last one is older than `reconcile_every`)
+removes the contracts and counterparties Tomorro no longer has and re-reads those whose `updatedAt` the cursor
+missed. Smart-field renames, retypes and relabelled options are absorbed (schema_changes.py).
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import report
+from . import reconcile as reconciling
+from . import report, schema_changes
 from .cache_layout import SCHEMA, StreamTable, open_cache
 from .cache_state import read_states, register_streams
 from .catalog_store import CatalogStore
 from .connectors import executable
+from .deletions import remove_deleted
 from .errors import SyncError
 from .loader import Loader
 from .signed_files import FilesSummary
@@ -52,6 +59,8 @@ class PullSummary:
     discovered: bool = False  # the catalog was discovered this pull (else the stored one was reused)
     emptied: list[str] = field(default_factory=list)  # full refresh: streams with no record left
     files: FilesSummary | None = None  # --files: the signed files archived this pull
+    reconciled: reconciling.Reconcile | None = None
+    changes: list[str] = field(default_factory=list)  # what the pull changed beyond the records, and why
 
     @property
     def total_records(self) -> int:
@@ -65,7 +74,7 @@ def query(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
 
 
 def pull(target: Target, db: Path, *, streams: list[str] | None = None, full_refresh: bool = False,
-         refresh_catalog: bool = False, source_executable: Path | None = None,
+         refresh_catalog: bool = False, source_executable: Path | None = None, reconcile: bool = False,
          files_dir: Path | None = None) -> PullSummary:
     started, since = time.monotonic(), dt.datetime.now(dt.UTC).replace(tzinfo=None)
     smart_fields = None if refresh_catalog else target.smart_fields_fingerprint()
@@ -86,7 +95,8 @@ def pull(target: Target, db: Path, *, streams: list[str] | None = None, full_ref
                 raise SyncError(f"--streams: no stream named {', '.join(map(repr, unknown))} "
                                 f"(streams: {', '.join(available)})", exit_code=2)
             configured = configure(catalog, streams or available, full_refresh=full_refresh)
-            loader = _read(con, source, target.source_config, configured, db, log_dir, full_refresh=full_refresh)
+            run = _Run(con, source, target.source_config, db, log_dir)
+            loader = _pull_streams(run, target, configured, summary, full_refresh=full_refresh, reconcile=reconcile)
         except BaseException as err:
             if not (isinstance(err, SyncError) and err.exit_code == 2):  # a usage error is no failed pull
                 _forget(store)
@@ -136,17 +146,83 @@ def _discover(source: Path, config: dict[str, Any], log_dir: Path) -> dict[str, 
     return catalog
 
 
-def _read(con, source: Path, config: dict[str, Any], configured: dict[str, Any], db: Path, log_dir: Path, *,
-          full_refresh: bool) -> Loader:
-    tables = [StreamTable.of(stream, replace=full_refresh) for stream in configured["streams"]]
-    names = [table.stream for table in tables]
-    state = None if full_refresh else read_states(con, SOURCE, names)
+@dataclass
+class _Run:
+    con: Any
+    source: Path
+    config: dict[str, Any]
+    db: Path
+    log_dir: Path
+
+
+def _pull_streams(run: _Run, target: Target, configured: dict[str, Any], summary: PullSummary, *,
+                  full_refresh: bool, reconcile: bool) -> Loader:
+    """One read of the configured streams, with what keeps the tables true: smart-field renames and retypes
+    absorbed before it, a reconcile around it, relabelled options re-read after it."""
+    con = run.con
+    tables = {stream["stream"]["name"]: _table(stream, full_refresh) for stream in configured["streams"]}
+    changes = schema_changes.plan(con, list(tables.values()))
+    summary.changes += changes.notes()
+    if changes.renames:
+        schema_changes.rename_columns(con, changes.renames)
+    whole = set(changes.retyped)  # read whole, table replaced
+    tables.update({name: _table(stream, True) for stream in configured["streams"]
+                   if (name := stream["stream"]["name"]) in whole})
+    incremental = [name for name, table in tables.items() if table.method != "replace"]
+    start_clock = reconciling.unclocked(con, list(tables))
+    to_reconcile = [name for name in incremental if name in reconciling.STREAMS] if reconcile else \
+        reconciling.due(con, incremental, target.reconcile_every_hours)
+    plan = reconciling.prepare(con, target, to_reconcile) if to_reconcile else None
+    summary.reconciled = plan
+    read_whole = [name for name, table in tables.items() if table.method == "replace"] + start_clock
+
+    def finish(con) -> None:
+        if plan is not None:
+            reconciling.apply(con, plan)
+        reconciling.mark_reconciled(con, read_whole)
+
+    labels_before = schema_changes.option_labels(con)
+    loader = _read(run, configured, list(tables.values()), plan=plan, finish=finish)
+    relabelled = schema_changes.relabelled_fields(labels_before, schema_changes.option_labels(con))
+    again = schema_changes.streams_with_fields(con, [n for n in incremental if n not in whole], relabelled)
+    if again:
+        summary.changes.append(f"{', '.join(again)}: read whole again and replaced, because options of "
+                               f"{len(relabelled)} smart field(s) were relabelled (Tomorro relabels stored values "
+                               "without an updatedAt)")
+        chosen = {"streams": [s for s in configured["streams"] if s["stream"]["name"] in again]}
+        again_loader = _read(run, chosen, [_table(s, True) for s in chosen["streams"]], plan=None,
+                             finish=lambda con: reconciling.mark_reconciled(con, again))
+        loader.records_read.update(again_loader.records_read)
+    return loader
+
+
+def _removed_by_a_whole_read(con, stream: str, ids: set[str]) -> None:
+    """A whole read of contracts or counterparties replaced its table: the rows it lacks were deleted in Tomorro,
+    and leave like any deletion (a contract's signed files with it; recorded in _tomorro_deleted)."""
+    if stream in reconciling.STREAMS:
+        remove_deleted(con, stream, ids, via="full read")
+
+
+def _table(configured_stream: dict[str, Any], replace: bool) -> StreamTable:
+    # a stream read whole every time (no cursor: the reference streams) replaces its table: removed rows go
+    return StreamTable.of(configured_stream, replace=replace or configured_stream["sync_mode"] == "full_refresh")
+
+
+def _read(run: _Run, configured: dict[str, Any], tables: list[StreamTable], *, plan, finish) -> Loader:
+    con, source, config, db, log_dir = run.con, run.source, run.config, run.db, run.log_dir
+    names = [table.stream for table in tables if table.method != "replace"]
+    state = read_states(con, SOURCE, names) if names else []
+    if plan is not None and state:
+        from source_tomorro.run import register_components
+
+        components = register_components()
+        state = reconciling.move_states_back(plan, state, components.parse_instant, components.format_instant)
     con.begin()
     register_streams(con, [stream["stream"] for stream in configured["streams"]])
     con.commit()
     with tempfile.TemporaryDirectory(prefix=".tomorro-pull-", dir=db.resolve().parent) as spool, \
             run_source(source, "read", config, log_dir=log_dir, catalog=configured, state=state or None) as run:
-        loader = Loader(con, tables, source_name=SOURCE, spool_dir=Path(spool))
+        loader = Loader(con, tables, source_name=SOURCE, spool_dir=Path(spool), on_removed=_removed_by_a_whole_read)
         try:
             next_note = time.monotonic() + PROGRESS_EVERY
             for message in run.messages():
@@ -159,7 +235,7 @@ def _read(con, source: Path, config: dict[str, Any], configured: dict[str, Any],
             failure = run.failure()
             if failure:
                 raise SyncError(f"The sync failed: {failure}")
-            loader.finish()
+            loader.finish(also=finish)
         finally:
             loader.close()
     return loader
@@ -201,3 +277,13 @@ def show(summary: PullSummary, title: str) -> None:
                 f"catalog {catalog}")
     if summary.emptied:
         report.note(f"full refresh: no record left in {', '.join(summary.emptied)}; their tables were emptied")
+    for line in summary.changes:
+        report.note(line)
+    if summary.reconciled is not None:
+        for stream, plan in summary.reconciled.streams.items():
+            moved = f"; read from {plan.read_from} on" if plan.read_from else ""
+            report.note(f"reconcile {stream}: {len(plan.deleted):,} deleted in Tomorro, removed (see _tomorro_deleted); "
+                        f"{len(plan.stale):,} listed with an updatedAt the table lacks{moved} "
+                        f"({plan.requests:,} list requests)")
+            for note in plan.notes:
+                report.note(f"reconcile {stream}: {note}")

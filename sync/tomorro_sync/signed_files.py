@@ -57,6 +57,7 @@ class FilesSummary:
     seconds: float = 0.0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (relative path, why)
     gone: list[tuple[str, str]] = field(default_factory=list)  # no longer listed by the API
+    removed: int = 0  # copies of contracts deleted in Tomorro (recorded in _tomorro_deleted), removed from DIR
 
 
 @dataclass
@@ -74,6 +75,7 @@ def archive(con: Any, target: Any, root: Path, *, workers: int | None = None) ->
     with _locked(root):
         _remove_temporary(root)
         con.execute(COPIES_DDL)
+        summary.removed = remove_contract_files(con, root, _deleted_contracts_with_copies(con))
         jobs, summary.unchanged, refused = _plan(con, root)
         summary.failed += refused
         if jobs:
@@ -128,6 +130,16 @@ def remove_contract_files(con: Any, root: Path, contract_ids: Iterable[str]) -> 
     return count
 
 
+def _deleted_contracts_with_copies(con: Any) -> list[str]:
+    """Contracts recorded as deleted (deletions.py: a reconcile, a whole read, a webhook) that still have copies."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                       f"{literal(SCHEMA)} AND table_name = '_tomorro_deleted'").fetchone()[0]:
+        return []
+    return [row[0] for row in con.execute(
+        f"SELECT DISTINCT c.contract_id FROM {SCHEMA}.{quoted(COPIES_TABLE)} c JOIN {SCHEMA}._tomorro_deleted d "
+        "ON d.stream = 'contracts' AND d.id = c.contract_id").fetchall()]
+
+
 def files_dir_of(target: Any, option: Path | None, config: Path | None) -> Path | None:
     """--files DIR, else the config's `files_dir` (relative to the config file's directory), else None. The
     key is taken out of the source's config either way: it is this command's, not the connector's."""
@@ -146,6 +158,8 @@ def files_dir_of(target: Any, option: Path | None, config: Path | None) -> Path 
 def show(summary: FilesSummary) -> None:
     report.note(f"signed files: {summary.downloaded:,} downloaded, {summary.replaced:,} replaced (signed again or "
                 f"missing), {summary.unchanged:,} unchanged; {_mb(summary.bytes)} in {summary.seconds:.1f} s")
+    if summary.removed:
+        report.note(f"signed files: {summary.removed:,} copies of contracts deleted in Tomorro removed")
     for relative, why in summary.gone:
         report.note(f"signed file {relative} not downloaded: {why}")
 

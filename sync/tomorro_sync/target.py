@@ -16,6 +16,9 @@ from .errors import SyncError
 
 # Keys of the config file that belong to the destination only; everything else is source config.
 DESTINATION_SECTION = "destination"
+# Keys of the config file that belong to tomorro-sync itself (neither connector sees them).
+RECONCILE_EVERY = "reconcile_every"  # hours between two reconciles of a plain pull (0: every pull)
+DEFAULT_RECONCILE_EVERY_HOURS = 24.0
 DEFAULT_BASE_URL = "https://api.tomorro.com/v2"
 # The object kinds whose smart fields become typed columns in the source (its manifest's `object_kind`
 # values; sync/tests/test_target.py holds the two lists equal).
@@ -32,6 +35,7 @@ class Target:
     source_options: dict[str, Any] = field(default_factory=dict)
     destination_options: dict[str, Any] = field(default_factory=dict)
     sandbox: Any = None  # tomorro_sandbox.SandboxProcess when running against the bundled sandbox
+    reconcile_every_hours: float = DEFAULT_RECONCILE_EVERY_HOURS
 
     def __post_init__(self) -> None:
         # A pasted key often carries a newline or spaces; sent as is, the HTTP library refuses the header
@@ -175,10 +179,15 @@ def load_config(path: Path) -> Target:
         raise SyncError(f"Config file {path}: `api_key` is required (your Tomorro API key)")
     base_url = raw.pop("base_url", DEFAULT_BASE_URL)
     destination = raw.pop(DESTINATION_SECTION, {}) or {}
+    every = raw.pop(RECONCILE_EVERY, DEFAULT_RECONCILE_EVERY_HOURS)
+    if isinstance(every, bool) or not isinstance(every, int | float) or every < 0:
+        raise SyncError(f"Config file {path}: `{RECONCILE_EVERY}` must be a number of hours, 0 or more "
+                        f"(0: reconcile on every pull; default {DEFAULT_RECONCILE_EVERY_HOURS:g}), got {every!r}")
     if not isinstance(destination, dict):
         raise SyncError(f"Config file {path}: `{DESTINATION_SECTION}` must be an object")
     try:
-        return Target(api_key=api_key, base_url=base_url, source_options=raw, destination_options=destination)
+        return Target(api_key=api_key, base_url=base_url, source_options=raw, destination_options=destination,
+                      reconcile_every_hours=float(every))
     except SyncError as err:
         raise SyncError(f"Config file {path}: {err}") from None
 

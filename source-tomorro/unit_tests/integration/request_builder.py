@@ -13,6 +13,9 @@ from airbyte_cdk.test.mock_http import HttpRequest
 from .config import API_KEY, BASE_URL
 
 API_VERSION = "2025-01-29.alpha"
+# Every list request of these streams names each status (a list may hide some by default): manifest `statuses`.
+ALL_CONTRACT_STATUSES = "in:draft,negotiating,signing,signed,canceled"
+ALL_COUNTERPARTY_STATUSES = "in:active,archived"
 
 
 class TomorroRequestBuilder:
@@ -24,7 +27,7 @@ class TomorroRequestBuilder:
     # --- endpoints ---
     @classmethod
     def contracts(cls) -> TomorroRequestBuilder:
-        return cls("contracts")
+        return cls("contracts").with_status(ALL_CONTRACT_STATUSES)
 
     @classmethod
     def contract(cls, contract_id: str) -> TomorroRequestBuilder:
@@ -36,7 +39,7 @@ class TomorroRequestBuilder:
 
     @classmethod
     def counterparties(cls) -> TomorroRequestBuilder:
-        return cls("counterparties")
+        return cls("counterparties").with_status(ALL_COUNTERPARTY_STATUSES)
 
     @classmethod
     def smart_fields(cls, object_kind: str) -> TomorroRequestBuilder:

@@ -40,8 +40,11 @@ def _config(**values):
     return ConfigBuilder().with_values(num_workers=1, **values).build()
 
 
-def _request(gte: str | None = _EPOCH_BOUND, after: str | None = None, sort: str | None = "updatedAt", limit: int = 2):
+def _request(gte: str | None = _EPOCH_BOUND, after: str | None = None, sort: str | None = "updatedAt", limit: int = 2,
+             status: str | None = None):
     builder = TomorroRequestBuilder.contracts().with_limit(limit)
+    if status:
+        builder = builder.with_status(status)
     if sort:
         builder = builder.with_sort(sort)
     if gte:
@@ -262,8 +265,10 @@ class TestWhenTheApiListsDifferently:
     def test_given_the_filter_refused_when_a_later_sync_reads_then_the_newest_first_feed(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
         bound = "2024-02-09T23:55:00.000Z"
-        http_mocker.get(_request(gte=bound), HttpResponse('{"statusCode": 400, "message": ["property updatedAt should '
-                                                          'not exist"], "error": "Bad Request"}', 400))
+        refused = HttpResponse('{"statusCode": 400, "message": ["property updatedAt should not exist"], '
+                               '"error": "Bad Request"}', 400)
+        http_mocker.get(_request(gte=bound), refused)
+        http_mocker.get(_request(gte=bound, status="draft"), refused)  # not the statuses: the same with one status
         http_mocker.get(_request(gte=None, sort="-updatedAt"),
                         contracts_page([a_contract(id="new", updatedAt=_at(20)), a_contract(id="mid", updatedAt=_at(15))],
                                        next_cursor="CUR1"))
@@ -282,6 +287,7 @@ class TestWhenTheApiListsDifferently:
     def test_given_the_filter_refused_on_a_first_sync_then_one_ascending_chain_from_the_start(self, http_mocker):
         smart_fields_mocked(http_mocker, "contract")
         http_mocker.get(_request(gte=_START_BOUND), HttpResponse('{"statusCode": 400, "message": "no"}', 400))
+        http_mocker.get(_request(gte=_START_BOUND, status="draft"), HttpResponse('{"statusCode": 400, "message": "no"}', 400))
         http_mocker.get(_request(gte=None),
                         contracts_page([a_contract(id="before", updatedAt="2023-12-01T00:00:00.000Z"),
                                         a_contract(id="a", updatedAt=_at(1))], next_cursor="CUR1"))

@@ -178,6 +178,8 @@ class TestIncremental:
         smart_fields_mocked(http_mocker, "external_party")
         refused = HttpResponse('{"statusCode": 400, "message": ["sort must be one of id, name"]}', 400)
         http_mocker.get(_request(), refused)
+        http_mocker.get(TomorroRequestBuilder.counterparties().with_sort("-updatedAt").with_limit(2)
+                        .with_status("active").build(), refused)  # not the statuses: the same with one status
         http_mocker.get(_request(sort="updatedAt"), refused)
         http_mocker.get(TomorroRequestBuilder.counterparties().with_limit(2).build(),
                         data_page([_cp("in", "2024-02-10T00:00:00.000Z"), _cp("out", "2024-01-10T00:00:00.000Z")]))

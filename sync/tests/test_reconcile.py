@@ -1,0 +1,83 @@
+"""reconcile.py: when a reconcile is due, how it moves a state back for late writes, and what it writes (in the
+caller's transaction); `reconcile_every` in the config file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+from source_tomorro.run import register_components
+from tomorro_sync import reconcile
+from tomorro_sync.errors import SyncError
+from tomorro_sync.target import load_config
+
+NOW = dt.datetime(2026, 1, 10, 12, 0, tzinfo=dt.UTC)
+components = register_components()
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE main.contracts (id VARCHAR, updatedat TIMESTAMP)")
+    con.execute("CREATE TABLE main.counterparties (id VARCHAR, updatedat TIMESTAMP)")
+    yield con
+    con.close()
+
+
+def test_a_stream_never_reconciled_is_not_due_but_starts_its_clock(con):
+    assert reconcile.due(con, ["contracts", "counterparties", "members"], 0, now=NOW) == []
+    assert reconcile.unclocked(con, ["contracts", "counterparties", "members"]) == ["contracts", "counterparties"]
+    reconcile.mark_reconciled(con, ["contracts"], NOW)
+    assert reconcile.unclocked(con, ["contracts", "counterparties"]) == ["counterparties"]
+    con.execute("DROP TABLE main.contracts")
+    assert reconcile.due(con, ["contracts"], 0, now=NOW) == []  # no table: nothing to reconcile
+
+
+def test_due_once_the_last_reconcile_is_older_than_every_hours_and_always_with_zero(con):
+    reconcile.mark_reconciled(con, ["contracts", "counterparties"], NOW - dt.timedelta(hours=23))
+    assert reconcile.due(con, ["contracts", "counterparties"], 24, now=NOW) == []
+    assert reconcile.due(con, ["contracts"], 23, now=NOW) == ["contracts"]
+    assert reconcile.due(con, ["contracts", "counterparties"], 0, now=NOW) == ["contracts", "counterparties"]
+
+
+def test_the_state_moves_back_to_the_oldest_stale_updated_at_only_when_older():
+    plan = reconcile.Reconcile(streams={"contracts": reconcile.StreamReconcile(
+        "contracts", stale={"late": "2026-01-01T00:00:00.000Z", "new": "2026-01-09T00:00:00.000Z"})})
+    state = {"type": "STREAM", "stream": {"stream_descriptor": {"name": "contracts"},
+                                          "stream_state": {"updatedAt": "2026-01-08T00:00:00.000Z"}}}
+    other = {"type": "STREAM", "stream": {"stream_descriptor": {"name": "members"}, "stream_state": {}}}
+    moved = reconcile.move_states_back(plan, [state, other], components.parse_instant, components.format_instant)
+    assert moved[0]["stream"]["stream_state"] == {"updatedAt": "2026-01-01T00:00:00.000Z"}
+    assert moved[1] == other and state["stream"]["stream_state"]["updatedAt"] == "2026-01-08T00:00:00.000Z"
+    assert plan.streams["contracts"].read_from == "2026-01-01T00:00:00.000Z"
+    plan.streams["contracts"].stale = {"new": "2026-01-09T00:00:00.000Z"}
+    kept = reconcile.move_states_back(plan, [state], components.parse_instant, components.format_instant)
+    assert kept[0]["stream"]["stream_state"] == {"updatedAt": "2026-01-08T00:00:00.000Z"}
+
+
+def test_apply_removes_records_each_deletion_and_notes_the_time(con):
+    con.execute("INSERT INTO main.contracts VALUES ('a', NULL), ('b', NULL)")
+    plan = reconcile.Reconcile(streams={"contracts": reconcile.StreamReconcile("contracts", deleted=["b"])}, at=NOW)
+    reconcile.apply(con, plan)
+    assert con.execute("SELECT id FROM main.contracts").fetchall() == [("a",)]
+    assert con.execute("SELECT stream, id, via FROM main._tomorro_deleted").fetchall() == [("contracts", "b", "reconcile")]
+    assert reconcile.due(con, ["contracts"], 24, now=NOW + dt.timedelta(hours=1)) == []
+
+
+@pytest.mark.parametrize("value,hours", [(None, 24.0), (0, 0.0), (6.5, 6.5)])
+def test_reconcile_every_in_the_config_file_is_hours_and_not_a_source_option(tmp_path, value, hours):
+    config = {"api_key": "k", **({} if value is None else {"reconcile_every": value})}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    target = load_config(path)
+    assert target.reconcile_every_hours == hours and "reconcile_every" not in target.source_config
+
+
+@pytest.mark.parametrize("value", [-1, "daily", True])
+def test_a_bad_reconcile_every_names_the_key_and_what_is_expected(tmp_path, value):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"api_key": "k", "reconcile_every": value}))
+    with pytest.raises(SyncError, match="`reconcile_every` must be a number of hours"):
+        load_config(path)

@@ -1,0 +1,155 @@
+"""Every id of contracts or counterparties with its `updatedAt`, from list pages only (never a per-item fetch):
+what a reconcile compares the tables with, and what `doctor` counts.
+
+- Every status is asked for by name (`status=in:...`, the statuses the source's manifest names): a list may
+  hide some by default (counterparties document `active` or `in:active,archived`). Where the API refuses `in:`
+  but takes one status, the list is read once per status.
+- The order is `sort=id`: a key that never changes, so a record updated while the listing runs cannot move
+  across a page boundary and be missed (an id missing from the listing is taken for a deletion). Where `sort`
+  is refused, the default order is read (documented `-createdAt`, also a key that never changes).
+- Each answer is read by the source's own envelope reader (`components.read_list_page`), so any envelope the
+  source reads, this reads. 429 and 5xx answers are retried with backoff (Retry-After when given).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .errors import SyncError
+from .target import Target
+
+API_VERSION = "2025-01-29.alpha"  # the connectors' `tomorro-version`
+PAGE = 50
+RETRIES = 6
+# stream -> (path, items key, every status): the source manifest's `$parameters` (tests hold them equal)
+LISTS = {
+    "contracts": ("contracts", "contracts", ("draft", "negotiating", "signing", "signed", "canceled")),
+    "counterparties": ("counterparties", "data", ("active", "archived")),
+}
+
+
+@dataclass
+class Listing:
+    stream: str
+    updated: dict[str, str | None] = field(default_factory=dict)  # id -> updatedAt as listed (None: not listed)
+    statuses: Counter = field(default_factory=Counter)  # status -> items listed with it
+    requests: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_updated_at(self) -> bool:
+        return bool(self.updated) and all(value is not None for value in self.updated.values())
+
+
+class Lister:
+    def __init__(self, target: Target, *, sleep=time.sleep):
+        from source_tomorro.run import register_components
+
+        components = register_components()
+        self.target, self.sleep = target, sleep
+        self.read_list_page, self.parse_instant = components.read_list_page, components.parse_instant
+        self.format_instant = components.format_instant
+        self.session = requests.Session()
+        self.session.headers.update({"x-api-key": target.api_key, "tomorro-version": API_VERSION})
+
+    def list(self, stream: str, *, statuses: tuple[str, ...] | None = None) -> Listing:
+        """Every item of the stream's list (`statuses=()`: the list as the API serves it by default)."""
+        path, items_key, every = LISTS[stream]
+        wanted = every if statuses is None else statuses
+        listing = Listing(stream)
+        params: dict[str, Any] = {"sort": "id"}
+        if wanted:
+            params["status"] = "in:" + ",".join(wanted)
+        first = self._get(listing, path, {**params, "limit": PAGE})
+        if first.status_code in (400, 422) and wanted:
+            # one read per status, when `in:` alone was refused; else the sort: read in the default order
+            single = self._get(listing, path, {**params, "status": wanted[0], "limit": PAGE})
+            if single.status_code < 400:
+                listing.notes.append(f"Tomorro refused `status=in:` on {path}: listed once per status")
+                for status in wanted:
+                    self._walk(listing, path, items_key, {**params, "status": status})
+                return listing
+            params.pop("sort")
+            first = None
+        elif first.status_code in (400, 422):
+            params.pop("sort")
+            first = None
+        if first is None:
+            listing.notes.append(f"Tomorro refused `sort=id` on {path}: listed in its default order")
+        self._walk(listing, path, items_key, params, first)
+        return listing
+
+    def _walk(self, listing: Listing, path: str, items_key: str, params: dict[str, Any],
+              first: requests.Response | None = None) -> None:
+        cursor, response = None, first
+        for _ in range(1_000_000):  # a bound, should a cursor never end
+            if response is None:
+                response = self._get(listing, path, {**params, "limit": PAGE, **({"after": cursor} if cursor else {})})
+            if response.status_code >= 400:
+                raise SyncError(f"Listing {path} failed: HTTP {response.status_code} to "
+                                f"{_described(params)} ({_message(response)})")
+            try:
+                page = self.read_list_page(response.json(), items_key, PAGE)
+            except ValueError:
+                raise SyncError(f"Listing {path}: an answer that is not JSON") from None
+            except Exception as error:  # the reader's own message names the shape
+                raise SyncError(f"Listing {path}: {getattr(error, 'message', None) or error}") from None
+            for item in page.items:
+                if not item.get("id"):
+                    raise SyncError(f"Listing {path}: an item without an id")
+                at = self.parse_instant(item.get("updatedAt"))
+                listing.updated[str(item["id"])] = self.format_instant(at) if at else None
+                if isinstance(item.get("status"), str):
+                    listing.statuses[item["status"]] += 1
+            if page.next_cursor is None:
+                return
+            cursor, response = page.next_cursor, None
+        raise SyncError(f"Listing {path}: the cursor never ended")
+
+    def _get(self, listing: Listing, path: str, params: dict[str, Any]) -> requests.Response:
+        url = f"{self.target.base_url.rstrip('/')}/{path}"
+        for attempt in range(RETRIES + 1):
+            listing.requests += 1
+            try:
+                response = self.session.get(url, params=params, timeout=60)
+            except requests.RequestException as error:
+                if attempt == RETRIES:
+                    raise SyncError(f"Cannot reach {self.target.base_url} while listing {path}: "
+                                    f"{type(error).__name__}") from None
+                self.sleep(min(2 ** attempt, 30))
+                continue
+            if response.status_code in (401, 403):
+                raise SyncError(f"Tomorro rejected the API key (HTTP {response.status_code}): check `api_key`.")
+            if response.status_code == 429 or response.status_code >= 500:
+                if attempt == RETRIES:
+                    return response
+                self.sleep(_retry_after(response) or min(2 ** attempt, 30))
+                continue
+            return response
+        raise AssertionError("unreachable")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return min(float(response.headers.get("Retry-After", "")), 600.0)
+    except ValueError:
+        return None
+
+
+def _described(params: dict[str, Any]) -> str:
+    return "&".join(f"{k}={v}" for k, v in params.items()) or "the list"
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        message = None
+    if isinstance(message, list):
+        message = "; ".join(map(str, message))
+    return str(message or f"HTTP {response.status_code}")[:200]
