@@ -113,6 +113,7 @@ def reset(app, req):
     app.faults.reset_rng(opts.seed)
     app.shape = ApiShape(app.config.api_profiles)
     app.mutations = 0
+    app.webhooks.clear_pending()
     return ok({"status": "ok", "options": opts.__dict__, "counts": app.store.counts()})
 
 
@@ -185,6 +186,41 @@ def signed_file(app, req, id: str):
     return Response(200, _PDF, {"Content-Disposition": "attachment"}, "application/pdf")
 
 
+def webhooks(app, req):
+    if req.method == "POST":
+        return ok(app.webhooks.register(_body(req)), 201)
+    return ok(app.webhooks.describe())
+
+
+def webhook(app, req, id: str):
+    if req.method == "DELETE":
+        app.webhooks.remove(id)
+        return ok({"deleted": id})
+    return ok(app.webhooks.describe(id))
+
+
+def webhook_deliveries(app, req, id: str):
+    return ok(app.webhooks.deliveries(id))
+
+
+def sign(app, req):
+    """The end of the signature process, which the API cannot drive: each contract becomes `signed`."""
+    ids = _body(req).get("contracts", [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadRequest("contracts must be an array of ids")
+    out = {"signed": [], "refused": []}
+    with app.store.lock:
+        now = app.store.clock.now_iso()
+        for cid in ids:
+            rec = app.store.contracts.get(cid)
+            if rec is None or rec["status"] in ("signed", "canceled"):
+                out["refused"].append(cid)
+                continue
+            app.store.contracts.put({**rec, "status": "signed", "signatureDate": now, "updatedAt": now})
+            out["signed"].append(cid)
+    return ok(out)
+
+
 ADMIN = Router([
     ("GET", "/health", health),
     ("GET", "/stats", stats),
@@ -201,4 +237,10 @@ ADMIN = Router([
     ("GET", "/files/{id}", signed_file),
     ("GET", "/api-profiles", api_profiles),
     ("PUT", "/api-profiles", api_profiles),
+    ("POST", "/webhooks", webhooks),
+    ("GET", "/webhooks", webhooks),
+    ("GET", "/webhooks/{id}", webhook),
+    ("DELETE", "/webhooks/{id}", webhook),
+    ("GET", "/webhooks/{id}/deliveries", webhook_deliveries),
+    ("POST", "/sign", sign),
 ], "/_sandbox")
