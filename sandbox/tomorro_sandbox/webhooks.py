@@ -167,7 +167,7 @@ class Webhooks:
                     "eventType": event_type, "data": data}
         delivery = {"eventId": envelope["eventId"], "eventType": event_type, "url": hook["url"],
                     "secret": hook["secret"], "body": orjson.dumps(envelope), "state": "pending", "attempts": 0,
-                    "lastStatus": None, "deliveredAt": None}
+                    "lastStatus": None, "lastSeconds": None, "deliveredAt": None}
         with self._cv:
             self._deliveries[hook["id"]].append(delivery)
             heapq.heappush(self._due, (time.monotonic(), next(self._seq), delivery))
@@ -189,10 +189,12 @@ class Webhooks:
                 _, _, delivery = heapq.heappop(self._due)
                 if delivery["state"] != "pending":
                     continue
+            started = time.perf_counter()
             status = self._attempt(delivery)
             with self._cv:
                 delivery["attempts"] += 1
                 delivery["lastStatus"] = status
+                delivery["lastSeconds"] = round(time.perf_counter() - started, 4)  # the receiver's answer time
                 if status is not None and 200 <= status < 300:
                     delivery["state"], delivery["deliveredAt"] = "delivered", iso(time.time())
                 elif delivery["attempts"] > A.WEBHOOK_MAX_RETRIES:
