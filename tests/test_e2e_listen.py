@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ import requests
 from tomorro_sandbox import SandboxServer
 from tomorro_sync.connectors import executable
 from tomorro_sync.listen.signature import sign
+from tomorro_sync.pull import pull
+from tomorro_sync.target import Target
 
 EVENTS = ["contractCreated", "contractDeleted", "contractSigned", "contractStatusUpdated"]
 TIMEOUT = 90  # seconds for a change to reach DuckDB on a loaded test machine (the target, 5 s, is benched)
@@ -65,10 +68,6 @@ class Listener:
         self.log = tmp_path / "listen.log"
         self.process = None
 
-    def pull(self):
-        subprocess.run([str(executable("tomorro-sync")), "pull", "--config", str(self.config), "--db", str(self.db)],
-                       check=True, capture_output=True)
-
     def start(self):
         self.process = subprocess.Popen(
             [str(executable("tomorro-sync")), "listen", "--config", str(self.config), "--db", str(self.db),
@@ -102,18 +101,31 @@ class Listener:
                 self.kill()
 
 
-@pytest.fixture()
-def setup(tmp_path):
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    """One sandbox and one first pull for the module; each test copies the pulled file and registers its own
+    webhook (a receiver of its own on a port of its own)."""
     with SandboxServer(seed=7, contracts=40, counterparties=20, fields=12, members=5,
                        webhook_retry_scale=0.005) as sb:
-        port = free_port()
-        hook = sb.add_webhook(f"http://127.0.0.1:{port}/webhooks/tomorro", EVENTS)
-        listener = Listener(tmp_path, sb, ["an-old-webhook-secret", hook["secret"]], port)
-        listener.pull()
-        try:
-            yield sb, listener, hook
-        finally:
-            listener.stop()
+        db = tmp_path_factory.mktemp("listen") / "first.duckdb"
+        pull(Target.of_sandbox(sb), db)
+        yield sb, db
+
+
+@pytest.fixture()
+def setup(sandbox, tmp_path):
+    sb, first = sandbox
+    port = free_port()
+    hook = sb.add_webhook(f"http://127.0.0.1:{port}/webhooks/tomorro", EVENTS)
+    listener = Listener(tmp_path, sb, ["an-old-webhook-secret", hook["secret"]], port)
+    shutil.copy(first, listener.db)
+    try:
+        yield sb, listener, hook
+    finally:
+        listener.stop()
+        sb.remove_webhook(hook["id"])
+        sb.set_faults(latency_ms=0)
+        sb.set_clock(0)
 
 
 def status_of(db, contract_id):
@@ -180,6 +192,26 @@ def test_forged_stale_replayed_and_oversize_deliveries_change_nothing(setup):
     assert (health["rejected"], health["too_large"], health["duplicates"], health["pulls"]) == (5, 1, 1, 1)
     assert (read(listener.db, "SELECT count(*), max(received_at) FROM _tomorro_events"),
             read(listener.db, "SELECT count(*), max(_airbyte_extracted_at) FROM contracts")) == before
+    # the sandbox's own delivery, stamped by a clock 10 minutes behind: refused, then, retried on time, applied
+    victim = next(c["id"] for c in sb.records("contracts") if c["id"] != created)
+    sb.set_clock(-600)
+    sb.delete(contracts=[victim])
+    wait_for(lambda: listener.health()["rejected"] >= 6, "the stale delivery is refused", timeout=30)
+    assert status_of(listener.db, victim) is not None
+    sb.set_clock(0)
+    wait_for(lambda: status_of(listener.db, victim) is None, "the retried delivery deletes the contract", timeout=30)
+
+
+def test_a_stopped_receiver_finishes_its_running_pull(setup):
+    sb, listener, _ = setup
+    listener.start()
+    sb.set_faults(latency_ms=300)
+    [created] = sb.mutate(create=1)["contracts"]["created"]
+    wait_for(lambda: listener.health()["pull_running"], "a pull starts", timeout=30)
+    listener.process.send_signal(signal.SIGTERM)
+    assert listener.process.wait(120) == 0
+    assert status_of(listener.db, created) == "draft"
+    assert read(listener.db, "SELECT outcome FROM _tomorro_events") == [("pulled",)]
 
 
 def test_a_receiver_killed_during_a_pull_loses_no_event(setup):
