@@ -58,8 +58,9 @@ class Receiver:
 
 
 @pytest.fixture()
-def sb():
-    with SandboxServer(contracts=30, webhook_retry_scale=0.001) as server:  # retries 0.3 s apart
+def sb(request):
+    scale = getattr(request, "param", 0.0002)  # retries 60 ms apart unless a test asks for slower ones
+    with SandboxServer(contracts=30, webhook_retry_scale=scale) as server:
         yield server
 
 
@@ -155,6 +156,7 @@ def test_a_failed_delivery_is_retried_then_abandoned(sb, rx):
     assert len(rx.got) == 3 + A.WEBHOOK_MAX_RETRIES + 1
 
 
+@pytest.mark.parametrize("sb", [0.001], indirect=True)  # 0.3 s apart: time to switch faults between attempts
 def test_faulted_deliveries_are_retried(sb, rx):
     hook = sb.add_webhook(rx.url, ["contractCreated"])
     sb.set_faults(reset_rate=1.0)  # the receiver gets it, the answer is lost: delivered again
