@@ -17,7 +17,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
-from ..cache_layout import open_cache
 from ..deletions import remove_deleted
 from . import events as E
 from .dbfile import open_when_free
@@ -32,7 +31,7 @@ class EventWriter:
         self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
 
     def start(self) -> EventWriter:
-        with open_cache(self.db) as con:  # fails at start, with the file's name, if the file cannot be opened
+        with open_when_free(self.db, OPEN_WAIT_SECONDS) as con:  # fails at start, naming the file, if it cannot be opened
             E.ensure_table(con)
         self._thread.start()
         return self
