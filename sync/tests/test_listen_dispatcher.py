@@ -7,7 +7,6 @@ import json
 import threading
 import time
 
-import duckdb
 import pytest
 from tomorro_sync.cache_layout import open_cache
 from tomorro_sync.listen import events as E
@@ -156,13 +155,18 @@ def test_a_contract_deleted_during_a_pull_is_removed_again_after_it(db):
 
 
 def test_no_connection_is_held_between_writes(db):
+    import subprocess
+    import sys
+
     writer, dispatcher, _ = start(db, FakePull())
     writer.submit(event(1, "reminderEventCreated")).result(5)
-    con = duckdb.connect(str(db), read_only=True)  # another process could do this too: nothing holds the file
-    assert con.execute(f"SELECT count(*) FROM {E.TABLE}").fetchone() == (1,)
-    con.close()
+    time.sleep(0.5)  # the dispatcher's look at the stored events, at its start, is over: the receiver waits
+    code = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+            f"print(con.execute('SELECT count(*) FROM {E.TABLE}').fetchone()[0])")
+    other_process = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=60)
     writer.stop()
     dispatcher.stop()
+    assert other_process.stdout.strip() == "1", other_process.stderr
 
 
 @pytest.mark.parametrize("body, problem", [

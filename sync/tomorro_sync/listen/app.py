@@ -41,7 +41,7 @@ class ReceiverApp:
                 return await _answer(send, 405, b"", [(b"allow", b"POST")])
             status, body = await self._delivery(scope, receive)
             return await _answer(send, status, body)
-        if path == "/health" and method in ("GET", "HEAD"):
+        if path == "/health" and method == "GET":
             return await _answer(send, 200, json.dumps(self.counters.snapshot()).encode())
         return await _answer(send, 404, b"")
 
