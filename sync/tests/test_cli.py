@@ -98,3 +98,13 @@ def test_webhook_secrets_are_not_passed_to_the_connectors(tmp_path):
 
     target = load_config(Path(config(tmp_path, api_key=SECRET, webhook_secrets=["whsec_x"])))
     assert "webhook_secrets" not in target.source_config and "webhook_secrets" not in target.destination_config()
+
+
+def test_given_a_taken_port_when_listen_then_says_so(tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cfg = config(tmp_path, api_key=SECRET, base_url="http://127.0.0.1:9/v2", webhook_secrets=["whsec_x"])
+        code, text = run(capsys, "listen", "--config", cfg, "--port", str(port), "--db", str(tmp_path / "t.duckdb"))
+    assert code == 1 and f"error: Cannot listen on 127.0.0.1:{port}" in text and "whsec_x" not in text

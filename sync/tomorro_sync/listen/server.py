@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import signal
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ def serve(config: Path, db: Path, *, host: str, port: int, streams: list[str] | 
 
     secrets = webhook_secrets(config)
     target = load_config(config)
+    sock = _bind(host, port)  # before anything starts: a taken port is a one-line error
     if airbyte_connection_id:
         from .airbyte import AirbyteTrigger
 
@@ -73,14 +76,16 @@ def serve(config: Path, db: Path, *, host: str, port: int, streams: list[str] | 
                                            server_header=False))
     # uvicorn re-raises the signal that stopped it once it has returned; these make that a no-op, so the
     # writer and the dispatcher get to finish below.
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    main_thread = threading.current_thread() is threading.main_thread()  # signals: the main thread's only
+    for signum in (signal.SIGTERM, signal.SIGINT) if main_thread else ():
         signal.signal(signum, lambda *_: None)
+    port = sock.getsockname()[1]
     log(f"Listening on http://{host}:{port}{WEBHOOK_PATH} ({len(secrets)} webhook secret(s)); "
         f"contract changes trigger {what}")
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in (signal.SIGTERM, signal.SIGINT) if main_thread else ():
             signal.signal(signum, signal.default_int_handler)  # a second signal: stop now
         writer.stop()
         if counters.pull_running:
@@ -88,6 +93,19 @@ def serve(config: Path, db: Path, *, host: str, port: int, streams: list[str] | 
         dispatcher.stop()
     log(f"Stopped: {json.dumps(counters.snapshot())}")
     return 0 if server.started else 1
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise SyncError(f"Cannot listen on {host}:{port}: {err.strerror or err}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _local_pull(target, db: Path, streams: list[str] | None):
