@@ -113,6 +113,7 @@ def reset(app, req):
     app.faults.reset_rng(opts.seed)
     app.shape = ApiShape(app.config.api_profiles)
     app.mutations = 0
+    app.webhooks.clear_pending()
     return ok({"status": "ok", "options": opts.__dict__, "counts": app.store.counts()})
 
 
@@ -217,6 +218,23 @@ def file_digests(app, req):
                for fid, cid, body, rev in files})
 
 
+def webhooks(app, req):
+    if req.method == "POST":
+        return ok(app.webhooks.register(_body(req)), 201)
+    return ok(app.webhooks.describe())
+
+
+def webhook(app, req, id: str):
+    if req.method == "DELETE":
+        app.webhooks.remove(id)
+        return ok({"deleted": id})
+    return ok(app.webhooks.describe(id))
+
+
+def webhook_deliveries(app, req, id: str):
+    return ok(app.webhooks.deliveries(id))
+
+
 ADMIN = Router([
     ("GET", "/health", health),
     ("GET", "/stats", stats),
@@ -235,4 +253,9 @@ ADMIN = Router([
     ("GET", "/file-digests", file_digests),
     ("GET", "/api-profiles", api_profiles),
     ("PUT", "/api-profiles", api_profiles),
+    ("POST", "/webhooks", webhooks),
+    ("GET", "/webhooks", webhooks),
+    ("GET", "/webhooks/{id}", webhook),
+    ("DELETE", "/webhooks/{id}", webhook),
+    ("GET", "/webhooks/{id}/deliveries", webhook_deliveries),
 ], "/_sandbox")

@@ -9,6 +9,7 @@ from .listing import default_orders
 from .profiles import ApiShape
 from .seed import SeedOptions
 from .store import Store
+from .webhooks import Webhooks
 
 
 class Stats:
@@ -40,6 +41,7 @@ class AppConfig:
     dedup_external_id: bool = False
     faults: FaultSettings = field(default_factory=FaultSettings)
     api_profiles: tuple = ()  # names in assumptions.API_PROFILES; restored by /_sandbox/reset
+    webhook_retry_scale: float = 1.0  # times the documented 5-minute retry delay (tests shorten it)
 
 
 class App:
@@ -51,6 +53,8 @@ class App:
         self.faults = Faults(config.seed.seed, config.faults)
         self.faults.update()  # validates the start settings
         self.stats = Stats()
+        self.webhooks = Webhooks(self.store, self.faults, config.webhook_retry_scale)
+        self.store.contract_listener = self.webhooks.contract_changed
         # the active API profiles, replaced whole (PUT /_sandbox/api-profiles); a handler reads it once
         self.shape = ApiShape(config.api_profiles)
         self.mutations = 0  # feeds the mutate RNG so successive calls differ, deterministically

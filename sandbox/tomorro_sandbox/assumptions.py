@@ -88,6 +88,31 @@ RESIGN_KEEPS_FILE_IDS = True
 DATE_EQUALS_MATCHES_WHOLE_DAY = True
 
 
+# --- webhooks (tomorro-api.md §5; /webhooks/overview, /webhooks/technical-documentation, help 12554903) ---
+# [DOC] the five events; the signature header, also sent with an underscore; success is a 2xx within
+# 3 seconds; failed deliveries are re-queued with a 5-minute delay, up to 10 retries.
+WEBHOOK_EVENTS = ("contractCreated", "contractDeleted", "contractSigned", "contractStatusUpdated",
+                  "reminderEventCreated")
+WEBHOOK_SIGNATURE_HEADERS = ("Leeway-Signature", "Leeway_Signature")
+WEBHOOK_TIMEOUT_SECONDS = 3
+WEBHOOK_RETRY_DELAY_SECONDS = 300
+WEBHOOK_MAX_RETRIES = 10
+# [ASSUMED] "What happens after the last failure is cut off in the page": the delivery is abandoned.
+# [ASSUMED] a contract reaching `signed` fires both contractStatusUpdated and contractSigned ("a contract is
+# fully signed" / "a contract's status changes" both hold); an updatedAt change alone fires nothing (no
+# contract-updated event is documented).
+# [ASSUMED] "fire only for events that concern the member who created them ... contractCreated fires only if
+# that member is a participant": a participant is the author, referent, supervisor or a contract member. A
+# webhook registered without memberId stands for an ADMIN's that sees every contract (the old help page
+# recommends an ADMIN create webhooks).
+WEBHOOK_PARTICIPANT_KEYS = ("author", "referent", "supervisor")
+# [ASSUMED] the example's organizationId is a plain UUID; the sandbox has one organisation.
+WEBHOOK_ORGANIZATION_ID = "7f1c2a9e-3b1d-4c5e-9f00-5a11dbb0c0de"
+# [ASSUMED] deliveries are sent by a few workers at once, so a burst arrives concurrently, and in no
+# guaranteed order (nothing documents ordering).
+WEBHOOK_DELIVERY_WORKERS = 8
+
+
 # --- API profiles: documented alternatives to the assumptions above -------------------------
 # Each profile declares its behaviour as effects `(aspect, target, value)`; the code that builds
 # envelopes, list items, filters, sorts and write responses asks `profiles.ApiShape` for an

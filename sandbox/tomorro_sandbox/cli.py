@@ -50,6 +50,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--rate-limit", type=_rate, default=None, metavar="N/SECONDS")
     for name in ("error-rate", "reset-rate", "slow-body-rate", "malformed-rate"):
         s.add_argument(f"--{name}", type=_fraction, default=0)
+    s.add_argument("--webhook-retry-scale", type=float, default=1.0, metavar="FACTOR",
+                   help="multiply the documented 5-minute webhook retry delay (e.g. 0.01 in tests: 3 s)")
     s.add_argument("--api-profile", dest="api_profiles", action="append", default=[], metavar="NAME",
                    choices=list(known_profiles()),
                    help="serve a documented alternative API shape (repeatable): " + ", ".join(known_profiles()))

@@ -85,3 +85,19 @@ class AdminClient:
     def set_api_profiles(self, names) -> dict:
         """Replace the active set (an empty list restores the default API); answers as api_profiles()."""
         return self._admin("PUT", "/api-profiles", {"profiles": list(names)})
+
+    def add_webhook(self, url: str, events, member_id: str | None = None) -> dict:
+        """Register a delivery target; answers {id, secret, url, events, ...}."""
+        body = {"url": url, "events": list(events), **({"memberId": member_id} if member_id else {})}
+        return self._admin("POST", "/webhooks", body)
+
+    def webhooks(self) -> list:
+        """Each webhook with its deliveries counted by state (pending, delivered, abandoned, canceled)."""
+        return self._admin("GET", "/webhooks")
+
+    def webhook_deliveries(self, webhook_id: str) -> list:
+        return self._admin("GET", f"/webhooks/{webhook_id}/deliveries")
+
+    def remove_webhook(self, webhook_id: str) -> dict:
+        return self._admin("DELETE", f"/webhooks/{webhook_id}")
+

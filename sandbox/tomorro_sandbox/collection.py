@@ -50,6 +50,7 @@ class Collection:
         self._bytes: dict = {}
         self._indexes: OrderedDict = OrderedDict()
         self._eq: dict = {}  # filter param -> (getter, {value: set of ids})
+        self.on_change = None  # called with (old, new) after each write, (old, None) after a delete
 
     def __len__(self) -> int:
         return len(self.records)
@@ -75,6 +76,8 @@ class Collection:
             by_value.setdefault(getter(rec), set()).add(rec["id"])
         self.records[rec["id"]] = rec
         self._bytes.pop(rec["id"], None)
+        if self.on_change is not None:
+            self.on_change(old, rec)
 
     def delete(self, rid: str) -> bool:
         old = self.records.pop(rid, None)
@@ -85,6 +88,8 @@ class Collection:
         for getter, by_value in self._eq.values():
             by_value[getter(old)].discard(rid)
         self._bytes.pop(rid, None)
+        if self.on_change is not None:
+            self.on_change(old, None)
         return True
 
     def matching(self, param: str, getter, values) -> set:

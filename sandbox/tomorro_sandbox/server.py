@@ -213,11 +213,13 @@ def serve_in_thread(httpd: SandboxHTTPServer) -> threading.Thread:
 
 def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=15, updated_skew="uniform",
                  api_key="sandbox-key", dedup_external_id=False, api_profiles=(), signed_file_bytes=0,  # noqa: S107
-                 **faults):
+                 webhook_retry_scale=1.0, **faults):
     """Keyword options of SandboxServer / SandboxProcess -> AppConfig; a bad option raises ValueError."""
     profiles = ApiShape(api_profiles).names  # validates: unknown or contradictory names -> ProfileError
+    if not (isinstance(webhook_retry_scale, int | float) and webhook_retry_scale > 0):
+        raise ValueError(f"webhook_retry_scale must be a number > 0, got {webhook_retry_scale!r}")
     seed_options = SeedOptions(seed, contracts, counterparties, fields, members, updated_skew, signed_file_bytes)
-    return AppConfig(seed_options, api_key, dedup_external_id, FaultSettings(**faults), profiles)
+    return AppConfig(seed_options, api_key, dedup_external_id, FaultSettings(**faults), profiles, float(webhook_retry_scale))
 
 
 class SandboxServer(AdminClient):

@@ -36,6 +36,7 @@ class Store:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.default_orders = default_orders or {}
+        self.contract_listener = None  # (old, new) on every contract write (webhooks.py), kept across reloads
         self.load(opts)
 
     def load(self, opts: SeedOptions) -> None:
@@ -48,6 +49,7 @@ class Store:
             self.members = Collection(d.members)
             self.counterparties = Collection(d.counterparties)
             self.contracts = Collection(d.contracts)
+            self.contracts.on_change = self._contract_changed
             self.contract_types = Collection(d.contract_types)  # read-only
             self.custom_records: dict = {}  # (custom object id, contract id) -> [record]
             self.external_ids: dict = {}  # (integration type, externalId) -> contract id (dedup mode)
@@ -59,6 +61,10 @@ class Store:
             for c in d.contracts.values():
                 if c["integration"]:
                     self.external_ids[(c["integration"]["type"], c["integration"]["externalId"])] = c["id"]
+
+    def _contract_changed(self, old, new) -> None:
+        if self.contract_listener is not None:
+            self.contract_listener(old, new)
 
     def counts(self) -> dict:
         return {"contracts": len(self.contracts), "counterparties": len(self.counterparties),

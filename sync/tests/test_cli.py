@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from pathlib import Path
 
 from tomorro_sandbox import SandboxServer
 from tomorro_sync.cli import main
@@ -77,3 +78,33 @@ def test_given_dry_run_push_then_rows_are_classified_and_nothing_is_written(tmp_
     assert code == 0, text
     assert "dry run: nothing written" in text
     assert writes == []
+
+
+def test_given_no_webhook_secrets_when_listen_then_says_what_to_add(tmp_path, capsys):
+    for content in ({}, {"webhook_secrets": []}, {"webhook_secrets": ["ok", ""]}, {"webhook_secrets": "one"}):
+        cfg = config(tmp_path, api_key=SECRET, base_url="http://127.0.0.1:9/v2", **content)
+        code, text = run(capsys, "listen", "--config", cfg, "--port", "0", "--db", str(tmp_path / "t.duckdb"))
+        assert code == 2
+        assert "`webhook_secrets` must be a non-empty array" in text and "Settings → Integrations → Webhooks" in text
+
+
+def test_given_no_config_when_listen_then_usage_error(tmp_path, capsys):
+    code, text = run(capsys, "listen", "--port", "0", "--db", str(tmp_path / "t.duckdb"))
+    assert code == 2 and "listen needs --config" in text
+
+
+def test_webhook_secrets_are_not_passed_to_the_connectors(tmp_path):
+    from tomorro_sync.target import load_config
+
+    target = load_config(Path(config(tmp_path, api_key=SECRET, webhook_secrets=["whsec_x"])))
+    assert "webhook_secrets" not in target.source_config and "webhook_secrets" not in target.destination_config()
+
+
+def test_given_a_taken_port_when_listen_then_says_so(tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cfg = config(tmp_path, api_key=SECRET, base_url="http://127.0.0.1:9/v2", webhook_secrets=["whsec_x"])
+        code, text = run(capsys, "listen", "--config", cfg, "--port", str(port), "--db", str(tmp_path / "t.duckdb"))
+    assert code == 1 and f"error: Cannot listen on 127.0.0.1:{port}" in text and "whsec_x" not in text

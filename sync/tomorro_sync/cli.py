@@ -5,8 +5,9 @@
     tomorro-sync push (--csv FILE | --table NAME [--db FILE]) --object counterparty|contract [--dry-run]
     tomorro-sync demo [--db FILE]
     tomorro-sync doctor [--config FILE]
+    tomorro-sync listen --config FILE [--db FILE] --port PORT [--host HOST] [--airbyte-connection-id ID]
 
-Without --config, each command starts a seeded sandbox on a free port and stops it afterwards.
+Without --config, each command but `listen` starts a seeded sandbox on a free port and stops it afterwards.
 """
 
 from __future__ import annotations
@@ -98,19 +99,31 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(args.db, sandbox_port=args.sandbox_port)
 
 
+def _listen(args: argparse.Namespace) -> int:
+    from .listen.server import serve
+
+    if args.config is None:
+        raise SyncError("listen needs --config FILE (api_key, base_url and webhook_secrets)", exit_code=2)
+    return serve(args.config, args.db, host=args.host, port=args.port,
+                 streams=args.streams.split(",") if args.streams else None,
+                 airbyte_connection_id=args.airbyte_connection_id, quiet=args.debounce)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tomorro-sync", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def command(name: str, run, help_text: str, *, real_api: bool = True) -> argparse.ArgumentParser:
+    def command(name: str, run, help_text: str, *, real_api: bool = True,
+                bundled_sandbox: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(run=run, config=None)
         if real_api:
-            sub.add_argument("--config", type=Path, help="tomorro-sync config JSON (api_key, base_url, ...);"
-                             " without it a bundled sandbox is started")
+            sub.add_argument("--config", type=Path, help="tomorro-sync config JSON (api_key, base_url, ...)" + (
+                "; without it a bundled sandbox is started" if bundled_sandbox else "; required (webhook_secrets)"))
         sub.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
-        sub.add_argument("--sandbox-port", type=int, default=0, help="port for the bundled sandbox (default: free)")
+        if bundled_sandbox:
+            sub.add_argument("--sandbox-port", type=int, default=0, help="port for the bundled sandbox (default: free)")
         return sub
 
     pull = command("pull", _pull, "sync Tomorro into DuckDB (incremental after the first run)")
@@ -144,6 +157,18 @@ def _parser() -> argparse.ArgumentParser:
 
     command("doctor", _doctor, "read-only probes of a Tomorro account (run it first): how it answers what the "
             "docs leave open, and how each connector will read it; exit 1 if neither can")
+
+    listen = command("listen", _listen, "receive Tomorro's webhooks: each contract change triggers an incremental "
+                     "pull (or an Airbyte sync), a deleted contract leaves the tables at once", bundled_sandbox=False)
+    listen.add_argument("--port", type=int, required=True, help="port to listen on")
+    listen.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: put a TLS proxy in front, see the README)")
+    listen.add_argument("--streams", help="comma-separated streams each pull reads (default: all)")
+    listen.add_argument("--debounce", type=float, default=0.25, metavar="SECONDS",
+                        help="pull once no event came for this long (default 0.25; at most 1 s after the first)")
+    listen.add_argument("--airbyte-connection-id", metavar="ID",
+                        help="instead of a local pull, sync this Airbyte connection through Airbyte's API "
+                             "(AIRBYTE_API_URL and credentials from the environment; needs tomorro-sync[airbyte])")
 
     demo = command("demo", _demo, "the round trip on a sandbox: pull, change, pull again, push CRM rows, pull",
                    real_api=False)

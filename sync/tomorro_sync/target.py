@@ -178,6 +178,7 @@ def load_config(path: Path) -> Target:
     if not isinstance(api_key, str) or not api_key.strip():
         raise SyncError(f"Config file {path}: `api_key` is required (your Tomorro API key)")
     base_url = raw.pop("base_url", DEFAULT_BASE_URL)
+    raw.pop("webhook_secrets", None)  # `listen`'s signing secrets (listen/server.py): no connector's config
     destination = raw.pop(DESTINATION_SECTION, {}) or {}
     every = raw.pop(RECONCILE_EVERY, DEFAULT_RECONCILE_EVERY_HOURS)
     if isinstance(every, bool) or not isinstance(every, int | float) or every < 0:
