@@ -1087,7 +1087,8 @@ SECRET_FIELDS = ("api_key",)
 class ConfigFieldValidator(ValidationStrategy):
     """YAML cannot check what a JSON schema cannot say and name the field in the error: `kind: datetime` is an
     ISO-8601 date-time from 1970 to now (a future start would read nothing until then), `kind: https_url` is
-    https (http on localhost only) with no credentials in it. Types, bounds and patterns are the spec's."""
+    https (http on localhost only) with no credentials, query or fragment in it. Types, bounds and patterns are the
+    spec's. A URL is never repeated in the message: it may hold a secret."""
 
     field: str
     kind: str
@@ -1116,12 +1117,19 @@ class ConfigFieldValidator(ValidationStrategy):
             self._fail(f"{value} is in the future: nothing would be read until then.")
 
     def _validate_url(self, value: Any) -> None:
-        parsed = urlparse(str(value).strip())
-        if not parsed.hostname or parsed.scheme not in ("https", "http"):
+        try:
+            parsed = urlparse(str(value).strip())
+            hostname = parsed.hostname  # both raise on a malformed host ("http://[x")
+        except ValueError:
+            parsed, hostname = urlparse(""), None
+        if not hostname or parsed.scheme not in ("https", "http"):
             self._fail("is not an absolute http(s) URL (e.g. https://api.tomorro.com/v2).")
         if parsed.username or parsed.password:
             self._fail("must not contain credentials (user:password@); the API key goes in `api_key`.")
-        if parsed.scheme != "https" and parsed.hostname not in LOCAL_HOSTS:
+        if parsed.query or parsed.fragment or "?" in str(value) or "#" in str(value):
+            self._fail("must not contain a query (?...) or a fragment (#...): the API key goes in `api_key`, "
+                       "and the connector adds the paths and parameters it needs.")
+        if parsed.scheme != "https" and hostname not in LOCAL_HOSTS:
             self._fail("must use https (http is allowed only for localhost / 127.0.0.1).")
 
 
