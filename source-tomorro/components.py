@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import orjson
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, FailureType, Level, Type
 from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
@@ -49,11 +49,12 @@ from airbyte_cdk.sources.declarative.transformations.config_transformations.conf
     ConfigTransformation,
 )
 from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
+from airbyte_cdk.sources.http_logger import format_http_message
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Record, StreamSlice
-from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 logger = logging.getLogger("airbyte")
@@ -361,6 +362,8 @@ def _now() -> datetime:
 #   unordered no order honoured: one chain to its end, every record checked; state only when the read completes
 # Checkpoints: the largest updatedAt emitted below which every record has been emitted, handed to the stream's
 # cursor as a completed sub-slice (see `_report_progress`), never a value past unread data.
+# A Connector Builder test read (`builder_test_limits`) reads one chain, logs each page as the Builder shows it,
+# and stops at the Builder's limits on pages and records, saying in the Builder's log what it left unread.
 
 ORDER_ASC, ORDER_DESC, ORDER_NONE = "asc", "desc", "none"
 CHECKPOINT_EVERY_PAGES = 5
@@ -371,6 +374,18 @@ SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's parti
 REFUSED_STATUSES = (400, 422)
 _ONE_MS = timedelta(milliseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+BUILDER_TEST_READ = "test_read"  # `__command` of a Builder test read (airbyte_cdk/connector_builder/README.md)
+
+
+def builder_test_limits(config: Mapping[str, Any]) -> Any:
+    """The Connector Builder's `TestLimits` when this read is one of its test reads, else None. The Builder says so
+    in the config (`__command: test_read`, limits under `__test_read_config`, as its README documents); the limits
+    are read by the CDK's own `get_limits`, with its defaults (imported here only: a sync never needs it)."""
+    if config.get("__command") != BUILDER_TEST_READ:
+        return None
+    from airbyte_cdk.connector_builder.connector_builder_handler import get_limits
+
+    return get_limits(config)
 
 
 @dataclass
@@ -473,6 +488,17 @@ class TomorroListRetriever(Retriever):
         self._lock = threading.Lock()
         self._noticed: set = set()
         self._one_status_a_read = False  # learnt on the first answer that refuses `status=in:`
+        self.test_limits = builder_test_limits(self.config)
+        # In a Builder test read every request is logged as the Builder groups them (a page, or an auxiliary
+        # request), as the CDK's own retrievers do there; a sync logs none.
+        self.page_log = self.item_log = None
+        if self.test_limits is not None:
+            self.page_log = lambda response: format_http_message(
+                response, f"Stream '{self.name}' request",
+                f"Request performed in order to extract records for stream '{self.name}'", self.name)
+            self.item_log = lambda response: format_http_message(
+                response, f"Stream '{self.name}' item request",
+                "A list item lacking fields the stream needs, fetched whole", self.name, is_auxiliary=True)
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
         if self.statuses and not self._one_status_a_read:
@@ -507,6 +533,16 @@ class TomorroListRetriever(Retriever):
             self._noticed.add(key)
         logger.log(level, f"{self.name}: {message}")
 
+    def builder_log(self, message: str) -> None:
+        """A line of the Builder's log: its test read shows what the source's message repository carries (the
+        requester's), not the process's log."""
+        text = f"{self.name}: {message}"
+        logger.info(text)
+        repository = getattr(self.requester, "message_repository", None)
+        if repository is not None:
+            repository.emit_message(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(
+                level=Level.INFO, message=filter_secrets(text))))
+
 
 class _ListRead:
     """One read of one slice. Per-read state lives here, never on the shared retriever."""
@@ -530,11 +566,15 @@ class _ListRead:
         self.fetched_whole = 0
         self.lock = threading.Lock()
         self.checkpointed: datetime | None = None
+        self.pages = 0  # list requests sent (the Builder counts each as a page)
+        self.emitted = 0
 
     # -- strategy -------------------------------------------------------------------------------------------
     def run(self) -> Iterator[Any]:
         first, rows = self._open()
-        if first.order == ORDER_ASC and first.trusted and self._splittable(first):
+        if self.reader.test_limits is not None:  # one chain: the Builder shows pages in the order they were read
+            yield from self._run_chain(first, rows)
+        elif first.order == ORDER_ASC and first.trusted and self._splittable(first):
             yield from _Ranges(self, first, rows).run()
         else:
             yield from self._run_chain(first, rows)
@@ -598,7 +638,8 @@ class _ListRead:
     def fetch(self, rng: _Range) -> list:
         """The next page of `rng`'s chain as rows (slim items fetched whole); advances its cursor."""
         params = {**rng.params, **({"after": rng.cursor} if rng.cursor else {})}
-        response = self.reader.requester.send_request(request_params=params)
+        self.pages += 1
+        response = self.reader.requester.send_request(request_params=params, log_formatter=self.reader.page_log)
         if response is not None and response.status_code in REFUSED_STATUSES:
             if rng.started:  # a request the API accepted on the first page: nothing to fall back to
                 raise unexpected_answer(f"HTTP {response.status_code} on a later page: {_api_message(response)}")
@@ -639,7 +680,7 @@ class _ListRead:
 
     def _fetch_one(self, item_id: str) -> dict | None:
         piece = StreamSlice(partition={"item_id": item_id}, cursor_slice={})
-        response = self.reader.item_requester.send_request(stream_slice=piece)
+        response = self.reader.item_requester.send_request(stream_slice=piece, log_formatter=self.reader.item_log)
         if not response:
             return None
         body = decode_json(response)
@@ -710,13 +751,36 @@ class _ListRead:
         while True:
             placed = self.place(rng, rows)
             self.apply(rng, placed)
-            yield from self.records(placed.emit)
+            records = self._within_test_limits(self.records(placed.emit))
+            yield from records
+            self.emitted += len(records)
             pages += 1
             if rng.position and rng.emitted_max and pages % CHECKPOINT_EVERY_PAGES == 0:
                 self.report_progress(min(rng.emitted_max, rng.position))
-            if rng.done:
+            if rng.done or self._test_limit_reached(len(placed.emit) - len(records)):
                 return
             rows = self.fetch(rng)
+
+    def _within_test_limits(self, records: list) -> list:
+        limits = self.reader.test_limits
+        return records if limits is None else records[:max(0, limits.max_records - self.emitted)]
+
+    def _test_limit_reached(self, dropped: int) -> bool:
+        """Whether a Builder test read stops here (always False in a sync); if so, says in its log what is left."""
+        limits = self.reader.test_limits
+        if limits is None:
+            return False
+        if self.emitted >= limits.max_records:
+            cut = f"max_records={limits.max_records}"
+        elif self.pages >= limits.max_pages_per_slice:
+            cut = f"max_pages_per_slice={limits.max_pages_per_slice}"
+        else:
+            return False
+        left = f"{dropped} records of the last page and the pages after it" if dropped else "the pages after it"
+        self.reader.builder_log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records "
+                                f"from {self.pages} list requests in one range of {self.reader.cursor_field}; "
+                                f"{left} are not read (a sync reads them all).")
+        return True
 
     # -- checkpoints and the end ---------------------------------------------------------------------------------
     def report_progress(self, value: datetime) -> None:
@@ -1117,7 +1181,8 @@ SECRET_FIELDS = ("api_key",)
 class ConfigFieldValidator(ValidationStrategy):
     """YAML cannot check what a JSON schema cannot say and name the field in the error: `kind: datetime` is an
     ISO-8601 date-time from 1970 to now (a future start would read nothing until then), `kind: https_url` is
-    https (http on localhost only) with no credentials in it. Types, bounds and patterns are the spec's."""
+    https (http on localhost only) with no credentials, query or fragment in it. Types, bounds and patterns are the
+    spec's. A URL is never repeated in the message: it may hold a secret."""
 
     field: str
     kind: str
@@ -1146,12 +1211,19 @@ class ConfigFieldValidator(ValidationStrategy):
             self._fail(f"{value} is in the future: nothing would be read until then.")
 
     def _validate_url(self, value: Any) -> None:
-        parsed = urlparse(str(value).strip())
-        if not parsed.hostname or parsed.scheme not in ("https", "http"):
+        try:
+            parsed = urlparse(str(value).strip())
+            hostname = parsed.hostname  # both raise on a malformed host ("http://[x")
+        except ValueError:
+            parsed, hostname = urlparse(""), None
+        if not hostname or parsed.scheme not in ("https", "http"):
             self._fail("is not an absolute http(s) URL (e.g. https://api.tomorro.com/v2).")
         if parsed.username or parsed.password:
             self._fail("must not contain credentials (user:password@); the API key goes in `api_key`.")
-        if parsed.scheme != "https" and parsed.hostname not in LOCAL_HOSTS:
+        if parsed.query or parsed.fragment or "?" in str(value) or "#" in str(value):
+            self._fail("must not contain a query (?...) or a fragment (#...): the API key goes in `api_key`, "
+                       "and the connector adds the paths and parameters it needs.")
+        if parsed.scheme != "https" and hostname not in LOCAL_HOSTS:
             self._fail("must use https (http is allowed only for localhost / 127.0.0.1).")
 
 

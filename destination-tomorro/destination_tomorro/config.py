@@ -135,13 +135,20 @@ class DestinationTomorroConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
+        # never quote the value: a URL may hold credentials or a token
         value = value.strip().rstrip("/")
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(f"'{value}' is not an http(s) URL")
+        try:
+            parsed = urlparse(value)
+            hostname = parsed.hostname  # both raise on a malformed host ("http://[x")
+        except ValueError:
+            parsed, hostname = urlparse(""), None
+        if parsed.scheme not in ("http", "https") or not hostname:
+            raise ValueError("is not an absolute http(s) URL (e.g. https://api.tomorro.com/v2)")
         if parsed.username or parsed.password:
             raise ValueError("must not hold credentials (user:password@); the API key is its own setting")
-        if parsed.scheme != "https" and parsed.hostname not in LOCAL_HOSTS:
+        if parsed.query or parsed.fragment or "?" in value or "#" in value:
+            raise ValueError("must not hold a query (?...) or a fragment (#...); the API key is its own setting")
+        if parsed.scheme != "https" and hostname not in LOCAL_HOSTS:
             raise ValueError("must use https (plain http is only allowed for localhost / 127.0.0.1)")
         return value
 

@@ -22,7 +22,6 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteMessageSerializer,
     ConfiguredAirbyteCatalog,
-    ConfiguredAirbyteCatalogSerializer,
     ConnectorSpecification,
     DestinationSyncMode,
     Status,
@@ -38,7 +37,7 @@ from .discover import build_catalog, catalog_message
 from .errors import TomorroError, to_traced_exception
 from .input import read_messages
 from .masking import register_secrets
-from .routing import build_mappers, resolve_routes
+from .routing import build_mappers, load_catalog, resolve_routes
 from .schema import TomorroSchema
 from .writer import TomorroWriter
 
@@ -93,7 +92,7 @@ class DestinationTomorro(Destination):
         if parsed_args.command == "check":
             yield AirbyteMessage(type=Type.CONNECTION_STATUS, connectionStatus=self.check(logger, config))
             return
-        catalog = ConfiguredAirbyteCatalogSerializer.load(orjson.loads(Path(parsed_args.catalog).read_bytes()))
+        catalog = load_catalog(orjson.loads(Path(parsed_args.catalog).read_bytes()))
         yield from self.write(config, catalog, read_messages(sys.stdin.buffer))
 
     def discover(self, config: Mapping[str, Any]):

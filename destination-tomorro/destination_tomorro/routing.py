@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from airbyte_cdk.models import (
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
     ConfiguredAirbyteStream,
     DestinationSyncMode,
     FailureType,
@@ -24,6 +25,13 @@ from .schema import TomorroSchema
 
 OBJECT_NAMES = {"counterparty": COUNTERPARTY, "counterparties": COUNTERPARTY, "contract": CONTRACT, "contracts": CONTRACT}
 SUPPORTED_MODES = {DestinationSyncMode.append: "append", DestinationSyncMode.append_dedup: "append_dedup"}
+_NEVER_DELETES = "destination-tomorro never deletes contracts or counterparties, nor replaces them (Tomorro is their record)"
+REFUSAL_REASONS = {
+    "overwrite": _NEVER_DELETES,
+    "overwrite_dedup": _NEVER_DELETES,
+    "soft_delete": _NEVER_DELETES,
+    "update": "updating only the records already in Tomorro is not offered",
+}
 StreamKey = tuple[str | None, str]
 
 
@@ -80,11 +88,8 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
                 continue
         mode = SUPPORTED_MODES.get(configured.destination_sync_mode)
         if mode is None:
-            sync_mode = getattr(configured.destination_sync_mode, "value", configured.destination_sync_mode)
-            reason = ("destination-tomorro never deletes contracts or counterparties"
-                      if sync_mode == "overwrite" else "it is not supported")
-            problems.append(f"stream '{name}': destination sync mode '{sync_mode}' is refused because {reason}; "
-                            "use append (create only) or append_dedup (upsert)")
+            problems.append(refused_mode(name, getattr(configured.destination_sync_mode, "value",
+                                                       configured.destination_sync_mode)))
             continue
         routes[(namespace, name)] = Route(stream=name, namespace=namespace, object=obj, mode=mode,
                                           primary_key=list(configured.primary_key or []),
@@ -92,6 +97,30 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
     if problems:
         raise config_error("Cannot write: " + "; ".join(problems))
     return routes
+
+
+def refused_mode(stream: str, mode: object) -> str:
+    """Why a destination sync mode is refused, and what to use instead: the one message for every mode but the two
+    this destination supports, whether the protocol knows the mode or not."""
+    reason = REFUSAL_REASONS.get(mode, "it is not a destination sync mode destination-tomorro knows")
+    return (f"stream '{stream}': destination sync mode '{mode}' is refused because {reason}; use append_dedup "
+            "(Append + Deduped: creates new rows and updates those already in Tomorro) or append (create only)")
+
+
+def load_catalog(raw: object) -> ConfiguredAirbyteCatalog:
+    """The configured catalog, each stream's destination sync mode checked before the protocol's own schema: a mode
+    the protocol does not list (`overwrite_dedup`, a newer platform's) would otherwise fail the sync as an
+    unexplained schema error instead of getting its refusal."""
+    streams = raw.get("streams") if isinstance(raw, dict) else None
+    problems = [refused_mode(str((entry.get("stream") or {}).get("name")), entry["destination_sync_mode"])
+                for entry in streams or [] if isinstance(entry, dict) and isinstance(entry.get("stream"), dict)
+                and entry.get("destination_sync_mode") not in {m.value for m in SUPPORTED_MODES}]
+    if problems:
+        raise config_error("Cannot write: " + "; ".join(problems))
+    try:
+        return ConfiguredAirbyteCatalogSerializer.load(raw)
+    except Exception as error:  # noqa: BLE001 - the protocol's schema error, named as the catalog's
+        raise config_error(f"Cannot write: the configured catalog is not valid ({str(error)[:500]})") from None
 
 
 def _picked(configured: ConfiguredAirbyteStream) -> bool:

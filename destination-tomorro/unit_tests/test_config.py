@@ -100,10 +100,18 @@ def test_the_api_key_is_trimmed_and_a_broken_one_named_without_quoting_it():
         assert "abc123" not in info.value.message
 
 
-def test_credentials_in_the_base_url_are_refused():
+@pytest.mark.parametrize(("url", "problem"), [
+    ("https://user:s3cret-pass@api.tomorro.com/v2", "base_url: must not hold credentials"),
+    ("https://api.tomorro.com/v2?token=s3cret-pass", "base_url: must not hold a query"),
+    ("https://api.tomorro.com/v2#s3cret-pass", "base_url: must not hold a query (?...) or a fragment"),
+    ("ftp://user:s3cret-pass@api.tomorro.com/v2", "base_url: is not an absolute http(s) URL"),
+    ("s3cret-pass", "base_url: is not an absolute http(s) URL"),
+    ("http://[s3cret-pass/v2", "base_url: is not an absolute http(s) URL"),
+])
+def test_a_base_url_that_may_hold_a_secret_is_refused_without_repeating_it(url, problem):
     with pytest.raises(AirbyteTracedException) as info:
-        parse(base_url="https://user:s3cret-pass@api.tomorro.com/v2")
-    assert "base_url: must not hold credentials" in info.value.message and "s3cret-pass" not in info.value.message
+        parse(base_url=url)
+    assert problem in info.value.message and "s3cret-pass" not in info.value.message
 
 
 def test_the_spec_is_a_form_airbyte_can_render():

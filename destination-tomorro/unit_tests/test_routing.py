@@ -135,3 +135,13 @@ def test_the_key_column_holds_the_external_id_and_external_id_is_then_not_sent(f
     assert error is None, error
     assert [c["integration"]["externalId"] for c in fake.contracts.values()] == ["4521"]
     assert "external_id not sent: the stream matches on 'Id', which is the external id" in w.logs(out)
+
+
+def test_a_catalog_the_protocol_refuses_for_another_reason_is_a_config_error_naming_it():
+    from destination_tomorro.routing import load_catalog
+
+    with pytest.raises(AirbyteTracedException) as info:
+        load_catalog({"streams": [{"stream": {"name": "contracts"}, "sync_mode": "sideways",
+                                   "destination_sync_mode": "append"}]})
+    assert info.value.failure_type.value == "config_error"
+    assert info.value.message.startswith("Cannot write: the configured catalog is not valid (")

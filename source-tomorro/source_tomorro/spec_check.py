@@ -9,7 +9,8 @@ problem as a config error that starts with the field:
     Invalid config field `page_size`: 51 is outside the allowed range 1..50.
 
 The CDK then does what it does with any config error: a FAILED CONNECTION_STATUS for `check`, an error
-TRACE and a non-zero exit for `discover` and `read`. A secret field's value is never repeated.
+TRACE and a non-zero exit for `discover` and `read`. A secret field's value is never repeated, nor a string typed
+into a free-text field such as `base_url` (`_may_repeat`).
 """
 
 from __future__ import annotations
@@ -69,9 +70,20 @@ def _describe(error: ValidationError) -> str:
         missing = [name for name in error.validator_value if name not in (error.instance or {})]
         return f"Invalid config field `{'.'.join([*path, *missing[:1]])}`: it is required."
     field = ".".join(path) or "config"
-    secret = bool(isinstance(error.schema, Mapping) and error.schema.get("airbyte_secret"))
-    value = "the value" if secret else repr(error.instance)
+    value = repr(error.instance) if _may_repeat(error) else "the value"
     return f"Invalid config field `{field}`: {_problem(error, value)}"
+
+
+def _may_repeat(error: ValidationError) -> bool:
+    """Whether the message may quote the value: never a secret field's, nor a string typed into a free-text string
+    field (a URL may hold credentials or a token); a value the field constrains (a pattern, an enum, another type)
+    is quoted, so the user sees what was refused."""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if schema.get("airbyte_secret"):
+        return False
+    free_text = schema.get("type") in ("string", ["string"], ["string", "null"], ["null", "string"]) \
+        and not schema.get("pattern") and not schema.get("enum")
+    return not (free_text and isinstance(error.instance, str))
 
 
 def _problem(error: ValidationError, value: str) -> str:

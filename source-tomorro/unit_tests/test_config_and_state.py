@@ -52,6 +52,10 @@ class TestConfigFieldValidator:
         ("base_url", "https_url", "http://api.tomorro.com/v2", "must use https"),
         ("base_url", "https_url", "api.tomorro.com", "not an absolute http(s) URL"),
         ("base_url", "https_url", "https://me:s3cret-pw@api.tomorro.com/v2", "must not contain credentials"),
+        ("base_url", "https_url", "https://api.tomorro.com/v2?token=s3cret-pw", "must not contain a query"),
+        ("base_url", "https_url", "https://api.tomorro.com/v2#s3cret-pw", "or a fragment"),
+        ("base_url", "https_url", "ftp://me:s3cret-pw@api.tomorro.com/v2", "not an absolute http(s) URL"),
+        ("base_url", "https_url", "http://[s3cret-pw/v2", "not an absolute http(s) URL"),
     ])
     def test_invalid_values_raise_a_config_error_naming_the_field(self, field, kind, value, problem):
         with pytest.raises(AirbyteTracedException) as raised:

@@ -33,7 +33,7 @@ def _run(verb: str, config: dict, tmp_path: Path) -> tuple[int, list[dict], str]
     ({"num_workers": "abc"}, "Invalid config field `num_workers`: 'abc' is not an integer."),
     ({"start_date": "1 January 2024"},
      "Invalid config field `start_date`: '1 January 2024' does not match the expected format YYYY-MM-DDTHH:mm:ssZ"),
-    ({"base_url": "http://api.tomorro.com/v2"}, "Invalid config field `base_url`: 'http://api.tomorro.com/v2'"),
+    ({"base_url": "http://api.tomorro.com/v2"}, "Invalid config field `base_url`: must use https"),
     ({"api_key": None}, "Invalid config field `api_key`: the value is not a string."),
 ])
 def test_check_with_a_config_that_breaks_the_spec_fails_naming_the_field(change, expected, tmp_path):
