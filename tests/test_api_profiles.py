@@ -20,7 +20,7 @@ from tomorro_sandbox.assumptions import API_PROFILES
 
 API_KEY = "profiles-matrix-key"
 # Every profile the sandbox declares, alone, then combinations that take away most at once.
-COMBINATIONS = [["envelope-snake", "no-has-next"], ["envelope-intro", "no-has-next", "slim-contracts", "updated-filter-refused"]]
+COMBINATIONS = [["envelope-snake", "no-has-next"], ["default-lists-hide-closed", "status-in-refused"], ["envelope-intro", "no-has-next", "slim-contracts", "updated-filter-refused"]]
 PROFILES = [[], *([name] for name in API_PROFILES), *COMBINATIONS]
 STATUSES = {"contracts": ("draft", "negotiating", "signing", "signed", "canceled"), "counterparties": ("active", "archived")}
 INCREMENTAL = ("contracts", "counterparties", "contract_signed_files")

@@ -10,6 +10,12 @@ items with everything matching needs: an item that lacks a key of `FULL_CONTRACT
 request inside the same request budget. The first time an account serves slim items it is logged
 once, with the cost (one extra request per item).
 
+Every status. A list asked without `status` may hide some (the counterparties' filter is documented as
+`active` or `in:active,archived`, tomorro-api.md §3): a match that missed an archived counterparty or a
+canceled contract would create a duplicate of it. So every list of contracts and counterparties names
+every status (`status=in:...`); where Tomorro refuses `in:` (400 / 422 on the first page), each status
+is listed on its own, logged once.
+
 Endpoint pages: https://alpha.developer.tomorro.com/api-reference/2025-01-29-alpha/...
 """
 
@@ -23,13 +29,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .envelopes import ITEMS_KEY_OF, read_page
-from .errors import TomorroNotFoundError
+from .errors import TomorroClientError, TomorroNotFoundError
 from .transport import RetryPolicy, Transport
 
 MAX_PAGE = 50
 # what matching and diffing read from an existing object
 FULL_CONTRACT = ("integration", "fields", "counterparty", "status", "name")
 FULL_COUNTERPARTY = ("name", "status", "fields")
+# every status of each list (the source's manifest names the same): a list without `status` may hide some
+EVERY_STATUS = {"/contracts": ("draft", "negotiating", "signing", "signed", "canceled"),
+                "/counterparties": ("active", "archived")}
 logger = logging.getLogger("airbyte")
 
 
@@ -50,6 +59,7 @@ class TomorroClient:
         self.hydrated: dict[str, int] = {}  # resource -> items fetched one by one (slim lists)
         self._hydrate_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._one_status_a_list: set[str] = set()  # paths whose `status` refused `in:`
 
     @property
     def retry(self) -> RetryPolicy:
@@ -77,6 +87,32 @@ class TomorroClient:
             if not page.has_next or not page.next_cursor:
                 return
             params = {**params, "after": page.next_cursor}
+
+    def _list_every_status(self, path: str, filters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """`_list` naming every status (module docstring), unless `filters` names one."""
+        statuses = EVERY_STATUS[path]
+        if "status" in filters:
+            yield from self._list(path, filters)
+            return
+        if path not in self._one_status_a_list:
+            items = self._list(path, {**filters, "status": "in:" + ",".join(statuses)})
+            try:
+                first = next(items)
+            except StopIteration:
+                return
+            except TomorroClientError as refused:
+                if isinstance(refused, TomorroNotFoundError) or refused.status_code not in (400, 422):
+                    raise
+                with self._hydrate_lock:
+                    self._one_status_a_list.add(path)
+                logger.warning(f"GET {path} refuses `status=in:` (HTTP {refused.status_code}): each status is "
+                               f"listed on its own ({', '.join(statuses)}), one list per status")
+            else:
+                yield first
+                yield from items
+                return
+        for status in statuses:
+            yield from self._list(path, {**filters, "status": status})
 
     def _full(self, items: Iterable[dict[str, Any]], needed: tuple[str, ...], resource: str,
               fetch: Callable[[str], dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -123,7 +159,7 @@ class TomorroClient:
     # -- contracts -------------------------------------------------------------------------------
     def iter_contracts(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """GET /contracts, every page (contracts/list-contracts), e.g. createdAt="gte:..."."""
-        return self._list("/contracts", filters)
+        return self._list_every_status("/contracts", filters)
 
     def iter_full_contracts(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every contract matching `filters`, slim list items fetched whole (module docstring)."""
@@ -145,7 +181,7 @@ class TomorroClient:
     def iter_counterparties(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """GET /counterparties, every page (counterparties/list-counterparties). `name` is a
         case-insensitive partial match."""
-        return self._list("/counterparties", filters)
+        return self._list_every_status("/counterparties", filters)
 
     def iter_full_counterparties(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every counterparty matching `filters`, slim list items fetched whole (module docstring)."""

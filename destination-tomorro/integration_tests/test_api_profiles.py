@@ -24,7 +24,7 @@ from tomorro_sandbox.assumptions import API_PROFILES
 API_KEY = "sandbox-key"
 # Every profile the sandbox declares, alone, then combinations that take away most at once.
 COMBINATIONS = [
-    ("envelope-snake", "no-has-next"), ("envelope-intro", "no-has-next"),
+    ("envelope-snake", "no-has-next"), ("envelope-intro", "no-has-next"), ("default-lists-hide-closed", "status-in-refused"),
     ("envelope-intro", "no-has-next", "slim-contracts", "slim-counterparties", "no-integration-echo", "sort-ignored"),
 ]
 PROFILES = [(), *((name,) for name in API_PROFILES), *COMBINATIONS]
