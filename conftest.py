@@ -2,7 +2,8 @@
 in tests/conftest.py), the `full_faults` fixture of the fault suite, and the hypothesis profiles of the
 property-based tests: bounded in `make test`, long under `--full-faults` (`make test-faults`); and PyAirbyte's
 settings (a test dependency: the pull equivalence tests), set before any test module imports it, because it
-reads them once, at its first import, in whichever module of a worker comes first."""
+reads them once, at its first import, in whichever module of a worker comes first. Also `airbyte_logs`, the
+destination's log records, for its unit and integration tests alike."""
 
 import os
 import tempfile
@@ -32,3 +33,24 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def full_faults(request) -> bool:
     return bool(request.config.getoption("--full-faults"))
+
+
+@pytest.fixture
+def airbyte_logs():
+    """Records logged on the "airbyte" logger, caught by a handler of its own (caplog depends on
+    propagation to the root logger, which the CDK's logging setup may turn off in the same process)."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger, handler = logging.getLogger("airbyte"), Keep(level=logging.DEBUG)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(previous)

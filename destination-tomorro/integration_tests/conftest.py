@@ -64,24 +64,3 @@ def jsonl(messages) -> str:
 def h():
     """Message and stats helpers (importlib import mode: test modules cannot import conftest)."""
     return SimpleNamespace(writes=writes, catalog=catalog_json, record=record_json, state=state_json, jsonl=jsonl)
-
-
-@pytest.fixture
-def airbyte_logs():
-    """Records logged on the "airbyte" logger, caught by a handler of its own (caplog depends on
-    propagation to the root logger, which the CDK's logging setup may turn off in the same process)."""
-    import logging
-
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record)
-
-    logger, handler = logging.getLogger("airbyte"), Keep(level=logging.DEBUG)
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(previous)

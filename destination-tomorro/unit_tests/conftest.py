@@ -381,24 +381,3 @@ def w():
         run=run_write, deals=deals, report=report_of,
         states=lambda out: [m for m in out if m.type == Type.STATE],
         logs=lambda out: "\n".join(m.log.message for m in out if m.type == Type.LOG))
-
-
-@pytest.fixture
-def airbyte_logs():
-    """Records logged on the "airbyte" logger, caught by a handler of its own (caplog depends on
-    propagation to the root logger, which the CDK's logging setup may turn off in the same process)."""
-    import logging
-
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record)
-
-    logger, handler = logging.getLogger("airbyte"), Keep(level=logging.DEBUG)
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(previous)
