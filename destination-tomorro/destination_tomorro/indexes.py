@@ -82,18 +82,17 @@ class ContractIndex:
         with self.lock:
             held = list((index.get(identity.record) or {}).values())
         same = [c for i, c in held if identity.matches(i) is True]
-        if len(same) == 1:
-            return same[0]
-        if same:
+        if len(same) > 1:
             raise RowRejected(f"{len(same)} contracts in Tomorro are linked to {identity.describe()}: "
                               f"{', '.join(sorted(c['id'] for c in same))}; not choosing one")
+        # a twin whose link may be the same CRM record makes even a sure match uncertain: never written
         unsure = [c for i, c in held if identity.matches(i) is None]
         if unsure:
             raise RowRejected(f"uncertain match: the row links to {identity.describe()} and "
                               f"{'; '.join(describe_link(c) for c in unsure)} has the same id with "
                               f"{'no entity' if identity.entity else 'an entity'}; set integration_entity to "
                               "the entity of the contracts' links, or fix the link in Tomorro")
-        return None
+        return same[0] if same else None
 
     def remember(self, contract: dict[str, Any], identity: Identity | None) -> None:
         """Record a contract this sync created, recovered or patched, under the row's identity (the

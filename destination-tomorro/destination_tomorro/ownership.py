@@ -43,6 +43,8 @@ def moves_forward(current: str | None, wanted: str) -> bool:
     """Whether a contract status change goes forward in Tomorro's lifecycle."""
     if current in FINAL_STATUSES:
         return False
+    if current is not None and current not in FORWARD:  # a status this connector does not know: never assume
+        return False
     if wanted == "canceled":
         return True
     return FORWARD.get(wanted, -1) > FORWARD.get(current or "draft", 0)
@@ -94,7 +96,10 @@ def decide(obj: str, row: MappedRow, current: dict[str, Any], patch: dict[str, A
         if row.updated_at is None:
             return Decision({}, [f"{column}: the row has no last-modified time, so it cannot show it is newer than "
                                  f"Tomorro's edit of {current.get('updatedAt')}; not written: {names}"])
-        if theirs is not None and theirs > row.updated_at:
+        if theirs is None:  # no comparison can prove the row newer: Tomorro's value stays
+            return Decision({}, [f"{column}: Tomorro's object has no readable updatedAt "
+                                 f"({current.get('updatedAt')!r}), so the row cannot show it is newer; not written: {names}"])
+        if theirs > row.updated_at:
             return Decision({}, [f"{column}: Tomorro's edit of {current.get('updatedAt')} is newer than the row's "
                                  f"{row.updated_at.isoformat()}; not written: {names}"])
     status = current.get("status") if obj == CONTRACT else None

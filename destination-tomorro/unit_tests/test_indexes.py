@@ -58,6 +58,13 @@ def test_several_contracts_with_one_identity_or_a_missing_entity_reject_naming_t
     assert index.get(hubspot("hs-1")) is None  # a custom key is exact: case kept
 
 
+def test_a_sure_match_with_an_entity_less_twin_is_uncertain_too(fake, client):
+    contract(fake, "sure", "5")
+    contract(fake, "twin", "5", entity=None)  # may be the same CRM record: neither is written
+    with pytest.raises(RowRejected, match=r"uncertain match: .* contract twin"):
+        ContractIndex(client).get(hubspot(5))
+
+
 def test_slim_contract_lists_are_fetched_whole(fake, client):
     contract(fake, "a", "E-1")
     fake.slim = {"contracts"}

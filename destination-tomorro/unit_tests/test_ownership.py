@@ -59,6 +59,14 @@ def test_a_newer_edit_in_tomorro_wins_unless_the_last_edit_was_this_syncs():
     assert decided({"name": "CRM"}, policy=policy, updated_at=dt.datetime(2026, 7, 1, tzinfo=UTC)).patch == {"name": "CRM"}
     d = decided({"name": "CRM"}, policy=policy)  # no last-modified time: it cannot show it is newer
     assert d.patch == {} and "has no last-modified time" in d.withheld[0]
+    for unreadable in (None, "yesterday"):  # nor can it when Tomorro's own time cannot be read
+        d = decided({"name": "CRM"}, contract(updated=unreadable), policy=policy, updated_at=older)
+        assert d.patch == {} and "no readable updatedAt" in d.withheld[0]
+
+
+@pytest.mark.parametrize("unknown", ["archived", "in_review", "SIGNED"])
+def test_a_status_this_connector_does_not_know_never_moves(unknown):
+    assert not any(moves_forward(unknown, wanted) for wanted in ("negotiating", "signing", "signed", "canceled"))
 
 
 def test_field_behaviours_leave_values_without_protecting_the_row():
