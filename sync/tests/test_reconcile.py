@@ -20,8 +20,8 @@ components = register_components()
 @pytest.fixture
 def con():
     con = duckdb.connect(":memory:")
-    con.execute("CREATE TABLE main.contracts (id VARCHAR, updatedat TIMESTAMP)")
-    con.execute("CREATE TABLE main.counterparties (id VARCHAR, updatedat TIMESTAMP)")
+    con.execute("CREATE TABLE main.contracts (id VARCHAR, updatedat TIMESTAMP, _airbyte_extracted_at TIMESTAMP)")
+    con.execute("CREATE TABLE main.counterparties (id VARCHAR, updatedat TIMESTAMP, _airbyte_extracted_at TIMESTAMP)")
     yield con
     con.close()
 
@@ -58,12 +58,22 @@ def test_the_state_moves_back_to_the_oldest_stale_updated_at_only_when_older():
 
 
 def test_apply_removes_records_each_deletion_and_notes_the_time(con):
-    con.execute("INSERT INTO main.contracts VALUES ('a', NULL), ('b', NULL)")
+    con.execute("INSERT INTO main.contracts VALUES ('a', NULL, '2026-01-01'), ('b', NULL, '2026-01-01')")
     plan = reconcile.Reconcile(streams={"contracts": reconcile.StreamReconcile("contracts", deleted=["b"])}, at=NOW)
     reconcile.apply(con, plan)
     assert con.execute("SELECT id FROM main.contracts").fetchall() == [("a",)]
     assert con.execute("SELECT stream, id, via FROM main._tomorro_deleted").fetchall() == [("contracts", "b", "reconcile")]
     assert reconcile.due(con, ["contracts"], 24, now=NOW + dt.timedelta(hours=1)) == []
+
+
+def test_apply_keeps_a_row_the_listing_lacked_but_this_pull_read(con):
+    """The listing ran before the read; a record the read emitted after it exists, whatever the listing missed."""
+    con.execute("INSERT INTO main.contracts VALUES ('old', NULL, '2026-01-01'), ('read-now', NULL, '2026-01-10 12:00:05')")
+    plan = reconcile.Reconcile(streams={"contracts": reconcile.StreamReconcile("contracts", deleted=["old", "read-now"])},
+                               at=NOW)
+    reconcile.apply(con, plan)
+    assert con.execute("SELECT id FROM main.contracts").fetchall() == [("read-now",)]
+    assert plan.streams["contracts"].deleted == ["old"] and "read by this pull" in plan.streams["contracts"].notes[0]
 
 
 @pytest.mark.parametrize("value,hours", [(None, 24.0), (0, 0.0), (6.5, 6.5)])

@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache_layout import SCHEMA, literal, quoted
+from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted
 from .deletions import remove_deleted
 from .id_listing import LISTS, Lister
 from .target import Target
@@ -124,7 +124,16 @@ def move_states_back(reconcile: Reconcile, states: list[dict[str, Any]], parse_i
 def apply(con, reconcile: Reconcile) -> None:
     """Inside the caller's transaction: remove what Tomorro no longer has, and note the reconcile's time."""
     con.execute(RECONCILE_DDL)
+    listed_at = reconcile.at.astimezone(dt.UTC).replace(tzinfo=None)  # the tables' _airbyte_extracted_at is naive UTC
     for stream, plan in reconcile.streams.items():
+        # a record this very read emitted exists, whatever the listing missed (an order that moved under it)
+        read_now = {row[0] for row in con.execute(
+            f"SELECT CAST(id AS VARCHAR) FROM {SCHEMA}.{quoted(stream)} WHERE {quoted(EXTRACTED_AT)} >= {literal(listed_at)}"
+        ).fetchall()} if plan.deleted else set()
+        kept = sorted(set(plan.deleted) & read_now)
+        if kept:
+            plan.notes.append(f"{len(kept):,} rows the listing lacked were read by this pull, so they exist: kept")
+        plan.deleted = sorted(set(plan.deleted) - read_now)
         remove_deleted(con, stream, plan.deleted, via="reconcile", detected_at=reconcile.at)
         con.execute(f"INSERT OR REPLACE INTO {SCHEMA}.{quoted(RECONCILE_TABLE)} VALUES "
                     f"({literal(stream)}, {literal(reconcile.at)})")

@@ -131,13 +131,16 @@ def remove_contract_files(con: Any, root: Path, contract_ids: Iterable[str]) -> 
 
 
 def _deleted_contracts_with_copies(con: Any) -> list[str]:
-    """Contracts recorded as deleted (deletions.py: a reconcile, a whole read, a webhook) that still have copies."""
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-                       f"{literal(SCHEMA)} AND table_name = '_tomorro_deleted'").fetchone()[0]:
+    """Contracts recorded as deleted (deletions.py: a reconcile, a whole read, a webhook) that still have copies,
+    unless the contract is back in its table (read again since: whatever was recorded earlier, it exists)."""
+    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                                            f"{literal(SCHEMA)}").fetchall()}
+    if "_tomorro_deleted" not in tables:
         return []
+    back = f" WHERE c.contract_id NOT IN (SELECT CAST(id AS VARCHAR) FROM {SCHEMA}.contracts)" if "contracts" in tables else ""
     return [row[0] for row in con.execute(
         f"SELECT DISTINCT c.contract_id FROM {SCHEMA}.{quoted(COPIES_TABLE)} c JOIN {SCHEMA}._tomorro_deleted d "
-        "ON d.stream = 'contracts' AND d.id = c.contract_id").fetchall()]
+        f"ON d.stream = 'contracts' AND d.id = c.contract_id{back}").fetchall()]
 
 
 def files_dir_of(target: Any, option: Path | None, config: Path | None) -> Path | None:
