@@ -190,3 +190,17 @@ def test_importing_the_listen_modules_loads_neither_the_airbyte_sdk_nor_datafram
             "('airbyte_api', 'airbyte', 'airbyte_cdk', 'pandas', 'numpy', 'pyarrow')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_a_request_that_gave_up_waiting_never_stops_the_writer(db):
+    """A delivery answered 503 after a timeout leaves its future cancelled; the writer must store it anyway and
+    go on storing the next ones (a dead writer would lose every later event)."""
+    writer, dispatcher, _ = start(db, FakePull())
+    with open_cache(db):  # another process's connection holds the file: the batch waits, then fails
+        gave_up = writer.submit(event(1))
+        gave_up.cancel()  # what asyncio.wait_for did to it before the fix: the request stopped waiting
+        time.sleep(0.2)
+    assert writer.submit(event(2)).result(10) is True
+    assert writer._thread.is_alive()
+    writer.stop()
+    dispatcher.stop()

@@ -70,7 +70,10 @@ class ReceiverApp:
             self.log(f"a signed delivery is not the documented envelope: {err}")
             return 400, json.dumps({"error": str(err)}).encode()
         try:
-            is_new = await asyncio.wait_for(asyncio.wrap_future(self.writer.submit(event)), ANSWER_WITHIN)
+            # shielded: a timeout answers 503 but never cancels the writer's future (the event may still be stored,
+            # and Tomorro's redelivery is then a duplicate)
+            is_new = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self.writer.submit(event))),
+                                            ANSWER_WITHIN)
         except Exception:  # noqa: BLE001 - timeout or storage failure: the writer has logged why
             self.counters.add("store_failures")
             return 503, b""

@@ -101,13 +101,6 @@ def pending_pull_events(con: Any) -> list[tuple[str, dt.datetime | None, dt.date
         f"AND list_contains({literal(list(PULL_EVENTS))}, event_type) ORDER BY received_at").fetchall()]
 
 
-def unhandled(con: Any) -> list[tuple[str, str, str | None]]:
-    """(event_id, event_type, contract_id) of every event still owed work, oldest first."""
-    return [tuple(row) for row in con.execute(
-        f"SELECT event_id, event_type, contract_id FROM {TABLE} WHERE handled_at IS NULL "
-        "ORDER BY received_at").fetchall()]
-
-
 def deleted_since(con: Any, since: dt.datetime) -> list[str]:
     """Contracts a contractDeleted event removed at or after `since` (a pull then running may have re-read
     them before they were deleted, so they are removed again after it)."""

@@ -60,7 +60,10 @@ class EventWriter:
             else:
                 stop = True
             if batch:
-                self._write(batch)
+                try:
+                    self._write(batch)
+                except Exception as err:  # noqa: BLE001 - the writer outlives any one batch, or every later event is lost
+                    self.log(f"the event writer failed on a batch and goes on: {err}")
             if stop:
                 return
 
@@ -70,10 +73,12 @@ class EventWriter:
         except Exception as err:  # noqa: BLE001 - every waiting request is answered 503; Tomorro delivers again
             self.log(f"could not store {len(batch)} event(s): {err}")
             for _, future in batch:
-                future.set_exception(err)
+                if not future.done():  # its request may have timed out and given up
+                    future.set_exception(err)
             return
         for (_, future), is_new in zip(batch, new, strict=True):
-            future.set_result(is_new)
+            if not future.done():
+                future.set_result(is_new)
         stored = [event for (event, _), is_new in zip(batch, new, strict=True) if is_new]
         if stored:
             self.on_stored(stored)
