@@ -6,7 +6,7 @@ import time
 from . import assumptions as A
 from . import signed_pdfs as pdfs
 from .edits import edit as apply_edit
-from .errors import ApiError, BadRequest, NotFound
+from .errors import BadRequest, NotFound
 from .ground_truth import COLLECTIONS
 from .models_contract import create_contract
 from .models_counterparty import create_counterparty
