@@ -109,3 +109,17 @@ def test_client_credentials_are_exchanged_for_a_token(fake):
 def test_missing_credentials_are_named():
     with pytest.raises(SyncError, match="AIRBYTE_CLIENT_ID"):
         AirbyteTrigger("conn-1", {"AIRBYTE_API_URL": "http://127.0.0.1:9/v1"})
+
+
+@pytest.mark.parametrize("variable", ["AIRBYTE_CLIENT_SECRET", "AIRBYTE_API_TOKEN", "AIRBYTE_PASSWORD"])
+def test_airbyte_credentials_are_masked_wherever_the_receiver_prints(variable):
+    from types import SimpleNamespace
+
+    from tomorro_sync.listen.airbyte import _security
+    from tomorro_sync.redaction import redact
+
+    secret = f"s3cret-{variable.lower()}-value"
+    env = {"AIRBYTE_CLIENT_ID": "id", "AIRBYTE_USERNAME": "user", variable: secret}
+    anything = lambda **kw: SimpleNamespace(**kw)  # noqa: E731 - stands in for the SDK's models
+    _security(SimpleNamespace(Security=anything, SchemeClientCredentials=anything, SchemeBasicAuth=anything), env)
+    assert secret not in redact(f"Airbyte answered 401: bad credentials {secret}")

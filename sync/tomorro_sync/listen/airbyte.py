@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .. import redaction
 from ..errors import SyncError
 
 DEFAULT_API_URL = "https://api.airbyte.com/v1"
@@ -92,6 +93,8 @@ def _status(value: Any) -> str:
 
 
 def _security(models, env: Mapping[str, str]):
+    # masked from here on, wherever this process prints (an API error quoting them, /health's last error)
+    redaction.register(env.get("AIRBYTE_CLIENT_SECRET"), env.get("AIRBYTE_API_TOKEN"), env.get("AIRBYTE_PASSWORD"))
     if env.get("AIRBYTE_CLIENT_ID") and env.get("AIRBYTE_CLIENT_SECRET"):
         return models.Security(client_credentials=models.SchemeClientCredentials(
             client_id=env["AIRBYTE_CLIENT_ID"], client_secret=env["AIRBYTE_CLIENT_SECRET"],

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..deletions import remove_deleted
+from ..redaction import redact
 from . import events as E
 from .counters import Counters
 from .dbfile import open_when_free
@@ -100,7 +101,7 @@ class Dispatcher:
             summary = self.run_pull()
         except Exception as err:  # noqa: BLE001 - reported, the events stay pending and are retried
             self._failures += 1
-            self.counters.pull_finished(ok=False, error=str(err))
+            self.counters.pull_finished(ok=False, error=redact(str(err)))  # /health shows it
             self.log(f"pull failed ({len(pending)} event(s) stay pending, retried in {self._retry_delay()} s): {err}")
             return False
         self._failures = 0
