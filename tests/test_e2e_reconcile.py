@@ -108,3 +108,44 @@ def test_given_a_list_that_ignores_status_then_rows_of_a_status_it_never_returns
         assert plan.deleted == [gone]
         assert archived <= ids(db, "counterparties")
         assert any(f"{len(archived)} rows of status archived kept" in note for note in plan.notes)
+
+
+class _ListerThatMisses(Lister):
+    """A list that leaves records out (an order that moved under the listing, a filter the API applies on its
+    own): what no listing can rule out, and what must never delete a record."""
+
+    def __init__(self, target, missed: set[str]):
+        super().__init__(target)
+        self.missed = missed
+
+    def list(self, stream, **kwargs):
+        listing = super().list(stream, **kwargs)
+        for rid in self.missed:
+            listing.updated.pop(rid, None)
+        return listing
+
+
+def test_given_a_list_that_leaves_records_out_then_only_ids_tomorro_answers_404_for_are_removed(tmp_path):
+    import duckdb
+    from tomorro_sync.reconcile import prepare
+
+    db = tmp_path / "w.duckdb"
+    with SandboxServer(seed=14, contracts=40, counterparties=10, fields=5, members=3) as sb:
+        target = Target.of_sandbox(sb)
+        pull(target, db, streams=["contracts"])
+        contracts = [c["id"] for c in sb.records("contracts")]
+        gone, missed = contracts[:2], set(contracts[2:5])
+        sb.delete(contracts=gone)
+        sb.reset_stats()
+
+        con = duckdb.connect(str(db))
+        try:
+            plan = prepare(con, target, ["contracts"], lister=_ListerThatMisses(target, missed)).streams["contracts"]
+        finally:
+            con.close()
+
+        assert sorted(plan.deleted) == sorted(gone)
+        assert any("3 contracts the list did not return still exist in Tomorro" in note for note in plan.notes)
+        asked = sum(e["count"] for e in sb.stats()["requests"] if e["path"] == "/v2/contracts/{id}")
+        assert asked == len(gone) + len(missed)  # one GET per missing id, none for the others
+

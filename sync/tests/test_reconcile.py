@@ -91,3 +91,45 @@ def test_a_bad_reconcile_every_names_the_key_and_what_is_expected(tmp_path, valu
     path.write_text(json.dumps({"api_key": "k", "reconcile_every": value}))
     with pytest.raises(SyncError, match="`reconcile_every` must be a number of hours"):
         load_config(path)
+
+
+BASE = "https://api.tomorro.test/v2"
+
+
+@pytest.fixture
+def lister():
+    from tomorro_sync.id_listing import Lister
+    from tomorro_sync.target import Target
+
+    return Lister(Target(api_key="unit-test-key-123456", base_url=BASE), sleep=lambda _: None)
+
+
+@pytest.mark.parametrize(("status", "exists"), [(200, True), (404, False), (410, False)])
+def test_a_missing_id_is_deleted_only_when_tomorro_answers_404_or_410_for_it(lister, requests_mock, status, exists):
+    from tomorro_sync.id_listing import Listing
+
+    requests_mock.get(f"{BASE}/contracts/c-1", status_code=status, json={"id": "c-1"} if status == 200 else {})
+    assert lister.exists("contracts", "c-1", Listing("contracts")) is exists
+
+
+@pytest.mark.parametrize("status", [400, 422, 409])
+def test_an_answer_that_is_neither_a_record_nor_404_stops_the_reconcile_naming_the_id(lister, requests_mock, status):
+    from tomorro_sync.id_listing import Listing
+
+    requests_mock.get(f"{BASE}/counterparties/p-9", status_code=status, json={"message": "nope"})
+    with pytest.raises(SyncError, match=r"counterparties p-9 was deleted .* HTTP %d .*nothing was removed" % status):
+        lister.exists("counterparties", "p-9", Listing("counterparties"))
+
+
+def test_after_twenty_missing_ids_that_all_still_exist_the_rest_are_kept_without_asking(lister, requests_mock):
+    from tomorro_sync.id_listing import Listing
+
+    import re
+
+    requests_mock.get(re.compile(f"{BASE}/contracts/c-"), status_code=200, json={"id": "x"})  # every id exists
+    plan = reconcile.StreamReconcile("contracts")
+    missing = [f"c-{i:03d}" for i in range(50)]
+    assert reconcile._confirmed_deleted(lister, Listing("contracts"), plan, missing) == []
+    assert requests_mock.call_count == reconcile.STILL_THERE_BEFORE_GIVING_UP
+    assert "20 contracts the list did not return still exist" in plan.notes[0]
+    assert "30 more missing ids kept without asking" in plan.notes[0]

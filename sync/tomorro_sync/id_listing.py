@@ -9,6 +9,8 @@ what a reconcile compares the tables with, and what `doctor` counts.
   is refused, the default order is read (documented `-createdAt`, also a key that never changes).
 - Each answer is read by the source's own envelope reader (`components.read_list_page`), so any envelope the
   source reads, this reads. 429 and 5xx answers are retried with backoff (Retry-After when given).
+- A listing proves what exists, never what does not: an id it lacks is asked for by itself (`exists`,
+  GET /<path>/{id}) before anything calls it deleted, since nothing documents that a list returns every record.
 """
 
 from __future__ import annotations
@@ -83,6 +85,19 @@ class Lister:
             listing.notes.append(f"Tomorro refused `sort=id` on {path}: listed in its default order")
         self._walk(listing, path, items_key, params, first)
         return listing
+
+    def exists(self, stream: str, record_id: str, listing: Listing) -> bool:
+        """Whether Tomorro still has this record: 404 (or 410) is a deletion, 200 is not; any other answer is
+        not one we can read as either, so the reconcile stops there (nothing removed)."""
+        path = LISTS[stream][0]
+        response = self._get(listing, f"{path}/{record_id}", {})
+        if response.status_code in (404, 410):
+            return False
+        if response.status_code == 200:
+            return True
+        raise SyncError(f"Confirming that {stream} {record_id} was deleted (it is missing from the list): "
+                        f"HTTP {response.status_code} to GET /{path}/{{id}} ({_message(response)}); "
+                        "nothing was removed")
 
     def _walk(self, listing: Listing, path: str, items_key: str, params: dict[str, Any],
               first: requests.Response | None = None) -> None:

@@ -3,8 +3,9 @@ and counterparties made equal to Tomorro's lists, which a cursor on `updatedAt` 
 
 Before the read, every id and `updatedAt` of each stream is listed (id_listing.py: list pages only) and
 compared with its table:
-- an id the table has and the listing lacks was deleted in Tomorro: its row (and a contract's signed files)
-  is removed and recorded in `_tomorro_deleted` (deletions.py), in the transaction that saves the pull's last
+- an id the table has and the listing lacks, and that Tomorro answers 404 for when asked by itself
+  (GET /<path>/{id}: a list that leaves a record out, through an order that moved or a filter it applies on
+  its own, must not delete it), was deleted in Tomorro: its row (and a contract's signed files) is removed and recorded in `_tomorro_deleted` (deletions.py), in the transaction that saves the pull's last
   records and states: a pull that fails removes nothing. Unless the listing cannot prove it: rows of a status
   of which the listing holds no record at all (an API that ignores `status=` and hides that status by default
   would look the same as every such record deleted) are kept, and reported;
@@ -35,6 +36,9 @@ RECONCILE_DDL = (f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{quoted(RECONCILE_TABLE)}
                  "reconciled_at TIMESTAMP WITH TIME ZONE NOT NULL)")
 STREAMS = tuple(LISTS)  # the streams a reconcile covers
 DEFAULT_EVERY_HOURS = 24.0
+# Missing ids that Tomorro still has, in a row and before any confirmed deletion, after which the listing is taken
+# as missing records wholesale: the other missing ids are kept without asking (and reported).
+STILL_THERE_BEFORE_GIVING_UP = 20
 
 
 @dataclass
@@ -73,9 +77,9 @@ def unclocked(con, streams: list[str]) -> list[str]:
     return [stream for stream in streams if stream in STREAMS and stream not in last]
 
 
-def prepare(con, target: Target, streams: list[str]) -> Reconcile:
+def prepare(con, target: Target, streams: list[str], *, lister: Lister | None = None) -> Reconcile:
     """List each stream and compare it with its table (nothing is written here)."""
-    lister = Lister(target)
+    lister = lister or Lister(target)
     result = Reconcile()
     for stream in streams:
         listing = lister.list(stream)
@@ -92,7 +96,8 @@ def prepare(con, target: Target, streams: list[str]) -> Reconcile:
             plan.notes.append(f"{len(unproven):,} rows of status {', '.join(kept)} kept: the list returned no "
                               f"{stream} of that status at all, so it may hide them rather than they be deleted "
                               "(`tomorro-sync doctor` shows what the list hides)")
-        plan.deleted = sorted(missing - unproven)
+        plan.deleted = _confirmed_deleted(lister, listing, plan, sorted(missing - unproven))
+        plan.requests = listing.requests
         if not listing.has_updated_at and listing.updated:
             plan.notes.append(f"{stream}: the list items carry no updatedAt, so late writes cannot be found "
                               "from the list (deletes still are)")
@@ -101,6 +106,23 @@ def prepare(con, target: Target, streams: list[str]) -> Reconcile:
                           if rid not in rows or _instant(lister, rows[rid]) != at}
         result.streams[stream] = plan
     return result
+
+
+def _confirmed_deleted(lister: Lister, listing, plan: StreamReconcile, missing: list[str]) -> list[str]:
+    """Of the ids the listing lacks, those Tomorro answers 404 for: the others are kept, and reported."""
+    deleted, still_there, unasked = [], [], []
+    for rid in missing:
+        if not deleted and len(still_there) >= STILL_THERE_BEFORE_GIVING_UP:
+            unasked.append(rid)
+        elif lister.exists(plan.stream, rid, listing):
+            still_there.append(rid)
+        else:
+            deleted.append(rid)
+    if still_there:
+        plan.notes.append(f"{len(still_there):,} {plan.stream} the list did not return still exist in Tomorro (asked "
+                          f"one by one, e.g. {still_there[0]}): kept, and the list cannot be trusted to show them"
+                          + (f"; {len(unasked):,} more missing ids kept without asking" if unasked else ""))
+    return deleted
 
 
 def move_states_back(reconcile: Reconcile, states: list[dict[str, Any]], parse_instant, format_instant
