@@ -117,14 +117,14 @@ def test_an_answer_that_is_neither_a_record_nor_404_stops_the_reconcile_naming_t
     from tomorro_sync.id_listing import Listing
 
     requests_mock.get(f"{BASE}/counterparties/p-9", status_code=status, json={"message": "nope"})
-    with pytest.raises(SyncError, match=r"counterparties p-9 was deleted .* HTTP %d .*nothing was removed" % status):
+    with pytest.raises(SyncError, match=rf"counterparties p-9 was deleted .* HTTP {status} .*nothing was removed"):
         lister.exists("counterparties", "p-9", Listing("counterparties"))
 
 
 def test_after_twenty_missing_ids_that_all_still_exist_the_rest_are_kept_without_asking(lister, requests_mock):
-    from tomorro_sync.id_listing import Listing
-
     import re
+
+    from tomorro_sync.id_listing import Listing
 
     requests_mock.get(re.compile(f"{BASE}/contracts/c-"), status_code=200, json={"id": "x"})  # every id exists
     plan = reconcile.StreamReconcile("contracts")
