@@ -87,6 +87,26 @@ def test_a_body_always_cut_short_fails_after_the_retries_and_leaves_nothing(tmp_
     assert not list(tmp_path.rglob("*.pdf*"))  # neither a final nor a temporary file
 
 
+def test_without_a_length_to_check_a_body_lacking_the_pdf_end_mark_is_cut_short_and_retried(tmp_path, requests_mock):
+    requests_mock.get("https://files.test/f1", [{"content": PDF[:100]}, {"content": PDF}])  # no Content-Length
+    assert _fetcher(tmp_path).fetch(_wanted()).size == len(PDF)
+    requests_mock.get("https://files.test/f1", content=PDF[:100])
+    with pytest.raises(FileFailed, match="without the PDF's %%EOF mark"):
+        _fetcher(tmp_path, max_retries=1).fetch(_wanted())
+    assert not list(tmp_path.rglob(".*.part"))
+
+
+def test_a_compressed_transfer_is_checked_by_its_end_mark_not_its_encoded_length(tmp_path, requests_mock):
+    import gzip
+
+    # Content-Length counts the encoded bytes; the body read is the decoded PDF
+    encoded = gzip.compress(PDF)
+    requests_mock.get("https://files.test/f1", content=encoded,
+                      headers={"Content-Encoding": "gzip", "Content-Length": str(len(encoded))})
+    saved = _fetcher(tmp_path).fetch(_wanted())
+    assert saved.size == len(PDF) and saved.sha256 == hashlib.sha256(PDF).hexdigest()
+
+
 def test_a_connection_lost_mid_body_is_retried(tmp_path, requests_mock):
     requests_mock.get("https://files.test/f1", [{"exc": requests.exceptions.ChunkedEncodingError(
         "Connection broken with url: https://files.test/f1?sig=SECRET")}, {"content": PDF}])

@@ -3,7 +3,9 @@ name while it is hashed, checked, fsynced and renamed. No partial file ever bear
 
 What is checked on every download (the API page documents a short-lived pre-signed S3 URL with `expiresAt`,
 a `contentType` and a filename "normalised to .pdf", nothing more):
-- the body is as long as its `Content-Length` says (a connection cut short is retried, never kept);
+- the body is as long as its `Content-Length` says (a connection cut short is retried, never kept); where no
+  length can be checked (no `Content-Length`, or one of a compressed transfer), the body must end with the
+  PDF's `%%EOF` mark within its last 1,024 bytes (as PDF readers look for it), else it is taken as cut short;
 - it starts with `%PDF-` (a 200 that is not the PDF, a proxy's page, stops that file with a message);
 - a 401/403, or an `expiresAt` already past, means the URL expired: the contract's signed files are listed
   again (`GET /contracts/{id}/signed-files`, "Re-call the endpoint to obtain a fresh URL") and the file is
@@ -33,6 +35,7 @@ CHUNK = 1024 * 1024  # bytes read and written at a time: the memory a download h
 EXPIRY_MARGIN = 30.0  # seconds: a URL this close to its `expiresAt` is refreshed before it is used
 MAX_REFRESHES = 3  # fresh URLs per file before a refusal is final
 PDF_MAGIC = b"%PDF-"
+PDF_END, PDF_END_WITHIN = b"%%EOF", 1024  # a PDF's last line, looked for in its last 1,024 bytes
 TEMP_SUFFIX = ".part"
 _URL = re.compile(r"https?://\S+")
 
@@ -167,13 +170,16 @@ class Fetcher:
     def _write(self, response: Any, temp: Path) -> Saved:
         import requests
 
-        digest, size, first = hashlib.sha256(), 0, b""
+        digest, size, first, tail = hashlib.sha256(), 0, b"", b""
         expected = response.headers.get("Content-Length")
+        encoded = response.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity")
+        length_known = expected is not None and expected.isdigit() and not encoded
         try:
             with open(temp, "wb") as out:
                 for chunk in response.iter_content(CHUNK):
                     if len(first) < len(PDF_MAGIC):
                         first += chunk[: len(PDF_MAGIC)]
+                    tail = (tail + chunk)[-PDF_END_WITHIN:]
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
@@ -184,10 +190,13 @@ class Fetcher:
             raise _CutShort(f"its download was cut short ({_quiet(err)})") from None
         except OSError as err:
             raise FileFailed(f"writing {temp.parent} failed: {err.strerror or err}") from None
-        if expected is not None and expected.isdigit() and int(expected) != size:
+        if length_known and int(expected) != size:
             raise _CutShort(f"its download ended after {size:,} of {int(expected):,} bytes")
         if not first.startswith(PDF_MAGIC):
             raise FileFailed(f"its download is not a PDF (it starts with {first[:8]!r}, not %PDF-)")
+        if not length_known and PDF_END not in tail:
+            raise _CutShort(f"its download ended after {size:,} bytes without the PDF's %%EOF mark, and with no "
+                            "Content-Length to check its length against")
         return Saved(digest.hexdigest(), size)
 
     def _send(self, url: str, *, api: bool, stream: bool = False) -> Any:
