@@ -171,3 +171,24 @@ def test_given_fewer_records_than_the_source_counted_then_the_pull_stops_and_the
         with pytest.raises(SyncError, match=r"sent 2 records of stream 'deals' .* this pull received 1"):
             loader.take(state({"updatedAt": "2"}, counted=2.0))
     assert [r[0] for r in rows(tmp_path)] == ["a"] and '"1"' in saved_state(tmp_path)
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_given_a_record_recorded_deleted_when_it_is_written_again_then_its_deletion_line_goes(tmp_path, replace):
+    from tomorro_sync.deletions import remove_deleted
+
+    with loading(tmp_path, replace=replace) as loader:
+        loader.take(record({"id": "a", "name": "A"}))
+        loader.take(record({"id": "b", "name": "B"}))
+        loader.take(complete())
+        loader.finish()
+    with open_cache(tmp_path / "w.duckdb") as con:
+        remove_deleted(con, "deals", ["a", "b"], via="reconcile")
+        remove_deleted(con, "other", ["a"], via="webhook")  # the same id in another stream is another record
+    with loading(tmp_path, replace=replace) as loader:
+        loader.take(record({"id": "a", "name": "back"}))  # restored in Tomorro
+        loader.take(complete())
+        loader.finish()
+    assert rows(tmp_path) == [("a", "back")]
+    assert rows(tmp_path, "SELECT stream, id FROM main._tomorro_deleted ORDER BY stream, id") == [
+        ("deals", "b"), ("other", "a")]

@@ -43,6 +43,15 @@ def remove_deleted(con: Any, stream: str, ids: Iterable[str], *, via: str, detec
     return len(ids)
 
 
+def forget_returned(con: Any, stream: str, ids_select: str) -> None:
+    """A record written again exists: its earlier removal no longer describes it (a contract restored in Tomorro,
+    an id a webhook or a reconcile removed that a later read returns), so its line in `_tomorro_deleted` goes.
+    `ids_select` is a SELECT of the ids written; runs inside the caller's transaction."""
+    if DELETED_TABLE in _tables(con):
+        con.execute(f"DELETE FROM {SCHEMA}.{quoted(DELETED_TABLE)} WHERE stream = {literal(stream)} "
+                    f"AND id IN ({ids_select})")
+
+
 def _tables(con: Any) -> set[str]:
     rows = con.execute(
         f"SELECT table_name FROM information_schema.tables WHERE table_schema = {literal(SCHEMA)}"

@@ -41,6 +41,7 @@ from .cache_layout import (
     quoted,
 )
 from .cache_state import SHARED_STATE_NAMES, state_name, write_state
+from .deletions import forget_returned
 from .errors import SyncError
 
 
@@ -184,6 +185,8 @@ class Loader:
         self.con.execute(f"MERGE INTO {table.qualified} AS final USING ({batch}) AS tmp ON ({on}) "
                          f"WHEN MATCHED THEN UPDATE SET {updates} "
                          f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
+        if "id" in table.columns:
+            forget_returned(self.con, table.stream, f"SELECT CAST(id AS VARCHAR) FROM ({batch})")
 
     def _replace(self, table: StreamTable) -> list[str]:
         """The table made anew from every record of the stream, with its pending state."""
@@ -200,6 +203,8 @@ class Loader:
                                  f"ORDER BY {RAW_ID}")
             if previous:
                 self.on_removed(self.con, table.stream, previous - self._ids(table))
+            if "id" in table.columns:
+                forget_returned(self.con, table.stream, f"SELECT CAST(id AS VARCHAR) FROM {table.qualified}")
             if state is not None:
                 write_state(self.con, self.source_name, state)
             self.con.commit()
