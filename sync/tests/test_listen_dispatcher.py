@@ -204,3 +204,24 @@ def test_a_request_that_gave_up_waiting_never_stops_the_writer(db):
     assert writer._thread.is_alive()
     writer.stop()
     dispatcher.stop()
+
+
+def test_when_marking_the_events_fails_after_a_pull_then_health_shows_no_pull_running_and_the_error(db, monkeypatch):
+    pull = FakePull(seconds=0.05)
+    writer, dispatcher, counters = start(db, pull)
+    mark_handled = E.mark_handled
+
+    def failing(con, ids, outcome, *args, **kwargs):
+        if outcome == "pulled":
+            raise OSError("disk full")
+        return mark_handled(con, ids, outcome, *args, **kwargs)
+
+    monkeypatch.setattr(E, "mark_handled", failing)
+    writer.submit(event(1)).result(5)
+    wait_until(lambda: counters.counts["pull_failures"] >= 1)
+    writer.stop()
+    dispatcher.stop()
+    health = counters.snapshot()
+    assert health["pull_running"] is False and health["status"] == "degraded"
+    assert "marking its events failed: disk full" in health["last_pull_error"]
+    assert rows(db, f"SELECT count(*) FROM {E.TABLE} WHERE handled_at IS NULL") == [(1,)]  # still pending: retried

@@ -106,13 +106,17 @@ class Dispatcher:
             return False
         self._failures = 0
         finished_at = dt.datetime.now(dt.UTC)
-        with open_when_free(self.db, DB_WAIT_SECONDS) as con:
-            con.begin()
-            again = E.deleted_since(con, started_at)
-            if again:
-                remove_deleted(con, "contracts", again, via="webhook")
-            E.mark_handled(con, [event_id for event_id, _, _ in pending], "pulled", finished_at)
-            con.commit()
+        try:
+            with open_when_free(self.db, DB_WAIT_SECONDS) as con:
+                con.begin()
+                again = E.deleted_since(con, started_at)
+                if again:
+                    remove_deleted(con, "contracts", again, via="webhook")
+                E.mark_handled(con, [event_id for event_id, _, _ in pending], "pulled", finished_at)
+                con.commit()
+        except Exception as err:  # the pull is over either way: /health must not show it running
+            self.counters.pull_finished(ok=False, error=redact(f"the pull ended, marking its events failed: {err}"))
+            raise
         self.counters.pull_finished(ok=True, lags=[(finished_at - (created or received)).total_seconds()
                                                    for _, created, received in pending])
         self.log(f"pull for {len(pending)} event(s) done: {summary}")
