@@ -36,3 +36,34 @@ def test_given_a_rolled_back_transaction_then_nothing_is_removed():
     con.execute("ROLLBACK")
     assert con.execute("SELECT count(*) FROM contracts").fetchone() == (2,)
     assert con.execute("SELECT count(*) FROM contract_signed_files").fetchone() == (3,)
+
+
+def test_given_a_contract_re_read_then_its_files_the_visit_did_not_bring_again_leave_and_only_its_own():
+    import datetime as dt
+
+    from tomorro_sync.deletions import drop_children_gone
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE contract_signed_files (id VARCHAR, contractid VARCHAR, contractupdatedat TIMESTAMP, "
+                "_airbyte_extracted_at TIMESTAMP)")
+    since = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    old, new = "2026-03-01 11:00:00", "2026-03-01 12:00:01"
+    con.execute(f"""INSERT INTO contract_signed_files VALUES
+        ('f1', 'c1', '2026-01-01', '{new}'),   -- c1 re-read: f1 brought again with the new version
+        ('f2', 'c1', '2025-06-01', '{old}'),   -- c1's file the new visit did not bring: gone in Tomorro
+        ('f3', 'c2', '2025-06-01', '{old}'),   -- c2 not visited by this pull: untouched
+        ('f4', 'c2', '2025-05-01', '{old}'),   -- (even with an older version than its sibling)
+        ('f5', 'c3', '2026-01-02', '{new}'),   -- c3 re-read, every file brought again
+        ('f6', 'c3', '2026-01-02', '{new}')""")
+    assert drop_children_gone(con, since) == {"contract_signed_files": 1}
+    assert [r[0] for r in con.execute("SELECT id FROM contract_signed_files ORDER BY id").fetchall()] == [
+        "f1", "f3", "f4", "f5", "f6"]
+    assert drop_children_gone(con, since) == {}  # nothing more on a second call
+
+
+def test_given_no_signed_files_table_yet_then_nothing_is_dropped():
+    import datetime as dt
+
+    from tomorro_sync.deletions import drop_children_gone
+
+    assert drop_children_gone(duckdb.connect(), dt.datetime.now(dt.UTC)) == {}

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from .cache_layout import SCHEMA, literal, quoted
+from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted
 
 DELETED_TABLE = "_tomorro_deleted"
 DELETED_DDL = (
@@ -21,6 +21,10 @@ DELETED_DDL = (
 )
 # A stream whose rows belong to a parent record: removing the parent removes them (child table, its column).
 CHILDREN = {"contracts": (("contract_signed_files", "contractid"),)}
+# A child stream whose every visit of a parent brings all of that parent's rows, stamped with the parent's version
+# (contract_signed_files: GET /contracts/{id}/signed-files, one whole array, each row with contractUpdatedAt):
+# (table, parent column, parent version column).
+READ_WHOLE_PER_PARENT = (("contract_signed_files", "contractid", "contractupdatedat"),)
 
 
 def remove_deleted(con: Any, stream: str, ids: Iterable[str], *, via: str, detected_at: dt.datetime | None = None) -> int:
@@ -43,6 +47,26 @@ def remove_deleted(con: Any, stream: str, ids: Iterable[str], *, via: str, detec
     return len(ids)
 
 
+def drop_children_gone(con: Any, read_since: dt.datetime) -> dict[str, int]:
+    """Rows of a parent visited by this pull (a row written at or after `read_since`) that the visit did not bring
+    again (their parent version is older than the parent's newest): a signed file Tomorro no longer lists on its
+    contract. Only parents this pull visited are touched, so a pull cut short before a parent's rows all
+    arrived removes nothing of it. Runs inside the caller's (the pull's last) transaction; returns counts."""
+    since = literal(read_since.astimezone(dt.UTC).replace(tzinfo=None))  # _airbyte_extracted_at is naive UTC
+    existing, removed = _tables(con), {}
+    for table, parent, version in READ_WHOLE_PER_PARENT:
+        if table not in existing or not {parent, version, EXTRACTED_AT} <= _columns(con, table):
+            continue
+        t, p, v, at = f"{SCHEMA}.{quoted(table)}", quoted(parent), quoted(version), quoted(EXTRACTED_AT)
+        gone = con.execute(
+            f"DELETE FROM {t} AS old WHERE old.{p} IN (SELECT {p} FROM {t} WHERE {at} >= {since}) "
+            f"AND old.{v} < (SELECT max(newest.{v}) FROM {t} AS newest WHERE newest.{p} = old.{p}) "
+            f"RETURNING 1").fetchall()
+        if gone:
+            removed[table] = len(gone)
+    return removed
+
+
 def forget_returned(con: Any, stream: str, ids_select: str) -> None:
     """A record written again exists: its earlier removal no longer describes it (a contract restored in Tomorro,
     an id a webhook or a reconcile removed that a later read returns), so its line in `_tomorro_deleted` goes.
@@ -50,6 +74,12 @@ def forget_returned(con: Any, stream: str, ids_select: str) -> None:
     if DELETED_TABLE in _tables(con):
         con.execute(f"DELETE FROM {SCHEMA}.{quoted(DELETED_TABLE)} WHERE stream = {literal(stream)} "
                     f"AND id IN ({ids_select})")
+
+
+def _columns(con: Any, table: str) -> set[str]:
+    rows = con.execute(f"SELECT column_name FROM information_schema.columns WHERE table_schema = {literal(SCHEMA)} "
+                       f"AND table_name = {literal(table)}").fetchall()
+    return {row[0] for row in rows}
 
 
 def _tables(con: Any) -> set[str]:

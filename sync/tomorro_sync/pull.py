@@ -37,7 +37,7 @@ from .cache_layout import SCHEMA, StreamTable, open_cache
 from .cache_state import read_states, register_streams
 from .catalog_store import CatalogStore
 from .connectors import executable
-from .deletions import remove_deleted
+from .deletions import drop_children_gone, remove_deleted
 from .errors import SyncError
 from .loader import Loader
 from .signed_files import FilesSummary
@@ -176,10 +176,14 @@ def _pull_streams(run: _Run, target: Target, configured: dict[str, Any], summary
     summary.reconciled = plan
     read_whole = [name for name, table in tables.items() if table.method == "replace"] + start_clock
 
+    read_since = dt.datetime.now(dt.UTC)
+
     def finish(con) -> None:
         if plan is not None:
             reconciling.apply(con, plan)
         reconciling.mark_reconciled(con, read_whole)
+        for table, count in drop_children_gone(con, read_since).items():
+            summary.changes.append(f"{table}: {count:,} rows no longer listed on their re-read parent removed")
 
     labels_before = schema_changes.option_labels(con)
     loader = _read(run, configured, list(tables.values()), plan=plan, finish=finish)
