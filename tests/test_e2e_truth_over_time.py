@@ -95,7 +95,8 @@ def check_records(db, sandbox, *, reconciled: bool, late: set[str] = frozenset()
                 raise AssertionError(f"{stream} {rid}: {'; '.join(problems)}")
     files = {r["id"] for r in sandbox.records("signed-files")}
     stored = set(_rows(db, "contract_signed_files"))
-    assert stored == files if reconciled else files <= stored
+    assert (stored == files if reconciled else files <= stored), \
+        f"contract_signed_files: missing {sorted(files - stored)}, not in Tomorro {sorted(stored - files)}"
 
 
 def check_reference(db, sandbox):
@@ -190,9 +191,13 @@ def test_given_a_sequence_of_changes_when_pulled_then_the_tables_stay_true(e2e_d
     more_gone = [c["id"] for c in sandbox.records("contracts")[:2]]
     sandbox.delete(contracts=more_gone)
     late = sandbox.records("contracts")[3]
-    sandbox.edit(records={"contracts": [{"id": late["id"], "name": "Late again",
-                                         "updatedAt": components.format_instant(_saved_updated_at(db)
-                                                                               - dt.timedelta(days=2))}]})
+    # a signature whose updatedAt lands late too: its files come only if their position moves back with the contracts'
+    late_signed = next(c["id"] for c in sandbox.records("contracts")
+                       if c["status"] in ("draft", "negotiating", "signing") and c["id"] != late["id"])
+    sandbox.sign([late_signed])
+    long_ago = components.format_instant(_saved_updated_at(db) - dt.timedelta(days=2))
+    sandbox.edit(records={"contracts": [{"id": late["id"], "name": "Late again", "updatedAt": long_ago},
+                                        {"id": late_signed, "updatedAt": long_ago}]})
     due = pull(target, db)
     assert due.reconciled is not None and set(due.reconciled.streams["contracts"].deleted) == set(more_gone)
     check_records(db, sandbox, reconciled=True)

@@ -133,3 +133,20 @@ def test_after_twenty_missing_ids_that_all_still_exist_the_rest_are_kept_without
     assert requests_mock.call_count == reconcile.STILL_THERE_BEFORE_GIVING_UP
     assert "20 contracts the list did not return still exist" in plan.notes[0]
     assert "30 more missing ids kept without asking" in plan.notes[0]
+
+
+def test_the_signed_files_position_moves_back_with_the_contracts_so_late_signatures_get_their_files():
+    plan = reconcile.Reconcile(streams={"contracts": reconcile.StreamReconcile(
+        "contracts", stale={"late": "2026-01-01T00:00:00.000Z"})})
+    files = {"type": "STREAM", "stream": {"stream_descriptor": {"name": "contract_signed_files"}, "stream_state": {
+        "use_global_cursor": True, "state": {"contractUpdatedAt": "2026-01-08T00:00:00.000Z"}, "lookback_window": 1,
+        "parent_state": {"signed_contracts": {"updatedAt": "2026-01-07T00:00:00.000Z"}}}}}
+    moved = reconcile.move_states_back(plan, [files], components.parse_instant, components.format_instant)
+    saved = moved[0]["stream"]["stream_state"]
+    assert saved["state"] == {"contractUpdatedAt": "2026-01-01T00:00:00.000Z"}
+    assert saved["parent_state"] == {"signed_contracts": {"updatedAt": "2026-01-01T00:00:00.000Z"}}
+    assert saved["use_global_cursor"] is True and saved["lookback_window"] == 1
+    assert files["stream"]["stream_state"]["state"]["contractUpdatedAt"] == "2026-01-08T00:00:00.000Z"  # a copy
+    # with no late write among the contracts, the files' position stays
+    plan.streams["contracts"].stale = {}
+    assert reconcile.move_states_back(plan, [files], components.parse_instant, components.format_instant) == [files]

@@ -125,20 +125,40 @@ def _confirmed_deleted(lister: Lister, listing, plan: StreamReconcile, missing: 
     return deleted
 
 
+# Streams read through a reconciled stream (its records are their parents): their state holds the parent's
+# position, which must move back with it or the late writes' children are never read. Paths into the CDK's
+# substream cursor state (`use_global_cursor`, `state`, `parent_state`), as the source saves it.
+FOLLOWS = {"contracts": {"contract_signed_files": (("state", "contractUpdatedAt"),
+                                                   ("parent_state", "signed_contracts", "updatedAt"))}}
+
+
 def move_states_back(reconcile: Reconcile, states: list[dict[str, Any]], parse_instant, format_instant
                      ) -> list[dict[str, Any]]:
-    """The states to hand to the source: a reconciled stream's moved back to its oldest stale `updatedAt`."""
+    """The states to hand to the source: a reconciled stream's moved back to its oldest stale `updatedAt`, and
+    the positions of the streams that follow it (FOLLOWS) moved back with it."""
+    targets: dict[str, list[tuple[tuple[str, ...], dt.datetime]]] = {}  # stream -> (path, instant) to move back to
+    for stream, plan in reconcile.streams.items():
+        oldest = min((parse_instant(at) for at in plan.stale.values() if parse_instant(at)), default=None)
+        if oldest is None:
+            continue
+        targets.setdefault(stream, []).append((("updatedAt",), oldest))
+        for follower, paths in FOLLOWS.get(stream, {}).items():
+            targets.setdefault(follower, []).extend((path, oldest) for path in paths)
     out = []
     for state in states:
         stream = ((state.get("stream") or {}).get("stream_descriptor") or {}).get("name")
-        plan = reconcile.streams.get(stream)
-        saved = ((state.get("stream") or {}).get("stream_state") or {}).get("updatedAt")
-        oldest = min((parse_instant(at) for at in (plan.stale.values() if plan else ()) if parse_instant(at)),
-                     default=None)
-        if oldest is not None and parse_instant(saved) and oldest < parse_instant(saved):
-            plan.read_from = format_instant(oldest)
+        moves = targets.get(stream, [])
+        if moves:
             state = json.loads(json.dumps(state))
-            state["stream"]["stream_state"]["updatedAt"] = plan.read_from
+        for path, oldest in moves:
+            holder = (state.get("stream") or {}).get("stream_state") or {}
+            for key in path[:-1]:
+                holder = holder.get(key) if isinstance(holder, dict) else None
+            saved = holder.get(path[-1]) if isinstance(holder, dict) else None
+            if parse_instant(saved) and oldest < parse_instant(saved):
+                holder[path[-1]] = format_instant(oldest)
+                if stream in reconcile.streams:
+                    reconcile.streams[stream].read_from = format_instant(oldest)
         out.append(state)
     return out
 
