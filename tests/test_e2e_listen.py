@@ -229,48 +229,16 @@ def test_a_receiver_killed_during_a_pull_loses_no_event(setup):
     wait_for(lambda: read(listener.db, "SELECT outcome FROM _tomorro_events") == [("pulled",)], "the event handled")
 
 
-def test_with_an_airbyte_connection_a_burst_starts_one_sync_job(sandbox, tmp_path):
+def test_with_an_airbyte_connection_a_burst_starts_one_sync_job(sandbox, tmp_path, fake_airbyte_api):
     """`--airbyte-connection-id`: the sandbox's deliveries start syncs of that connection through Airbyte's SDK,
     against a local fake of the public API; a burst of changes starts one job; a delete still applies to --db."""
     pytest.importorskip("airbyte_api", reason="the optional extra tomorro-sync[airbyte]")
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from threading import Thread
-
-    jobs = []
-
-    class FakeAirbyte(BaseHTTPRequestHandler):
-        def do_GET(self):  # list jobs (none running: ours end as soon as they are read) or get one
-            if self.path.startswith("/v1/jobs?"):
-                return self._json({"data": []})
-            job = jobs[int(self.path.rsplit("/", 1)[1]) - 1]
-            job["status"] = "succeeded"
-            self._json(job)
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            jobs.append({"jobId": len(jobs) + 1, "connectionId": body["connectionId"], "jobType": "sync",
-                         "startTime": "2026-01-01T00:00:00Z", "status": "running"})
-            self._json(jobs[-1])
-
-        def _json(self, body):
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    fake = ThreadingHTTPServer(("127.0.0.1", 0), FakeAirbyte)
-    Thread(target=fake.serve_forever, daemon=True).start()
     sb, first = sandbox
     port = free_port()
     hook = sb.add_webhook(f"http://127.0.0.1:{port}/webhooks/tomorro", EVENTS)
     listener = Listener(tmp_path, sb, [hook["secret"]], port)
     shutil.copy(first, listener.db)
-    env = {**os.environ, "AIRBYTE_API_URL": f"http://127.0.0.1:{fake.server_address[1]}/v1",
+    env = {**os.environ, "AIRBYTE_API_URL": fake_airbyte_api.url,
            "AIRBYTE_API_TOKEN": "airbyte-token"}
     listener.process = subprocess.Popen(
         [str(executable("tomorro-sync")), "listen", "--config", str(listener.config), "--db", str(listener.db),
@@ -285,9 +253,9 @@ def test_with_an_airbyte_connection_a_burst_starts_one_sync_job(sandbox, tmp_pat
         wait_for(lambda: read(listener.db, "SELECT count(*) FROM _tomorro_events WHERE outcome = 'pulled'") == [(20,)],
                  "the 20 events handled by the Airbyte job")
         # one job, or two should the machine spread the burst's deliveries over more than the 1-s debounce cap
+        jobs = list(fake_airbyte_api.jobs.values())
         assert 1 <= len(jobs) <= 2 and all((j["connectionId"], j["status"]) == ("conn-42", "succeeded") for j in jobs)
         assert status_of(listener.db, created[0]) is None  # the data came through Airbyte, not a local pull
     finally:
         listener.stop()
         sb.remove_webhook(hook["id"])
-        fake.shutdown()

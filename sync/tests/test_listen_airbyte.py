@@ -1,11 +1,8 @@
 """The Airbyte trigger through Airbyte's own SDK, against a local fake of the public API endpoints it calls
-(token, list jobs, create job, get job) over a real socket: it waits while a job of the connection runs,
+(token, list jobs, create job, get job; `fake_airbyte_api` in the root conftest) over a real socket: it waits while a job of the connection runs,
 starts one sync, waits for it, and fails when the job fails."""
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -15,63 +12,9 @@ from tomorro_sync.errors import SyncError  # noqa: E402
 from tomorro_sync.listen.airbyte import AirbyteTrigger  # noqa: E402
 
 
-class FakeAirbyte:
-    """Jobs of one connection; a job advances one status each time it is read (pending, running, final)."""
-
-    def __init__(self, final="succeeded"):
-        self.final, self.jobs, self.requests, self.tokens = final, {}, [], 0
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                fake.requests.append(("POST", self.path, self.headers.get("Authorization")))
-                if self.path == "/v1/applications/token":
-                    fake.tokens += 1
-                    return self._json(200, {"access_token": "tok", "token_type": "Bearer", "expires_in": 180})
-                if self.path == "/v1/jobs":
-                    if any(j["status"] in ("pending", "running") for j in fake.jobs.values()):
-                        return self._json(409, {"detail": "a sync is already running"})
-                    job_id = len(fake.jobs) + 1
-                    fake.jobs[job_id] = {"jobId": job_id, "connectionId": json.loads(body)["connectionId"],
-                                         "jobType": "sync", "startTime": "2026-01-01T00:00:00Z", "status": "pending"}
-                    return self._json(200, fake.jobs[job_id])
-                self._json(404, {})
-
-            def do_GET(self):
-                url = urlsplit(self.path)
-                fake.requests.append(("GET", self.path, self.headers.get("Authorization")))
-                if url.path == "/v1/jobs":
-                    status = parse_qs(url.query).get("status", [None])[0]
-                    data = [j for j in fake.jobs.values() if status is None or j["status"] == status]
-                    return self._json(200, {"data": data})
-                if url.path.startswith("/v1/jobs/"):
-                    job = fake.jobs[int(url.path.rsplit("/", 1)[1])]
-                    job["status"] = {"pending": "running", "running": fake.final}.get(job["status"], job["status"])
-                    return self._json(200, job)
-                self._json(404, {})
-
-            def _json(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture()
-def fake():
-    server = FakeAirbyte()
-    yield server
-    server.server.shutdown()
+def fake(fake_airbyte_api):
+    return fake_airbyte_api
 
 
 def trigger(fake, **env):
