@@ -3,8 +3,10 @@ in tests/conftest.py), the `full_faults` fixture of the fault suite, and the hyp
 property-based tests: bounded in `make test`, long under `--full-faults` (`make test-faults`); and PyAirbyte's
 settings (a test dependency: the pull equivalence tests), set before any test module imports it, because it
 reads them once, at its first import, in whichever module of a worker comes first. Also `airbyte_logs`, the
-destination's log records, for its unit and integration tests alike, and `fake_airbyte_api`, the Airbyte public
-API endpoints `tomorro-sync listen --airbyte-connection-id` calls, for its unit and end-to-end tests alike."""
+destination's log records, for its unit and integration tests alike; `sandbox_session`, the one sandbox per
+test process that the destination's unit and integration tests reset for each test; and `fake_airbyte_api`, the
+Airbyte public API endpoints `tomorro-sync listen --airbyte-connection-id` calls, for its unit and end-to-end
+tests alike."""
 
 import json
 import os
@@ -118,3 +120,14 @@ def fake_airbyte_api():
     server = FakeAirbyte()
     yield server
     server.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def sandbox_session():
+    """One sandbox per test process (per xdist worker) on a real loopback socket, API key "sandbox-key"; a
+    suite's own fixture resets it per test (`tomorro_sandbox.testing.fresh`), which costs milliseconds where
+    a start costs a seed, so a test never sees another's data, faults, profiles or requests."""
+    from tomorro_sandbox import SandboxServer
+
+    with SandboxServer(seed=42, contracts=60, counterparties=30, fields=40, members=5, port=0) as sb:
+        yield sb

@@ -1,4 +1,5 @@
-"""Sandbox fixtures for the integration tests: a real Tomorro emulator on a loopback socket."""
+"""Sandbox fixtures for the integration tests: a real Tomorro emulator on a loopback socket (the session's
+one, root conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,18 @@ from typing import Any
 
 import pytest
 
-API_KEY = "sandbox-key"
-
-
-@pytest.fixture(scope="module")
-def sandbox_server():
-    from tomorro_sandbox import SandboxServer
-
-    with SandboxServer(seed=42, contracts=60, counterparties=30, fields=40, members=5, api_key=API_KEY, port=0) as sb:
-        yield sb
-
 
 @pytest.fixture
-def sb(sandbox_server):
-    """The module's sandbox, re-seeded and without faults for each test."""
-    sandbox_server.reset()
-    sandbox_server.set_faults(latency_ms=0, rate_limit=None, error_rate=0, reset_rate=0)
-    sandbox_server.reset_stats()
-    return sandbox_server
+def sb(sandbox_session):
+    """The session's sandbox (root conftest.py), re-seeded with its start options, without faults, for each test."""
+    from tomorro_sandbox.testing import fresh
+
+    return fresh(sandbox_session)
 
 
 @pytest.fixture
 def base_config(sb, tmp_path) -> dict[str, Any]:
-    return {"api_key": API_KEY, "base_url": sb.url, "integration_type": "hubspot", "integration_entity": "deal",
+    return {"api_key": sb.api_key, "base_url": sb.url, "integration_type": "hubspot", "integration_entity": "deal",
             "default_contract_type": "Non-Disclosure Agreement", "default_template": "Mutual NDA",
             "requests_per_minute": 6000, "max_concurrency": 4, "max_retries": 4, "request_timeout_seconds": 5,
             "rejected_rows_path": str(tmp_path / "rejected.jsonl")}

@@ -1,6 +1,7 @@
 """destination-tomorro against every documented alternative API shape the sandbox serves (its API
 profiles, issue 12): each run lands every row exactly once, its report accounts for every row, and a
-second run with the same rows creates and writes nothing.
+second run with the same rows creates and writes nothing; where no contract can be matched on its CRM link
+(`integration-hidden`), every contract row is rejected naming why and none is created.
 
 The rows are built to need what each profile takes away: more than one page of contracts and of
 counterparties (envelopes, cursors without has-next flags), existing contracts matched on their
@@ -28,6 +29,8 @@ COMBINATIONS = [
     ("envelope-intro", "no-has-next", "slim-contracts", "slim-counterparties", "no-integration-echo", "sort-ignored"),
 ]
 PROFILES = [(), *((name,) for name in API_PROFILES), *COMBINATIONS]
+# Shapes in which no contract can be matched on its CRM link: every deal row is rejected naming why, none created.
+UNMATCHABLE = {"integration-hidden": "contracts without an `integration` key, even from GET /contracts/{id}"}
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +113,15 @@ def test_every_row_lands_once_and_a_rerun_writes_nothing(sandbox, tmp_path, prof
               "batch_size": 4, "requests_per_minute": 6000, "max_retries": 2, "request_timeout_seconds": 5}
     try:
         report, error = run(config, catalog, rows)
+        blind = [UNMATCHABLE[p] for p in profiles if p in UNMATCHABLE]
+        if blind:
+            deals = report.streams["deals"]
+            assert (deals.rejected, deals.created, deals.updated) == (deals.received, 0, 0), deals
+            assert all(blind[0] in r.reason for r in report.rejected_rows if r.stream == "deals")
+            assert error is not None and "rows were rejected" in error.message
+            assert not [c for c in sandbox.records("contracts")
+                        if ((c.get("integration") or {}).get("externalId") or "").strip().startswith("PRF-")]
+            return
         assert error is None, error
         for name, counts in report.streams.items():
             assert counts.accounted == counts.received, (name, counts)

@@ -15,15 +15,14 @@ def check(config):
     return DestinationTomorro().check(logging.getLogger("t"), config)
 
 
-def test_check_succeeds_and_never_writes(fake, config):
+def test_check_succeeds_and_never_writes(sb, config, w):
     status = DestinationTomorro().check(logging.getLogger("t"), {**config, "default_contract_type": "Non-Disclosure Agreement",
                                                                  "counterparty_match_field": "siren"})
     assert status.status == Status.SUCCEEDED, status.message
-    assert fake.writes() == 0
-    assert fake.mocker.request_history[0].path == "/v2/members"
+    assert w.writes(sb) == [] and sb.requests()[0]["path"] == "/v2/members"
 
 
-def test_check_reports_each_missing_default(fake, config):
+def test_check_reports_each_missing_default(config):
     status = DestinationTomorro().check(logging.getLogger("t"), {
         **config, "default_template": "Lease", "default_contract_type": "Leases", "counterparty_match_field": "vat"})
     assert status.status == Status.FAILED
@@ -32,7 +31,7 @@ def test_check_reports_each_missing_default(fake, config):
     assert "counterparty_match_field: 'vat'" in status.message
 
 
-def test_check_bad_key_and_bad_config(fake, config):
+def test_check_bad_key_and_bad_config(config):
     status = DestinationTomorro().check(logging.getLogger("t"), {**config, "api_key": "nope-secret"})
     assert status.status == Status.FAILED and "Tomorro rejected the API key" in status.message
     assert "nope-secret" not in status.message
@@ -72,7 +71,7 @@ def test_check_never_waits_long(no_sleep):
     assert max(no_sleep) <= 3.0  # Retry-After 120 is not honoured in full during check
 
 
-def test_check_names_a_stream_matching_key_counterparties_cannot_match_on(fake, config):
+def test_check_names_a_stream_matching_key_counterparties_cannot_match_on(config):
     status = check({**config, "streams": [{"stream": "accounts", "object": "counterparty", "match_key": "vat"},
                                           {"stream": "deals", "object": "contract", "match_key": "Id"},
                                           {"stream": "orgs", "object": "counterparty", "match_key": "SIREN"}]})

@@ -56,35 +56,36 @@ def test_a_page_that_says_more_without_a_cursor_stops_the_list_with_the_keys_it_
     assert "GET /contracts" in message and "keys seen: contracts, hasNext, hasPrevious" in message
 
 
-def test_slim_items_are_fetched_whole_once_and_logged_once(fake, airbyte_logs):
+def test_slim_items_are_fetched_whole_once_and_logged_once(sb, api, new_contract, airbyte_logs):
     from destination_tomorro.client import TomorroClient
 
-    client = TomorroClient(BASE, "unit-test-key-123456", requests_per_minute=6000, max_concurrency=3)
-    cp = fake._new_cp({"name": "Acme"})
+    client = TomorroClient(sb.url, sb.api_key, requests_per_minute=6000, max_concurrency=3)
+    cp = api.post("/counterparties", {"name": "Acme"}).json()
     for i in range(7):
-        fake.contracts[f"c{i}"] = {"id": f"c{i}", "name": f"C{i}", "status": "draft", "counterparty": {"id": cp["id"]},
-                                   "fields": [], "integration": {"externalId": f"E{i}"},
-                                   "createdAt": f"2024-01-0{i + 1}T00:00:00.000Z"}
-    fake.slim = {"contracts"}
+        new_contract(cp["id"], {"type": "hubspot", "externalId": f"E{i}"}, name=f"C{i}")
+    sb.set_api_profiles(["slim-contracts"])
+    listed = [c["id"] for c in client.iter_contracts()]
+    sb.reset_stats()
     contracts = list(client.iter_full_contracts())
     list(client.iter_full_contracts())
-    assert [c["integration"]["externalId"] for c in contracts] == [f"E{i}" for i in range(7)]
-    assert fake.calls("GET", "/contracts/") == 14 and client.hydrated == {"contracts": 14}
+    assert [c["id"] for c in contracts] == listed  # whole, in the list's order
+    assert sorted(c["integration"]["externalId"] for c in contracts) == [f"E{i}" for i in range(7)]
+    assert len(sb.requests("GET", "/v2/contracts/{id}")) == 14 and client.hydrated == {"contracts": 14}
     assert [r.getMessage() for r in airbyte_logs if "slim" in r.getMessage()] == [
         "GET /contracts serves slim list items (without counterparty, fields, integration): each such item is "
         "fetched with GET /contracts/{id}, one extra request per item (up to 3 at a time, within requests_per_minute)"]
-    fake.slim = set()
-    fake.mocker.reset_mock()
-    assert len(list(client.iter_full_contracts())) == 7 and fake.calls("GET", "/contracts/") == 0  # full: no extra
+    sb.set_api_profiles([])
+    sb.reset_stats()
+    assert len(list(client.iter_full_contracts())) == 7 and sb.requests("GET", "/v2/contracts/{id}") == []  # full
 
 
-def test_a_slim_item_deleted_before_it_is_fetched_is_left_out(fake):
+def test_a_slim_item_deleted_before_it_is_fetched_is_left_out(sb, api):
     from destination_tomorro.client import TomorroClient
 
-    client = TomorroClient(BASE, "unit-test-key-123456", requests_per_minute=6000)
-    fake.slim = {"counterparties"}
-    keep, gone = fake._new_cp({"name": "Keep"}), fake._new_cp({"name": "Gone"})
+    client = TomorroClient(sb.url, sb.api_key, requests_per_minute=6000)
+    sb.set_api_profiles(["slim-counterparties"])
+    keep, gone = (api.post("/counterparties", {"name": name}).json() for name in ("Keep", "Gone"))
     listed = list(client.iter_counterparties())
-    del fake.counterparties[gone["id"]]
+    sb.delete(counterparties=[gone["id"]])
     whole = list(client._full(listed, ("fields",), "counterparties", client.get_counterparty))
     assert [c["id"] for c in whole] == [keep["id"]] and "fields" in whole[0]

@@ -4,7 +4,7 @@ from destination_tomorro import DestinationTomorro
 from destination_tomorro.discover import catalog_message
 
 
-def test_discover_lists_objects_modes_keys_and_smart_fields(fake, config):
+def test_discover_lists_objects_modes_keys_and_smart_fields(sb, config, w):
     message = catalog_message(DestinationTomorro().discover({**config, "counterparty_match_field": "siren"}))
     assert message["type"] == "DESTINATION_CATALOG"
     ops = {(o["object_name"], o["sync_mode"]): o for o in message["destination_catalog"]["operations"]}
@@ -16,7 +16,7 @@ def test_discover_lists_objects_modes_keys_and_smart_fields(fake, config):
     contract_props = ops[("contract", "append")]["json_schema"]["properties"]
     assert contract_props["Renewal date"]["format"] == "date" and "external_id" in contract_props
     assert ops[("counterparty", "append")]["json_schema"]["required"] == ["name"]
-    assert fake.writes() == 0
+    assert w.writes(sb) == []
     json.dumps(message)
 
 

@@ -16,11 +16,11 @@ from destination_tomorro.objects import CONTRACT, COUNTERPARTY
 from destination_tomorro.schema import SmartField
 
 
-def test_the_matching_rule(schema, cfg):
+def test_the_matching_rule(schema, cfg, ref):
     assert match_key_for(CONTRACT, cfg(), schema) == MatchKey(CONTRACT, "external_id")
     assert match_key_for(COUNTERPARTY, cfg(), schema).on_name
     by_field = match_key_for(COUNTERPARTY, cfg(counterparty_match_field="siren"), schema)
-    assert by_field.field.id == "cf-siren" and by_field.column == "SIREN" and not by_field.on_name
+    assert by_field.field.id == ref.cp_field["SIREN"] and by_field.column == "SIREN" and not by_field.on_name
     with pytest.raises(ValueError, match="counterparty_match_field 'vat' is not a counterparty smart field"):
         match_key_for(COUNTERPARTY, cfg(counterparty_match_field="vat"), schema)
 

@@ -5,13 +5,13 @@ import json
 from airbyte_cdk.models import Type
 
 
-def test_rejected_rows_reported_rest_written_and_sync_fails(fake, config, ab, tmp_path, w):
+def test_rejected_rows_reported_rest_written_and_sync_fails(sb, config, ab, tmp_path, w):
     catalog = ab.catalog(("contracts", "append_dedup"))
     rows = w.deals(4)
     rows[1]["industry"] = "Bakery"  # unknown select label: rejected before any request
-    rows[2]["contract_value"] = 666  # refused by the API with a 400
-    out, error = w.run(config, catalog, [ab.record("contracts", r) for r in rows] + [ab.state()])
-    assert len(fake.contracts) == 2 and len(w.states(out)) == 0  # over the threshold: the state is withheld
+    sb.script("POST", "/v2/contracts", "pass", 400)  # D-2, the second create, is refused by the API with a 400
+    out, error = w.run({**config, "max_concurrency": 1}, catalog, [ab.record("contracts", r) for r in rows] + [ab.state()])
+    assert len(sb.records("contracts")) == 2 and len(w.states(out)) == 0  # over the threshold: the state is withheld
     assert error is not None and error.failure_type.value == "config_error"
     assert "2 of 4 rows were rejected" in error.message and "'Bakery' is not an option" in error.message
     lines = [json.loads(line) for line in open(config["rejected_rows_path"])]
@@ -21,7 +21,7 @@ def test_rejected_rows_reported_rest_written_and_sync_fails(fake, config, ab, tm
 
 
 
-def test_max_rejected_ratio_lets_the_sync_succeed(fake, config, ab, w):
+def test_max_rejected_ratio_lets_the_sync_succeed(config, ab, w):
     catalog = ab.catalog(("contracts", "append_dedup"))
     rows = w.deals(4)
     rows[0]["status"] = "approved"
@@ -32,7 +32,7 @@ def test_max_rejected_ratio_lets_the_sync_succeed(fake, config, ab, w):
 
 
 
-def test_unknown_columns_reported_once(fake, config, ab, w):
+def test_unknown_columns_reported_once(config, ab, w):
     catalog = ab.catalog(("contracts", "append_dedup"))
     out, _ = w.run(config, catalog, [ab.record("contracts", {**r, "owner": "x", "_airbyte_meta": {}}) for r in w.deals(3)])
     warnings = [m.log.message for m in out if m.type == Type.LOG and "not sent" in m.log.message]
@@ -40,14 +40,14 @@ def test_unknown_columns_reported_once(fake, config, ab, w):
 
 
 
-def test_tools_read_the_report_not_a_log_line(fake, config, ab, w):
+def test_tools_read_the_report_not_a_log_line(config, ab, w):
     out, _ = w.run(config, ab.catalog(("counterparties", "append_dedup")), [ab.record("counterparties", {"name": "A"})])
     assert not [m for m in out if m.type == Type.LOG and m.log.message.startswith("tomorro-destination stats")]
     counts = w.report(out).streams["counterparties"]
     assert (counts.received, counts.created, counts.accounted) == (1, 1, 1)
 
 
-def test_write_ends_with_the_report_every_row_accounted_for(fake, config, ab, w):
+def test_write_ends_with_the_report_every_row_accounted_for(config, ab, w):
     from destination_tomorro.report import WriteReport
 
     rows = [{"name": "A"}, {"name": "B", "status": "bogus"}, {"name": "A"}]
@@ -64,7 +64,7 @@ def test_write_ends_with_the_report_every_row_accounted_for(fake, config, ab, w)
     assert (reports[0].states_emitted, reports[0].states_withheld) == (0, 1)
 
 
-def test_thousands_of_unknown_columns_make_one_warning(fake, config, ab, w, airbyte_logs):
+def test_thousands_of_unknown_columns_make_one_warning(config, ab, w, airbyte_logs):
     row = {**w.deals(1)[0], **{f"col_{i:04d}": i for i in range(5000)}}
     out, error = w.run(config, ab.catalog(("contracts", "append_dedup")), [ab.record("contracts", row)])
     assert error is None

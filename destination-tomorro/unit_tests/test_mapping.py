@@ -12,7 +12,7 @@ def mapper(schema, cfg, obj=CONTRACT, **overrides):
     return RowMapper(obj, schema, config, match_key_for(obj, config, schema))
 
 
-def test_contract_row(schema, cfg):
+def test_contract_row(schema, cfg, ref):
     m = mapper(schema, cfg)
     row = m.map({"External ID": "D-1", "name": "Deal 1", "counterparty": "Acme", "contract_value": "100",
                  "external_url": "https://crm/D-1", "status": "negotiating", "_airbyte_raw_id": "x",
@@ -20,18 +20,20 @@ def test_contract_row(schema, cfg):
     assert (row.key, row.label) == ("hubspot|deal|D-1", "D-1") and row.counterparty_name == "Acme"
     assert row.status == "negotiating"
     assert row.create_body == {
-        "templateId": "tpl-mutual", "contractTypeId": "ct-nda", "name": "Deal 1",
-        "fields": [{"fieldId": "f-value", "value": 100}],
+        "templateId": ref.template["Mutual NDA"], "contractTypeId": ref.contract_type["Non-Disclosure Agreement"],
+        "name": "Deal 1", "fields": [{"fieldId": ref.field["Contract value"], "value": 100}],
         "integration": {"type": "hubspot", "externalId": "D-1", "externalEntity": "deal", "externalUrl": "https://crm/D-1"}}
     assert m.unknown_columns == {"owner_email"}
 
 
-def test_contract_template_per_row_and_type_defaults(schema, cfg):
-    m = mapper(schema, cfg, default_template=None, default_contract_type="Sales Contract")
-    assert m.map({"counterparty_id": "c"}).create_body["templateId"] == "tpl-order"  # the type's only template
-    row = m.map({"counterparty_id": "c", "template": "tpl-oneway", "contract_type": "ct-nda"})
-    assert row.create_body["templateId"] == "tpl-oneway" and row.create_body["contractTypeId"] == "ct-nda"
-    with pytest.raises(RowRejected, match="'Mutual NDA' is not a template of contract type 'Sales Contract'"):
+def test_contract_template_per_row_and_type_defaults(schema, cfg, ref):
+    m = mapper(schema, cfg, default_template=None, default_contract_type="Employment Contract")
+    only = ref.template["Permanent Contract"]
+    assert m.map({"counterparty_id": "c"}).create_body["templateId"] == only  # the type's only template
+    one_way, nda = ref.template["One-way NDA"], ref.contract_type["Non-Disclosure Agreement"]
+    row = m.map({"counterparty_id": "c", "template": one_way, "contract_type": nda})
+    assert row.create_body["templateId"] == one_way and row.create_body["contractTypeId"] == nda
+    with pytest.raises(RowRejected, match="'Mutual NDA' is not a template of contract type 'Employment Contract'"):
         m.map({"counterparty_id": "c", "template": "Mutual NDA"})
     with pytest.raises(RowRejected, match="contract_type: 'Leases' is not a contract type"):
         m.map({"counterparty_id": "c", "contract_type": "Leases"})
@@ -52,12 +54,13 @@ def test_external_id_needs_an_integration_type(schema, cfg):
         mapper(schema, cfg, integration_type=None).map({"external_id": "D-1", "counterparty": "A"})
 
 
-def test_counterparty_row_and_match_field(schema, cfg):
+def test_counterparty_row_and_match_field(schema, cfg, ref):
     m = mapper(schema, cfg, COUNTERPARTY)
-    row = m.map({"name": "  Acme SAS ", "siren": "123", "region": "Amérique du Nord", "status": "Active"})
+    row = m.map({"name": "  Acme SAS ", "siren": "123", "department": "Ressources humaines", "status": "Active"})
     assert row.key == "acme sas"
     assert row.create_body == {"name": "Acme SAS", "status": "active", "attributes": [
-        {"attributeDefinitionId": "cf-siren", "value": "123"}, {"attributeDefinitionId": "cf-region", "value": "North America"}]}
+        {"attributeDefinitionId": ref.cp_field["SIREN"], "value": "123"},
+        {"attributeDefinitionId": ref.cp_field["Department"], "value": "Human resources"}]}  # the French label
     with pytest.raises(RowRejected, match="name: a counterparty needs a non-empty name"):
         m.map({"name": "  "})
     by_siren = mapper(schema, cfg, COUNTERPARTY, counterparty_match_field="siren")
@@ -98,11 +101,11 @@ def test_numbers_as_external_ids_are_sent_and_matched_by_value(schema, cfg):
         m.map({"external_id": 1234.5, "counterparty": "A"})
 
 
-def test_line_breaks_of_every_kind_are_normalised(schema, cfg):
+def test_line_breaks_of_every_kind_are_normalised(schema, cfg, ref):
     row = mapper(schema, cfg).map({"external_id": "D\r\n1", "name": "Deal\u2028One\u0085", "counterparty": "Acme\rSAS",
                                    "project code": "a\r\nb\rc\u0085d\u2028e\u2029f"})
     assert row.name == "Deal One" and row.counterparty_name == "Acme SAS" and row.label == "D 1"
-    assert row.fields["f-code"] == "a\nb\nc\nd\ne\nf"
+    assert row.fields[ref.field["Project code"]] == "a\nb\nc\nd\ne\nf"
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "ftp://crm/1",

@@ -87,13 +87,15 @@ def test_counterparties_have_no_lifecycle():
     assert d.patch == {"status": "active"} and not d.withheld
 
 
-def test_a_policy_entry_naming_nothing_fails_naming_it(schema):
+def test_a_policy_entry_naming_nothing_fails_naming_it(schema, ref):
+    code = ref.field["Project code"]
     entry = StreamMapping(stream="deals", object="contract", if_empty_fields=["Contract value", "name"],
-                          on_create_fields=["f-code"], after_signature_fields=["Renewal date"],
+                          on_create_fields=[code], after_signature_fields=["Renewal date"],
                           row_updated_at_column=" SystemModstamp ", empty_values="clear")
     policy = resolve_policy(entry, CONTRACT, schema, "stream 'deals'")
-    assert policy.if_empty == {"field:f-value", "name"} and policy.on_create == {"field:f-code"}
-    assert policy.after_signature == {"field:f-renewal"} and policy.updated_at_column == "SystemModstamp"
+    assert policy.if_empty == {f"field:{ref.field['Contract value']}", "name"} and policy.on_create == {f"field:{code}"}
+    assert policy.after_signature == {f"field:{ref.field['Renewal date']}"}
+    assert policy.updated_at_column == "SystemModstamp"
     assert policy.clear_empty
     with pytest.raises(ValueError, match="stream 'deals': if_empty_fields entry 'Nope' is neither"):
         resolve_policy(StreamMapping(stream="deals", object="contract", if_empty_fields=["Nope"]), CONTRACT, schema,

@@ -42,13 +42,13 @@ def test_other_modes_refused(ab, mode):
 
 
 
-def test_unknown_match_field_fails_write_as_config_error(fake, config, ab, w):
+def test_unknown_match_field_fails_write_as_config_error(sb, config, ab, w):
     _, error = w.run({**config, "counterparty_match_field": "vat number"}, ab.catalog(("counterparties", "append_dedup")),
                    [ab.record("counterparties", {"name": "A"})])
     assert error.failure_type.value == "config_error"
     assert "stream 'counterparties': 'vat number' (counterparty_match_field) is not a column counterparties can be " \
            "matched on" in error.message
-    assert fake.writes() == 0
+    assert w.writes(sb) == []
 
 
 def test_the_streams_setting_and_the_former_object_mapping_route_alike(ab):
@@ -118,22 +118,22 @@ def test_a_stream_without_its_key_column_fails_naming_its_columns(ab, schema):
 
 
 @pytest.mark.parametrize("mode", ["append", "append_dedup"])
-def test_rows_without_a_chosen_key_are_rejected_never_created_keyless(fake, config, ab, w, mode):
+def test_rows_without_a_chosen_key_are_rejected_never_created_keyless(sb, config, ab, w, mode):
     """Without declared columns the check is per row: a row lacking the chosen key column is rejected
     naming it (in append too: a keyless create could not be found again)."""
     catalog = ab.catalog(ab.stream("deals", mode, "contract", pk=[["Id"]]))
     out, error = w.run(config, catalog, [ab.record("deals", {"name": "x", "counterparty_id": "cp", "amount": 1})] * 3)
     assert "Id: the row has no value in the column contracts are matched on (the primary key of stream 'deals')" \
         in error.message
-    assert fake.writes() == 0 and w.report(out).streams["deals"].rejected == 3
+    assert w.writes(sb) == [] and w.report(out).streams["deals"].rejected == 3
 
 
-def test_the_key_column_holds_the_external_id_and_external_id_is_then_not_sent(fake, config, ab, w):
+def test_the_key_column_holds_the_external_id_and_external_id_is_then_not_sent(sb, config, ab, w):
     catalog = ab.catalog(ab.stream("deals", "append_dedup", "contract", pk=[["Id"]]))
     row = {"Id": 4521.0, "external_id": "ignored", "name": "N", "counterparty": "Co"}
     out, error = w.run(config, catalog, [ab.record("deals", row)])
     assert error is None, error
-    assert [c["integration"]["externalId"] for c in fake.contracts.values()] == ["4521"]
+    assert [c["integration"]["externalId"] for c in sb.records("contracts")] == ["4521"]
     assert "external_id not sent: the stream matches on 'Id', which is the external id" in w.logs(out)
 
 

@@ -185,6 +185,55 @@ def test_no_integration_echo_omits_integration_from_create_and_patch_responses_o
     assert next(c for c in listed if c["id"] == cid)["integration"] == integration
 
 
+def _linked_contract(sb, api, external_id: str) -> str:
+    template = next(t for t in sb.records("contract-types") if t["templates"])["templates"][0]
+    created = api.post("/contracts", {"templateId": template["id"], "counterparty": {"name": "Link Ltd"},
+                                      "integration": {"type": "hubspot", "externalId": external_id}})
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+def test_integration_hidden_never_serves_integration_but_keeps_it(sb, api):
+    sb.set_api_profiles(["integration-hidden"])
+    cid = _linked_contract(sb, api, "hs-hidden")
+    assert "integration" not in api.patch(f"/contracts/{cid}", {"name": "Renamed"}).json()
+    got = api.get(f"/contracts/{cid}").json()
+    assert "integration" not in got and got["name"] == "Renamed"
+    assert all("integration" not in c for c in walk(api, "/contracts", "camel", "contracts", limit=50))
+    stored = next(c for c in sb.records("contracts") if c["id"] == cid)
+    assert stored["integration"]["externalId"] == "hs-hidden"
+    sb.set_api_profiles([])
+    assert api.get(f"/contracts/{cid}").json()["integration"]["externalId"] == "hs-hidden"
+
+
+@pytest.mark.parametrize("keeps", [False, True])
+def test_null_keeps_value_accepts_a_null_and_clears_nothing(sb, api, keeps):
+    sb.set_api_profiles(["null-keeps-value"] if keeps else [])
+    number = next(f for f in sb.records("smart-fields") if f["object"] == "contract" and f["type"] == "number")
+    text = next(f for f in sb.records("smart-fields") if f["object"] == "external_party" and f["type"] == "text")
+    cid = _linked_contract(sb, api, "hs-null")
+    assert api.patch(f"/contracts/{cid}", {"fields": [{"fieldId": number["id"], "value": 5}]}).status_code == 200
+    r = api.patch(f"/contracts/{cid}", {"fields": [{"fieldId": number["id"], "value": None}]})
+    assert r.status_code == 200
+    values = [f["value"] for f in api.get(f"/contracts/{cid}").json()["fields"] if f["attributeDefinitionId"] == number["id"]]
+    assert values == ([5] if keeps else [])
+    cp = api.post("/counterparties", {"name": "Null Co", "attributes": [
+        {"attributeDefinitionId": text["id"], "value": "x"}]}).json()
+    api.patch(f"/counterparties/{cp['id']}", {"attributes": [{"attributeDefinitionId": text["id"], "value": None}]})
+    assert api.get(f"/counterparties/{cp['id']}").json()["fields"].get(text["id"]) == ("x" if keeps else None)
+
+
+def test_dedup_external_id_is_a_profile_switched_at_run_time(sb, api):
+    _linked_contract(sb, api, "hs-twice")
+    _linked_contract(sb, api, "hs-twice")  # by default a repeat creates
+    sb.set_api_profiles(["dedup-external-id"])
+    template = next(t for t in sb.records("contract-types") if t["templates"])["templates"][0]
+    body = {"templateId": template["id"], "counterparty": {"name": "Link Ltd"},
+            "integration": {"type": "hubspot", "externalId": "hs-twice"}}
+    assert_error(api.post("/contracts", body), 409, "hs-twice")
+    assert SandboxServer(dedup_external_id=True).config.api_profiles == ("dedup-external-id",)
+
+
 def test_snake_envelope_no_has_next_and_slim_contracts_combine(sb, api):
     sb.set_api_profiles(["envelope-snake", "no-has-next", "slim-contracts"])
     items = walk(api, "/contracts", "snake", flags=False, limit=13)

@@ -11,7 +11,7 @@ from .ground_truth import COLLECTIONS
 from .models_contract import create_contract
 from .models_counterparty import create_counterparty
 from .profiles import ApiShape, ProfileError, known_profiles
-from .routes import Router
+from .routes import API, Router
 from .seed import SeedOptions
 from .wire import Request, Response, ok, raw
 
@@ -47,6 +47,28 @@ def post_faults(app, req):
         return ok(app.faults.update(**_body(req)))
     except (ValueError, TypeError) as e:
         raise BadRequest(str(e)) from None
+
+
+def script(app, req):
+    """POST {"method", "path": a /v2 route template, "outcomes": [...]} queues outcomes for that route's next
+    requests (faults.Script); GET lists what is still queued. /_sandbox/reset clears them."""
+    if req.method == "POST":
+        body = _body(req)
+        method, path, outcomes = body.get("method"), body.get("path"), body.get("outcomes")
+        if (method, path) not in {(m, t) for m, t, _, _ in API.routes}:
+            raise BadRequest(f"{method} {path} is not a route of the API (give its template, e.g. /v2/contracts/{{id}})")
+        if not isinstance(outcomes, list):
+            raise BadRequest("outcomes must be an array")
+        try:
+            app.script.add(method, path, outcomes)
+        except ValueError as e:
+            raise BadRequest(str(e)) from None
+    return ok(app.script.to_dict())
+
+
+def requests_log(app, req):
+    """The last /v2 requests as sent, oldest first; `method` and `path` (a route template) filter them."""
+    return ok(app.stats.requests(req.query.get("method"), req.query.get("path")))
 
 
 def _counts(body: dict, *names: str) -> dict:
@@ -112,6 +134,7 @@ def reset(app, req):
     app.store.load(opts)
     app.faults.reset_rng(opts.seed)
     app.shape = ApiShape(app.config.api_profiles)
+    app.script.clear()
     app.mutations = 0
     app.webhooks.clear_pending()
     return ok({"status": "ok", "options": opts.__dict__, "counts": app.store.counts()})
@@ -239,8 +262,11 @@ ADMIN = Router([
     ("GET", "/health", health),
     ("GET", "/stats", stats),
     ("POST", "/stats/reset", stats_reset),
+    ("GET", "/requests", requests_log),
     ("GET", "/faults", get_faults),
     ("POST", "/faults", post_faults),
+    ("GET", "/faults/script", script),
+    ("POST", "/faults/script", script),
     ("POST", "/mutate", mutate),
     ("POST", "/reset", reset),
     ("GET", "/records/{collection}", records),

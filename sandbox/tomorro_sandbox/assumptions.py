@@ -127,6 +127,10 @@ FILTER = "filter:"  # + parameter name: "ignored" | "refused" | "eq-only" (in:/n
 DEFAULT_STATUSES = "default-statuses"  # a list asked without `status` serves only these statuses
 SORT = "sort"  # "ignored": the default order is served whatever `sort` says
 WRITE_OMIT = "write-omit"  # create / PATCH responses lose these keys (still stored)
+READ_OMIT = "read-omit"  # GET /{id} responses lose these keys (still stored)
+NULL_VALUE = "null-value"  # "kept": a field sent with value null in a PATCH is accepted and keeps its value
+CREATE_DEDUP = "create-dedup"  # "integration": a create whose integration {type, externalId} is linked answers 409
+DEDUP_PROFILE = "dedup-external-id"  # the profile the start option --dedup-external-id turns on
 _SLIM = ("id", "name", "status")
 _INTRO = "https://alpha.developer.tomorro.com/api-reference/introduction"
 _LIST_CONTRACTS = "https://alpha.developer.tomorro.com/api-reference/2025-01-15-init/contracts/list-contracts"
@@ -265,4 +269,31 @@ API_PROFILES = {p.name: p for p in (
         "seeds/001_a223ed88c621e24a.txt, seeds/002_a2a7a7322db24b69.txt, seeds/003_2f2b0c816e7508ac.txt",
         "create and PATCH answer the full Contract, integration included",
         ((WRITE_OMIT, "/contracts", ("integration",)),)),
+    ApiProfile(
+        "integration-hidden",
+        "`integration` is never served: not in GET /contracts items, GET /contracts/{id} nor the create / PATCH "
+        "answers (still stored)",
+        "only get-contract documents `integration`; the list, create and update examples have none, and nothing "
+        "says which API keys or plans see the CRM link [GAP]",
+        "seeds/001_a223ed88c621e24a.txt, seeds/002_a2a7a7322db24b69.txt, seeds/003_2f2b0c816e7508ac.txt",
+        "GET /contracts/{id} and the list serve `integration`",
+        ((ITEM_OMIT, "/contracts", ("integration",)), (READ_OMIT, "/contracts", ("integration",)),
+         (WRITE_OMIT, "/contracts", ("integration",)))),
+    ApiProfile(
+        "null-keeps-value",
+        "a smart field sent with value null in PATCH /contracts/{id} or PATCH /counterparties/{id} is accepted "
+        "(200) and keeps its value",
+        "update-contract documents `fields: [{fieldId, value}]` and no way to clear a value [GAP]",
+        "seeds/003_2f2b0c816e7508ac.txt (tomorro-api.md §6)",
+        "[ASSUMED] NULL_VALUE_CLEARS_A_FIELD: value null clears the field",
+        ((NULL_VALUE, "/contracts", "kept"), (NULL_VALUE, "/counterparties", "kept"))),
+    ApiProfile(
+        DEDUP_PROFILE,
+        "POST /contracts whose integration {type, externalId} already links a contract answers 409 (what "
+        "`--dedup-external-id` turns on at start)",
+        "nothing documents idempotency of POST /contracts; `integration.externalId` is the CRM record's id "
+        "(get-contract), which a server may hold unique",
+        "seeds/001_a223ed88c621e24a.txt (tomorro-api.md §6)",
+        "[ASSUMED] a repeated create makes a second contract",
+        ((CREATE_DEDUP, "/contracts", "integration"),)),
 )}

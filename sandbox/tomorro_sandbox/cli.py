@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--signed-file-bytes", type=int, default=0, metavar="BYTES",
                    help="size of every signed PDF served (default: a few KB, varying by file)")
     s.add_argument("--dedup-external-id", action="store_true",
-                   help="409 on a second create with the same integration.externalId")
+                   help="409 on a second create with the same integration.externalId (= --api-profile dedup-external-id)")
     s.add_argument("--latency-ms", type=float, default=0)
     s.add_argument("--jitter-ms", type=float, default=0)
     s.add_argument("--rate-limit", type=_rate, default=None, metavar="N/SECONDS")

@@ -2,6 +2,7 @@
 so the sandbox needs no HTTP client dependency)."""
 
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import orjson
@@ -37,6 +38,18 @@ class AdminClient:
 
     def reset_stats(self) -> dict:
         return self._admin("POST", "/stats/reset", {})
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list:
+        """The last /v2 requests as sent ({method, path, template, query, body, status}), oldest first, of one
+        method and / or route template (e.g. "/v2/contracts/{id}"); cleared with the stats."""
+        query = urllib.parse.urlencode({k: v for k, v in (("method", method), ("path", path)) if v})
+        return self._admin("GET", "/requests" + (f"?{query}" if query else ""))
+
+    def script(self, method: str, path: str, *outcomes) -> list:
+        """Queue outcomes for the next requests of one route (a template, e.g. "/v2/contracts/{id}"), one per
+        request: "pass", an HTTP status, "reset" (before the handler) or "reset-after" (applied, answer lost).
+        Answers what is still queued; /_sandbox/reset clears it."""
+        return self._admin("POST", "/faults/script", {"method": method, "path": path, "outcomes": list(outcomes)})
 
     def faults(self) -> dict:
         return self._admin("GET", "/faults")

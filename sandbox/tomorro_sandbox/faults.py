@@ -126,3 +126,39 @@ class Faults:
         if d.error:
             raise ApiError(*d.error)
         return d
+
+
+# --- scripted outcomes: the next requests of one route, one by one (a test's exact failure) ---
+OUTCOMES = ("pass", "reset", "reset-after")  # or an HTTP status 400-599
+
+
+class Script:
+    """Outcomes queued per (method, route template), each used by one request of that route, in order:
+    "pass" (served as usual), an HTTP status (NestJS error body, nothing applied), "reset" (connection
+    reset before the handler: nothing applied) or "reset-after" (the handler runs, then the connection is
+    reset: applied, answer lost). Where the random faults above give a rate, this gives a sequence."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._queues: dict = {}
+
+    def add(self, method: str, template: str, outcomes: list) -> None:
+        for o in outcomes:
+            if not (o in OUTCOMES or (isinstance(o, int) and not isinstance(o, bool) and 400 <= o <= 599)):
+                raise ValueError(f"an outcome is one of {', '.join(OUTCOMES)} or an HTTP status 400-599, got {o!r}")
+        with self._lock:
+            self._queues.setdefault((method, template), deque()).extend(outcomes)
+
+    def take(self, method: str, template: str):
+        """The next outcome of this route, or None when none is queued (the usual answer)."""
+        with self._lock:
+            q = self._queues.get((method, template))
+            return q.popleft() if q else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._queues.clear()
+
+    def to_dict(self) -> list:
+        with self._lock:
+            return [{"method": m, "path": t, "outcomes": list(q)} for (m, t), q in sorted(self._queues.items()) if q]

@@ -28,20 +28,23 @@ def get_contract(app, req: Request, id: str) -> Response:
     L.check_params(req.query, ())
     with app.store.lock:
         _need(app.store.contracts, id, "Contract")
+        omit = app.shape.read_omit(L.CONTRACTS.path)
+        if omit:
+            return ok({k: v for k, v in app.store.contracts.get(id).items() if k not in omit})
         return raw(app.store.contracts.raw(id))
 
 
 def post_contract(app, req: Request) -> Response:
     body = req.json()
     with app.store.lock:
-        rec = create_contract(app.store, body, app.dedup_external_id)
+        rec = create_contract(app.store, body, app.shape.dedups_creates(L.CONTRACTS.path))
     return ok(app.shape.write_echo(L.CONTRACTS.path, rec), 201)
 
 
 def patch_contract_(app, req: Request, id: str) -> Response:
     body = req.json()
     with app.store.lock:
-        rec = patch_contract(app.store, id, body)
+        rec = patch_contract(app.store, id, body, app.shape.null_keeps_value(L.CONTRACTS.path))
     return ok(app.shape.write_echo(L.CONTRACTS.path, rec))
 
 
@@ -88,7 +91,7 @@ def post_counterparty(app, req: Request) -> Response:
 def patch_counterparty_(app, req: Request, id: str) -> Response:
     body = req.json()
     with app.store.lock:
-        return ok(patch_counterparty(app.store, id, body))
+        return ok(patch_counterparty(app.store, id, body, app.shape.null_keeps_value(L.COUNTERPARTIES.path)))
 
 
 def list_members(app, req: Request) -> Response:

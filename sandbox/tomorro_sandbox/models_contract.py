@@ -92,11 +92,12 @@ def _integration(raw, errors: list):
             "externalEntity": raw.get("externalEntity"), "externalUrl": raw.get("externalUrl")}
 
 
-def _merge_fields(current: list, changes: dict, store) -> list:
+def _merge_fields(current: list, changes: dict, store, null_keeps: bool = False) -> list:
     by_id = {f["attributeDefinitionId"]: f for f in current}
     for fid, value in changes.items():
         if value is None:
-            by_id.pop(fid, None)
+            if not null_keeps:  # the API profile null-keeps-value: accepted, nothing cleared
+                by_id.pop(fid, None)
         else:
             by_id[fid] = {"attributeDefinitionId": fid, "name": store.field(fid)["names"][A.DEFAULT_LANG],
                           "value": value}
@@ -165,7 +166,7 @@ def _template_of(store, body: dict, errors: list):
 
 
 def _check_duplicate(store, integration, dedup: bool) -> None:
-    # only with --dedup-external-id: nothing documents idempotency, so by default a repeat creates
+    # only with the API profile dedup-external-id: nothing documents idempotency, so by default a repeat creates
     if dedup and integration and (integration["type"], integration["externalId"]) in store.external_ids:
         existing = store.external_ids[(integration["type"], integration["externalId"])]
         raise Conflict(f"A contract with integration.externalId '{integration['externalId']}' "
@@ -200,7 +201,7 @@ def _status(current: str, target, errors: list) -> None:
         raise Unprocessable(f"status: a contract becomes {target} only through the signature process")
 
 
-def patch_contract(store, cid: str, body) -> dict:
+def patch_contract(store, cid: str, body, null_keeps: bool = False) -> dict:
     old = store.contracts.get(cid)
     if old is None:
         raise not_found("Contract", cid)
@@ -226,7 +227,7 @@ def patch_contract(store, cid: str, body) -> dict:
     itype = _patch_integration(body, errors)
     if "fields" in body:
         changes = check_fields(store, body["fields"], "fields", "contract", "fieldId", itype, errors)
-        new["fields"] = _merge_fields(old["fields"], changes, store)
+        new["fields"] = _merge_fields(old["fields"], changes, store, null_keeps)
     if errors:
         raise BadRequest(errors)
     if cp is not None:

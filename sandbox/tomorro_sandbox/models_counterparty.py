@@ -34,8 +34,9 @@ def create_counterparty(store, body) -> dict:
     return rec
 
 
-def patch_counterparty(store, cpid: str, body) -> dict:
-    """Same body as create, all optional [ASSUMED]; attributes merge by id, `value: null` clears."""
+def patch_counterparty(store, cpid: str, body, null_keeps: bool = False) -> dict:
+    """Same body as create, all optional [ASSUMED]; attributes merge by id, `value: null` clears (keeps with
+    the API profile null-keeps-value)."""
     old = store.counterparties.get(cpid)
     if old is None:
         raise not_found("Counterparty", cpid)
@@ -46,7 +47,8 @@ def patch_counterparty(store, cpid: str, body) -> dict:
     fields = dict(old["fields"])
     for fid, value in attrs.items():
         if value is None:
-            fields.pop(fid, None)
+            if not null_keeps:
+                fields.pop(fid, None)
         else:
             fields[fid] = value
     new = {**old, "name": name or old["name"], "status": status or old["status"], "fields": fields,

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 
 from . import assumptions as A
 
-_ASPECTS = (A.ENVELOPE, A.HAS_FLAGS, A.ITEM_KEYS, A.ITEM_OMIT, A.SORT, A.WRITE_OMIT, A.DEFAULT_STATUSES)
+_ASPECTS = (A.ENVELOPE, A.HAS_FLAGS, A.ITEM_KEYS, A.ITEM_OMIT, A.SORT, A.WRITE_OMIT, A.READ_OMIT, A.DEFAULT_STATUSES,
+            A.NULL_VALUE, A.CREATE_DEDUP)
 
 
 class ProfileError(ValueError):
@@ -86,6 +87,16 @@ class ApiShape:
         """The create / PATCH response of a record of `path` (the stored record is unchanged)."""
         omit = self._get(A.WRITE_OMIT, path, ())
         return {k: v for k, v in rec.items() if k not in omit} if omit else rec
+
+    def read_omit(self, path: str) -> tuple:
+        """The keys GET {path}/{id} leaves out (none: the stored record is served whole, the fast path)."""
+        return self._get(A.READ_OMIT, path, ())
+
+    def null_keeps_value(self, path: str) -> bool:
+        return self._get(A.NULL_VALUE, path) == "kept"
+
+    def dedups_creates(self, path: str) -> bool:
+        return self._get(A.CREATE_DEDUP, path) is not None
 
 
 def _check_registry() -> None:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from . import assumptions as A
 from .admin import ADMIN, signed_file
 from .app import App, AppConfig
 from .auth import check_api_key, version_headers
@@ -105,14 +106,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         # HEAD is answered like GET without a body, as Express does
         template, handler, params = API.match("GET" if req.method == "HEAD" else req.method, req.path)
         template = template or req.path
-        draw, extra = Draw(), {}
+        draw, extra, scripted = Draw(), {}, None
         try:
             key = check_api_key(req.headers, app.api_key)
             extra = version_headers(req.headers)
             draw = app.faults.before_handler(key, time.monotonic())
-            if draw.reset:
-                app.stats.count(req.method, template, 0)
+            scripted = app.script.take(req.method, template)
+            if draw.reset or scripted == "reset":
+                app.stats.count(req.method, template, 0, req)
                 return self._reset()
+            if isinstance(scripted, int):
+                raise ApiError(scripted, f"{req.method} {template}: {scripted} (scripted by the sandbox)")
             if handler is None:
                 raise route_not_found(req.method, req.path)
             resp = handler(app, req, **params)
@@ -121,8 +125,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except Exception:  # a sandbox bug must still answer like a server would
             log.error("unhandled error on %s %s\n%s", req.method, req.path, traceback.format_exc())
             resp = _error_response(ApiError(500, "Internal server error"))
+        if scripted == "reset-after":  # applied, and the answer lost
+            app.stats.count(req.method, template, 0, req)
+            return self._reset()
         resp.headers.update(extra)
-        app.stats.count(req.method, template, resp.status)
+        app.stats.count(req.method, template, resp.status, req)
         self._send(resp, draw)
 
     def _download(self, app: App, req: Request) -> None:
@@ -215,11 +222,13 @@ def build_config(seed=42, contracts=500, counterparties=120, fields=60, members=
                  api_key="sandbox-key", dedup_external_id=False, api_profiles=(), signed_file_bytes=0,  # noqa: S107
                  webhook_retry_scale=1.0, **faults):
     """Keyword options of SandboxServer / SandboxProcess -> AppConfig; a bad option raises ValueError."""
+    if dedup_external_id and not isinstance(api_profiles, str):  # the start option of profile dedup-external-id
+        api_profiles = [*api_profiles, A.DEDUP_PROFILE]
     profiles = ApiShape(api_profiles).names  # validates: unknown or contradictory names -> ProfileError
     if not (isinstance(webhook_retry_scale, int | float) and webhook_retry_scale > 0):
         raise ValueError(f"webhook_retry_scale must be a number > 0, got {webhook_retry_scale!r}")
     seed_options = SeedOptions(seed, contracts, counterparties, fields, members, updated_skew, signed_file_bytes)
-    return AppConfig(seed_options, api_key, dedup_external_id, FaultSettings(**faults), profiles, float(webhook_retry_scale))
+    return AppConfig(seed_options, api_key, FaultSettings(**faults), profiles, float(webhook_retry_scale))
 
 
 class SandboxServer(AdminClient):

@@ -75,3 +75,17 @@ def seeded(sb) -> dict:
 def option_label(ids: dict, field_id: str, index: int = 0) -> str:
     opts = [o for o in ids["options"] if o["smartFieldId"] == field_id]
     return opts[index]["translations"][0]["value"]
+
+
+NO_FAULTS = {"latency_ms": 0, "jitter_ms": 0, "rate_limit": None, "error_rate": 0, "reset_rate": 0,
+             "slow_body_rate": 0, "malformed_rate": 0}
+
+
+def fresh(sb, **seed_options):
+    """A long-lived sandbox as a test expects it: re-seeded (start options overridden by `seed_options`), the
+    start API profiles, no fault script, no faults, the clock unskewed, stats and request log empty."""
+    sb.reset(**seed_options)
+    sb.set_faults(**NO_FAULTS)
+    sb.set_clock(0)
+    sb.reset_stats()
+    return sb
