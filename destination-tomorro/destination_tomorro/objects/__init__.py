@@ -23,7 +23,9 @@ Adding an object (e.g. the custom-object records of the API guide's first patter
      `reference_key` (what other kinds' rows name it by), `settings_problems` (for check).
    Endpoints go in client.py (one method per endpoint), as for every object.
 2. Its instance in `KINDS` below, after the kinds it `refers_to`.
-3. Its tests: `unit_tests/test_objects_<name>.py` for the rules, a sandbox test for the write.
+3. Its tests: its rules (key, mapping, diff, statuses) as unit tests, its write against the sandbox
+   (integration_tests/); unit_tests/test_objects.py already checks that it gives every fact, comes
+   after what it refers to, and that no generic module names it.
 
 The config's object names (`streams[].object`, the spec's enum) come from this registry, so the
 modules a kind imports must not import config.py or stream_mapping.py at run time (annotations only).
