@@ -1,7 +1,8 @@
 """`check`: fast and honest. One cheap read with a short timeout and at most one quick retry (so an
 unreachable or wrong `base_url` fails within ~20 s, never after minutes of backoff), a message that
 says which it was (unreachable, not a Tomorro API, key refused), then every setting that names
-something in the workspace: default template and contract type, counterparty match field."""
+something in the workspace, as each object's kind checks it (objects/: default template and
+contract type, counterparty match field) and every stream's match_key."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from .errors import (
     to_traced_exception,
 )
 from .keys import match_key_for
-from .objects import COUNTERPARTY
+from .objects import KINDS, kind_named
 from .schema import TomorroSchema
 from .transport import RetryPolicy
 
@@ -72,25 +73,14 @@ def _settings(client: TomorroClient, cfg: DestinationTomorroConfig) -> str | Non
     schema = TomorroSchema(client, cfg.integration_type)
     problems = []
     try:
-        contract_type = None
-        if cfg.default_contract_type:
-            contract_type = schema.find_contract_type(cfg.default_contract_type)
-            if contract_type is None:
-                problems.append(f"default_contract_type: '{cfg.default_contract_type}' is not a contract type id or name")
-        if cfg.default_template and schema.find_template(cfg.default_template, contract_type) is None:
-            problems.append(f"default_template: '{cfg.default_template}' is not a template"
-                            + (" of that contract type" if contract_type else "") + " (id or name)")
-        try:
-            match_key_for(COUNTERPARTY, cfg, schema)
-        except ValueError:
-            problems.append(f"counterparty_match_field: '{cfg.counterparty_match_field}' is not a counterparty smart field")
+        for kind in KINDS:
+            problems += kind.settings_problems(cfg, schema)
         for index, entry in enumerate(cfg.streams):
-            if entry.object == COUNTERPARTY and entry.match_key:
+            if entry.match_key:
                 try:
-                    match_key_for(COUNTERPARTY, cfg, schema, stream=entry.stream)
+                    match_key_for(kind_named(entry.object), cfg, schema, stream=entry.stream)
                 except ValueError as exc:
                     problems.append(f"streams.{index}.match_key: {exc}")
     except TomorroError as exc:
         problems.append(to_traced_exception(exc).message)
     return "; ".join(problems) or None
-

@@ -1,11 +1,10 @@
-"""What differs between a mapped row and the object Tomorro holds: the PATCH body, or nothing."""
+"""Comparing a value we would send with the value Tomorro holds: what every kind's `diff` (the PATCH
+body holding only what differs, objects/<kind>.py) and create-recovery share."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
-
-from .mapping import MappedRow
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -31,40 +30,3 @@ def is_empty(value: Any) -> bool:
     if isinstance(value, list) and value and all(isinstance(n, dict) and "children" in n for n in value):
         return all(is_empty(c.get("text")) for n in value for c in n.get("children") or [] if isinstance(c, dict))
     return isinstance(value, (list, dict)) and not value
-
-
-def diff_contract(row: MappedRow, current: dict[str, Any]) -> dict[str, Any]:
-    """PATCH body holding only what differs from `current` (empty = unchanged); a field to clear
-    (empty_values: clear) is sent as null when Tomorro holds a value. Who may change what is
-    ownership.py's question, asked of this body.
-
-    templateId, contractTypeId and integration cannot change through PATCH and are not compared.
-    """
-    patch: dict[str, Any] = {}
-    if row.name and row.name != current.get("name"):
-        patch["name"] = row.name
-    if row.status and row.status != current.get("status"):
-        patch["status"] = row.status
-    if row.counterparty_id and row.counterparty_id != (current.get("counterparty") or {}).get("id"):
-        patch["counterparty"] = {"id": row.counterparty_id}
-    existing = {f.get("attributeDefinitionId"): f.get("value") for f in current.get("fields") or []}
-    changed = [{"fieldId": k, "value": v} for k, v in row.fields.items() if k not in existing or not same_value(v, existing[k])]
-    changed += [{"fieldId": k, "value": None} for k in sorted(row.clears) if not is_empty(existing.get(k))]
-    if changed:
-        patch["fields"] = changed
-    return patch
-
-
-def diff_counterparty(row: MappedRow, current: dict[str, Any]) -> dict[str, Any]:
-    patch: dict[str, Any] = {}
-    if row.name and row.name != current.get("name"):
-        patch["name"] = row.name
-    if row.status and row.status != current.get("status"):
-        patch["status"] = row.status
-    existing = current.get("fields") or {}
-    changed = [{"attributeDefinitionId": k, "value": v} for k, v in row.fields.items()
-               if k not in existing or not same_value(v, existing[k])]
-    changed += [{"attributeDefinitionId": k, "value": None} for k in sorted(row.clears) if not is_empty(existing.get(k))]
-    if changed:
-        patch["attributes"] = changed
-    return patch

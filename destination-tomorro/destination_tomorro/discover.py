@@ -1,7 +1,7 @@
 """`destination-tomorro discover --config c.json`: the DESTINATION_CATALOG of data activation.
 
-Lists each Tomorro object with its sync modes, matching keys and the columns it accepts
-(reserved columns plus the workspace's smart fields, typed). The CDK's `AirbyteMessage` has no
+Lists each Tomorro object of the registry (objects/) with its sync modes, matching keys and the
+columns it accepts (its kind's reserved columns plus the workspace's smart fields, typed). The CDK's `AirbyteMessage` has no
 `destination_catalog`, so the message is built with the protocol dataclasses and serialised here.
 Read-only: smart fields are listed, nothing is written.
 """
@@ -20,7 +20,8 @@ from airbyte_protocol_dataclasses.models import (
 
 from .config import DestinationTomorroConfig
 from .keys import match_key_for
-from .objects import CONTRACT, COUNTERPARTY
+from .objects import KINDS
+from .objects.kind import ObjectKind
 from .schema import TomorroSchema
 
 SMART_FIELD_SCHEMA = {
@@ -33,31 +34,31 @@ SMART_FIELD_SCHEMA = {
     "duration": {"type": ["null", "string", "object"], "description": "'12 months' or {value, unit}"},
 }
 STRING = {"type": ["null", "string"]}
-RESERVED_SCHEMA = {
-    COUNTERPARTY: {"name": {"type": "string"}, "status": {"type": ["null", "string"], "enum": [None, "active", "archived"]}},
-    CONTRACT: {
-        "name": STRING, "status": STRING, "template": STRING, "contract_type": STRING,
-        "counterparty_id": STRING, "counterparty": STRING, "counterparty_key": STRING, "external_id": STRING, "external_url": STRING,
-    },
-}
 
 
 def build_catalog(config: DestinationTomorroConfig, schema: TomorroSchema) -> DestinationCatalog:
     operations = []
-    for obj in (COUNTERPARTY, CONTRACT):
-        properties: dict[str, Any] = dict(RESERVED_SCHEMA[obj])
-        for sf in schema.smart_fields(obj):
+    for kind in KINDS:
+        properties: dict[str, Any] = dict(kind.column_schema)
+        for sf in schema.smart_fields(kind):
             properties.setdefault(sf.name, {**SMART_FIELD_SCHEMA.get(sf.type, STRING), "title": f"{sf.name} ({sf.type}, {sf.id})"})
         json_schema = {"type": "object", "additionalProperties": True, "properties": properties,
-                       "required": ["name"] if obj == COUNTERPARTY else []}
-        try:
-            key = [[match_key_for(obj, config, schema).column]]
-        except ValueError:  # an unknown match field: shown as configured (check names the problem)
-            key = [[config.counterparty_match_field]]
-        operations.append(DestinationOperation(object_name=obj, sync_mode=DestinationSyncMode.append, json_schema=json_schema))
-        operations.append(DestinationOperation(object_name=obj, sync_mode=DestinationSyncMode.append_dedup,
+                       "required": list(kind.required_columns)}
+        key = [[_key_column(kind, config, schema)]]
+        operations.append(DestinationOperation(object_name=kind.name, sync_mode=DestinationSyncMode.append,
+                                               json_schema=json_schema))
+        operations.append(DestinationOperation(object_name=kind.name, sync_mode=DestinationSyncMode.append_dedup,
                                                json_schema=json_schema, matching_keys=key))
     return DestinationCatalog(operations=operations)
+
+
+def _key_column(kind: ObjectKind, config: DestinationTomorroConfig, schema: TomorroSchema) -> str:
+    """The column rows are matched on; an unknown configured one is shown as configured (check names
+    the problem)."""
+    try:
+        return match_key_for(kind, config, schema).column
+    except ValueError:
+        return (kind.configured_key_column(config) or (kind.default_key_column,))[0]
 
 
 def catalog_message(catalog: DestinationCatalog) -> dict[str, Any]:

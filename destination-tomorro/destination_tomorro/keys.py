@@ -17,26 +17,28 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import DestinationTomorroConfig
-from .names import normalise
-from .objects import CONTRACT, COUNTERPARTY
-from .schema import SmartField, TomorroSchema
+from .schema import SmartField
+
+if TYPE_CHECKING:  # annotations only: the object kinds import this module (objects/__init__.py)
+    from .config import DestinationTomorroConfig
+    from .objects.kind import ObjectKind
+    from .schema import TomorroSchema
 
 
 @dataclass(frozen=True)
 class MatchKey:
     """What the rows of one stream are matched on."""
 
-    object: str
+    kind: ObjectKind
     column: str  # the row column holding the key
-    field: SmartField | None = None  # counterparties matched on a smart field (None: on their name)
+    field: SmartField | None = None  # matched on a smart field (None: on the kind's key_role column)
     source: str = "the default"  # where the choice comes from, for messages
 
     @property
     def on_name(self) -> bool:
-        return self.object == COUNTERPARTY and self.field is None
+        return self.field is None and self.kind.key_role == "name"
 
     @property
     def chosen(self) -> bool:
@@ -44,24 +46,27 @@ class MatchKey:
         return self.source != "the default"
 
 
-def match_key_for(obj: str, cfg: DestinationTomorroConfig, schema: TomorroSchema, *, stream: str | None = None,
+def match_key_for(kind: ObjectKind, cfg: DestinationTomorroConfig, schema: TomorroSchema, *, stream: str | None = None,
                   primary_key: list[list[str]] | None = None, picked: bool = False) -> MatchKey:
     """The matching rule, decided here and nowhere else. The key column of a stream is, in order:
 
     1. the `match_key` of the stream's entry in the `streams` setting;
-    2. for counterparties, `counterparty_match_field` when it is not the default `name`;
+    2. the kind's connector-wide setting (counterparties: `counterparty_match_field` when it is not
+       the default `name`);
     3. the configured catalog's `primary_key`, when the user picked it (`picked`: it differs from the
        source's own key, or the connection's mapping step set the object and matching key);
-    4. the default: `external_id` for contracts, `name` for counterparties.
+    4. the kind's default (`external_id` for contracts, `name` for counterparties).
 
-    Contracts take the column's value as integration.externalId; counterparties match on their name
-    or on a counterparty smart field (id or name). Raises ValueError naming the stream otherwise."""
-    where = f"stream '{stream}'" if stream else obj
+    What a column can be a key of is the kind's rule (`ObjectKind.resolve_key`): contracts take the
+    column's value as integration.externalId; counterparties match on their name or on a counterparty
+    smart field (id or name). Raises ValueError naming the stream otherwise."""
+    where = f"stream '{stream}'" if stream else kind.name
     entry = cfg.stream_mapping(stream) if stream else None
+    configured = kind.configured_key_column(cfg)
     if entry is not None and entry.match_key:
         column, source = entry.match_key, f"the match_key of {where}"
-    elif obj == COUNTERPARTY and normalise(cfg.counterparty_match_field) != "name":
-        column, source = cfg.counterparty_match_field, "counterparty_match_field"
+    elif configured is not None:
+        column, source = configured
     elif picked and primary_key:
         if len(primary_key) != 1 or len(primary_key[0]) != 1:
             shown = ", ".join(".".join(path) for path in primary_key)
@@ -69,17 +74,8 @@ def match_key_for(obj: str, cfg: DestinationTomorroConfig, schema: TomorroSchema
                              "on one; set match_key in the stream mapping")
         column, source = primary_key[0][0], f"the primary key of {where}"
     else:
-        column, source = ("external_id" if obj == CONTRACT else "name"), "the default"
-    if obj == CONTRACT:
-        return MatchKey(CONTRACT, column, source=source)
-    if normalise(column) == "name":
-        return MatchKey(COUNTERPARTY, "name", source=source)
-    field = schema.find_field(COUNTERPARTY, column)
-    if field is None:
-        raise ValueError(f"{where}: '{column}' ({source}) is not a column counterparties can be matched on: use "
-                         "name or a counterparty smart field (id or name)" if stream else
-                         f"counterparty_match_field '{column}' is not a counterparty smart field")
-    return MatchKey(COUNTERPARTY, field.name, field, source)
+        column, source = kind.default_key_column, "the default"
+    return kind.resolve_key(column, source, schema, where, stream)
 
 
 def canonical_text(text: str) -> str:

@@ -8,14 +8,16 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .errors import RowRejected
 from .report import RejectedRow, ReportWarning, StreamCounts, WriteReport
-from .routing import Route
+
+if TYPE_CHECKING:  # annotations only: the object kinds import this module, and routing imports them
+    from .routing import Route
 
 logger = logging.getLogger("airbyte")
 

@@ -2,16 +2,18 @@
 
 A row becomes a `MappedRow`: its matching key (canonical, keys.py) and its label (as the user wrote
 it), the body to create the object with, and the attributes to compare with an existing object
-(diff.py turns that comparison into the PATCH body). Everything that cannot be written raises
-`RowRejected` naming the column. Look-ups (templates, smart fields, options) are asked of
-`TomorroSchema`.
+(the kind's `diff` turns that comparison into the PATCH body). `RowMapper` does what every object
+shares (columns, smart fields, empty values); the object's own reserved columns and body are its
+kind's (objects/). Everything that cannot be written raises `RowRejected` naming the column.
+Look-ups (templates, smart fields, options) are asked of `TomorroSchema`.
 
 Column rules (README.md, "Columns"):
 * Airbyte meta columns (`_airbyte_*`, `_ab_*`) are ignored. Empty values (null, "" and
   whitespace-only) are never sent, for every type; with `empty_values: clear` they clear a smart
   field's value instead (`MappedRow.clears`).
-* Reserved columns are matched after normalising the name (names.normalise). The stream's key
-  column (routing) holds the contract's external id, whatever its name.
+* Reserved columns (the kind's `reserved_columns`) are matched after normalising the name
+  (names.normalise). The stream's key column (routing) holds the contract's external id, whatever
+  its name (`ObjectKind.key_columns`).
 * Any other column matching a smart field of the object (by id, or by normalised name) becomes a
   field value, coerced to the field's type. Other columns are reported once per stream.
 * A contract's external id is compared by its CRM's rules (identity.py); names by the human rules.
@@ -25,36 +27,24 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .coercion import clip, coerce, instant, line_value
-from .config import DestinationTomorroConfig
 from .errors import RowRejected
-from .identity import Identity, row_identity
-from .keys import MatchKey, exact_key, name_key, value_key
+from .identity import Identity
+from .keys import MatchKey
 from .names import is_meta_column, normalise
-from .objects import CONTRACT, COUNTERPARTY, COUNTERPARTY_STATUSES
-from .policy import TARGETS, WritePolicy
+from .policy import WritePolicy
 from .schema import TomorroSchema
 
-# Reserved columns per object: normalised column name -> role.
-RESERVED = {
-    COUNTERPARTY: {"name": "name", "status": "status"},
-    CONTRACT: {
-        "name": "name", "status": "status",
-        "template": "template", "templateid": "template", "templatename": "template",
-        "contracttype": "contract_type", "contracttypeid": "contract_type", "contracttypename": "contract_type",
-        "counterpartyid": "counterparty_id",
-        "counterparty": "counterparty_name", "counterpartyname": "counterparty_name",
-        "counterpartykey": "counterparty_key",
-        "externalid": "external_id", "externalurl": "external_url",
-    },
-}
+if TYPE_CHECKING:  # annotations only: the object kinds import this module
+    from .config import DestinationTomorroConfig
+    from .objects.kind import ObjectKind
 
 
 @dataclass
 class MappedRow:
-    object: str
+    object: str  # the kind's name
     key: str | None  # the matching key as compared (a name, an identifier, an Identity.key); None: none
     create_body: dict[str, Any]
     name: str | None = None
@@ -92,21 +82,18 @@ def scalar(value: Any, column: str) -> str:
 class RowMapper:
     """Maps the rows of one stream to one Tomorro object. Unknown columns are collected once."""
 
-    def __init__(self, obj: str, schema: TomorroSchema, cfg: DestinationTomorroConfig, match: MatchKey,
-                 policy: WritePolicy | None = None, counterparty_match: MatchKey | None = None):
-        self.obj = obj
+    def __init__(self, kind: ObjectKind, schema: TomorroSchema, cfg: DestinationTomorroConfig, match: MatchKey,
+                 policy: WritePolicy | None = None, references: dict[str, MatchKey] | None = None):
+        self.kind = kind
         self.schema = schema
         self.cfg = cfg
         self.match = match
         self.policy = policy or WritePolicy()
-        self.counterparty_match = counterparty_match  # what a counterparty_key column is matched on
-        self.reserved = dict(RESERVED[obj])
+        self.references = references or {}  # kind name -> what this stream's rows name such objects by
+        self.reserved = dict(kind.reserved_columns)
         if self.policy.updated_at_column:
             self.reserved[normalise(self.policy.updated_at_column)] = "updated_at"
-        if obj == CONTRACT and normalise(match.column) != "externalid":
-            # the stream's key column holds the external id; an `external_id` column is then not sent
-            self.reserved["externalid"] = "ignored"
-            self.reserved[normalise(match.column)] = "external_id"
+        self.reserved.update(kind.key_columns(match))
         self.unknown_columns: set[str] = set()
         self.ignored_columns: set[str] = set()
         self._columns: dict[str, tuple[str, Any]] = {}  # column -> (kind, role | SmartField)
@@ -126,7 +113,7 @@ class RowMapper:
         elif role:
             known = ("reserved", role)
         else:
-            sf = self.schema.find_field(self.obj, column)
+            sf = self.schema.find_field(self.kind, column)
             known = ("field", sf) if sf is not None else ("unknown", None)
         with self._lock:
             self._columns[column] = known
@@ -139,7 +126,7 @@ class RowMapper:
         kind, what = self.classify(column)
         if self.match.field is not None:
             return kind == "field" and what.id == self.match.field.id
-        return kind == "reserved" and what == ("external_id" if self.obj == CONTRACT else "name")
+        return kind == "reserved" and what == self.kind.key_role
 
     def column_of(self, row: MappedRow, target: str) -> str:
         """The row's column behind a target (policy.py), for reasons; the target itself without one."""
@@ -149,7 +136,7 @@ class RowMapper:
         """A target as reasons name it: the row's column, and the smart field it maps to."""
         column = row.columns.get(target)
         if target.startswith("field:"):
-            smart = self.schema.find_field(self.obj, target[6:])
+            smart = self.schema.find_field(self.kind, target[6:])
             name = f"smart field '{smart.name}'" if smart else f"smart field {target[6:]}"
             return f"column '{column}' ({name})" if column else name
         return f"column '{column}'" if column else target
@@ -163,14 +150,10 @@ class RowMapper:
                 continue
             kind, what = self.classify(column)
             wanted = (kind == "field" and self.match.field is not None and what.id == self.match.field.id) or (
-                kind == "reserved" and self.match.field is None
-                and what == ("external_id" if self.obj == CONTRACT else "name"))
+                kind == "reserved" and self.match.field is None and what == self.kind.key_role)
             if wanted:
                 try:
-                    if self.obj == CONTRACT:
-                        return row_identity(self.cfg.integration_type or "", self.cfg.integration_entity, value)[0].key, \
-                            str(value).strip() or None
-                    return (exact_key(value) if self.match.field else name_key(value)), str(value).strip() or None
+                    return self.kind.row_key(self, value), str(value).strip() or None
                 except ValueError:
                     return None, None
         return None, None
@@ -190,8 +173,8 @@ class RowMapper:
             if kind == "reserved":
                 if not empty:
                     reserved[what] = (column, value)
-                    if TARGETS[self.obj].get(normalise(column)):
-                        columns[TARGETS[self.obj][normalise(column)]] = column
+                    if self.kind.targets.get(normalise(column)):
+                        columns[self.kind.targets[normalise(column)]] = column
             elif kind == "field":
                 columns[f"field:{what.id}"] = column
                 if empty:
@@ -202,10 +185,7 @@ class RowMapper:
                     fields[what.id] = coerce(what, value, self.schema.options, self.schema.integration_type)
                 except RowRejected as exc:
                     raise RowRejected(f"{column}: {exc.reason}") from None
-        if self.obj == COUNTERPARTY:
-            mapped = self._map_counterparty(reserved, fields)
-        else:
-            mapped = self._map_contract(reserved, fields)
+        mapped = self.kind.map_row(self, reserved, fields)
         mapped.clears, mapped.columns = clears - set(fields), columns
         if "updated_at" in reserved:
             column, value = reserved["updated_at"]
@@ -229,28 +209,3 @@ class RowMapper:
             return None
         column, value = reserved[role]
         return scalar(value, column) or None
-
-    def _map_counterparty(self, reserved: dict[str, tuple[str, Any]], fields: dict[str, Any]) -> MappedRow:
-        name = self.text(reserved, "name")
-        if not name:
-            raise RowRejected("name: a counterparty needs a non-empty name")
-        status = self.status(reserved, COUNTERPARTY_STATUSES)
-        if self.match.field is not None:
-            key_value = fields.get(self.match.field.id)
-            if key_value is None:
-                column = self.match.column
-                raise RowRejected(f"{column}: the matching field (smart field '{self.match.field.name}') has no value")
-            key, label = value_key(key_value), str(key_value)
-        else:
-            key, label = name_key(name), name
-        body: dict[str, Any] = {"name": name}
-        if status:
-            body["status"] = status
-        if fields:
-            body["attributes"] = [{"attributeDefinitionId": k, "value": v} for k, v in fields.items()]
-        return MappedRow(COUNTERPARTY, key, body, name=name, status=status, fields=fields, label=label)
-
-    def _map_contract(self, reserved: dict[str, tuple[str, Any]], fields: dict[str, Any]) -> MappedRow:
-        from .contract_mapping import map_contract  # the contract half imports this module
-
-        return map_contract(self, reserved, fields)

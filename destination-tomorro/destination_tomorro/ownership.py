@@ -1,14 +1,15 @@
 """Which of a row's changes to an existing object may be written: Tomorro is the system of record.
 
-Pure rules, applied to the PATCH that diff.py computed (only values that differ), in this order:
+Pure rules, applied to the PATCH that the kind's `diff` computed (only values that differ), in this
+order; what depends on the object (final statuses, the status lifecycle) is asked of its kind:
 
 1. **A newer edit in Tomorro wins.** When the stream names a `row_updated_at` column and Tomorro's
    `updatedAt` is later than the row's (or the row has no such time, so it cannot prove it is newer),
    nothing is written. Not applied to objects this sync wrote itself (their `updatedAt` is ours).
-2. **A signed or canceled contract is not changed**, except the targets listed in
-   `after_signature_fields`; its status never changes.
-3. **A status never moves back**: draft -> negotiating -> signing -> signed, canceled from any
-   status that is not final. A row asking to move it back leaves it, and its other values go on.
+2. **An object in a final status (a signed or canceled contract) is not changed**, except the
+   targets listed in `after_signature_fields`; its status never changes.
+3. **A status never moves back** (`ObjectKind.moves_forward`; contracts: draft -> negotiating ->
+   signing -> signed, canceled from any status that is not final). A row asking to move it back leaves it, and its other values go on.
 4. **Field behaviours**: `on_create` targets are never updated; `if_empty` ones only while Tomorro's
    value is empty.
 
@@ -21,14 +22,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diff import is_empty
 from .mapping import MappedRow
-from .objects import CONTRACT, FINAL_STATUSES
 from .policy import WritePolicy
 
-FORWARD = {"draft": 0, "negotiating": 1, "signing": 2, "signed": 3}
+if TYPE_CHECKING:  # annotations only: the object kinds import this module
+    from .objects.kind import ObjectKind
+
 Describe = Callable[[str], str]  # target -> "column 'Amount' (smart field 'Contract value')"
 
 
@@ -37,17 +39,6 @@ class Decision:
     patch: dict[str, Any]  # what may be written (empty: nothing)
     withheld: list[str] = field(default_factory=list)  # why values were protected (the row is `protected`)
     skipped: list[str] = field(default_factory=list)  # left by the stream's field behaviours
-
-
-def moves_forward(current: str | None, wanted: str) -> bool:
-    """Whether a contract status change goes forward in Tomorro's lifecycle."""
-    if current in FINAL_STATUSES:
-        return False
-    if current is not None and current not in FORWARD:  # a status this connector does not know: never assume
-        return False
-    if wanted == "canceled":
-        return True
-    return FORWARD.get(wanted, -1) > FORWARD.get(current or "draft", 0)
 
 
 def _entries(patch: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -63,16 +54,15 @@ def _entries(patch: dict[str, Any]) -> list[tuple[str, str, Any]]:
     return out
 
 
-def current_value(obj: str, current: dict[str, Any], target: str) -> Any:
+def current_value(current: dict[str, Any], target: str) -> Any:
     if target.startswith("field:"):
         fid = target[6:]
         held = current.get("fields")
         if isinstance(held, dict):
             return held.get(fid)
         return next((f.get("value") for f in held or [] if f.get("attributeDefinitionId") == fid), None)
-    if target == "counterparty":
-        return (current.get("counterparty") or {}).get("id")
-    return current.get(target)
+    value = current.get(target)
+    return value.get("id") if isinstance(value, dict) else value  # a link (a contract's counterparty): its id
 
 
 def _timestamp(text: Any) -> dt.datetime | None:
@@ -83,7 +73,7 @@ def _timestamp(text: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def decide(obj: str, row: MappedRow, current: dict[str, Any], patch: dict[str, Any], policy: WritePolicy,
+def decide(kind: ObjectKind, row: MappedRow, current: dict[str, Any], patch: dict[str, Any], policy: WritePolicy,
            *, ours: bool, describe: Describe) -> Decision:
     """Split `patch` into what may be written and what is held back, with the reasons (module docstring)."""
     entries = _entries(patch)
@@ -102,24 +92,24 @@ def decide(obj: str, row: MappedRow, current: dict[str, Any], patch: dict[str, A
         if theirs > row.updated_at:
             return Decision({}, [f"{column}: Tomorro's edit of {current.get('updatedAt')} is newer than the row's "
                                  f"{row.updated_at.isoformat()}; not written: {names}"])
-    status = current.get("status") if obj == CONTRACT else None
+    status = current.get("status")
     kept: list[tuple[str, str, Any]] = []
     final, backward, skipped = [], [], []
     for target, key, payload in entries:
-        if status in FINAL_STATUSES and (target == "status" or target not in policy.after_signature):
+        if status in kind.final_statuses and (target == "status" or target not in policy.after_signature):
             final.append(target)
-        elif obj == CONTRACT and target == "status" and not moves_forward(status, payload):
+        elif target == "status" and not kind.moves_forward(status, payload):
             backward.append(f"{describe(target)}: Tomorro's status '{status}' is ahead of the row's '{payload}' "
                             "(a status never moves back)")
         elif policy.behaviour(target) == "on_create":
             skipped.append(f"{describe(target)} (on_create)")
-        elif policy.behaviour(target) == "if_empty" and not is_empty(current_value(obj, current, target)):
+        elif policy.behaviour(target) == "if_empty" and not is_empty(current_value(current, target)):
             skipped.append(f"{describe(target)} (if_empty: Tomorro has a value)")
         else:
             kept.append((target, key, payload))
     withheld = list(backward)
     if final:
-        withheld.insert(0, f"contract {current.get('id')} is {status}: a {status} contract is not changed "
+        withheld.insert(0, f"{kind.name} {current.get('id')} is {status}: a {status} {kind.name} is not changed "
                            f"(after_signature_fields lists what may be); not written: "
                            f"{', '.join(describe(t) for t in final)}")
     allowed: dict[str, Any] = {}

@@ -2,25 +2,21 @@
 last-modified column and the empty-values rule of one stream mapping, resolved against Tomorro's
 schema before anything is written (an entry naming nothing fails the sync, naming it).
 
-Targets are what a row can change: `name`, `status`, `counterparty` (a contract's counterparty,
-whichever column names it) and `field:<smart field id>`.
+Targets are what a row can change: the kind's `targets` (`name`, `status`, `counterparty`: a
+contract's counterparty, whichever column names it) and `field:<smart field id>`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .names import normalise
-from .objects import CONTRACT, COUNTERPARTY
-from .schema import TomorroSchema
-from .stream_mapping import StreamMapping
 
-# reserved column (normalised) -> the target it changes; other reserved columns cannot change
-TARGETS = {
-    COUNTERPARTY: {"name": "name", "status": "status"},
-    CONTRACT: {"name": "name", "status": "status", "counterparty": "counterparty", "counterpartyid": "counterparty",
-               "counterpartyname": "counterparty", "counterpartykey": "counterparty"},
-}
+if TYPE_CHECKING:  # annotations only: the object kinds import this module
+    from .objects.kind import ObjectKind
+    from .schema import TomorroSchema
+    from .stream_mapping import StreamMapping
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ class WritePolicy:
         return "if_empty" if target in self.if_empty else "always"
 
 
-def resolve_policy(entry: StreamMapping | None, obj: str, schema: TomorroSchema, where: str) -> WritePolicy:
+def resolve_policy(entry: StreamMapping | None, kind: ObjectKind, schema: TomorroSchema, where: str) -> WritePolicy:
     """The policy of one stream; ValueError naming every entry that names no column or smart field."""
     if entry is None:
         return WritePolicy()
@@ -46,15 +42,15 @@ def resolve_policy(entry: StreamMapping | None, obj: str, schema: TomorroSchema,
     def targets(names: list[str], setting: str) -> frozenset[str]:
         out = set()
         for name in names:
-            role = TARGETS[obj].get(normalise(name))
-            smart = None if role else schema.find_field(obj, name)
+            role = kind.targets.get(normalise(name))
+            smart = None if role else schema.find_field(kind, name)
             if role:
                 out.add(role)
             elif smart is not None:
                 out.add(f"field:{smart.id}")
             else:
-                known = ", ".join(sorted(set(TARGETS[obj].values())))
-                problems.append(f"{where}: {setting} entry '{name}' is neither a {obj} smart field (id or name) "
+                known = ", ".join(sorted(set(kind.targets.values())))
+                problems.append(f"{where}: {setting} entry '{name}' is neither a {kind.name} smart field (id or name) "
                                 f"nor one of {known}")
         return frozenset(out)
 

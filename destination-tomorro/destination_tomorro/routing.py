@@ -19,11 +19,11 @@ from .config import DestinationTomorroConfig
 from .keys import MatchKey, match_key_for
 from .mapping import RowMapper
 from .names import is_meta_column, normalise
-from .objects import CONTRACT, COUNTERPARTY
+from .objects import KINDS, OBJECT_NAMES, kind_named
+from .objects.kind import ObjectKind
 from .policy import WritePolicy, resolve_policy
 from .schema import TomorroSchema
 
-OBJECT_NAMES = {"counterparty": COUNTERPARTY, "counterparties": COUNTERPARTY, "contract": CONTRACT, "contracts": CONTRACT}
 SUPPORTED_MODES = {DestinationSyncMode.append: "append", DestinationSyncMode.append_dedup: "append_dedup"}
 _NEVER_DELETES = "destination-tomorro never deletes contracts or counterparties, nor replaces them (Tomorro is their record)"
 REFUSAL_REASONS = {
@@ -41,7 +41,7 @@ class Route:
 
     stream: str
     namespace: str | None
-    object: str  # counterparty | contract
+    kind: ObjectKind  # the Tomorro object it writes (objects/)
     mode: str  # append (create only) | append_dedup (upsert)
     primary_key: list[list[str]] = field(default_factory=list)
     key_picked: bool = False  # the primary key is the user's choice, not only the source's
@@ -51,14 +51,19 @@ class Route:
     policy: WritePolicy = field(default_factory=WritePolicy)
 
     @property
+    def object(self) -> str:
+        return self.kind.name
+
+    @property
     def label(self) -> str:
         return f"{self.namespace}.{self.stream}" if self.namespace else self.stream
 
     @property
     def key_required(self) -> bool:
-        """Whether the stream's rows must carry the key column: always for counterparties, for
-        contracts when upserting or when the key was chosen (keyless `append` creates are allowed)."""
-        return self.object == COUNTERPARTY or self.mode == "append_dedup" or self.match.chosen
+        """Whether the stream's rows must carry the key column: always for a kind that says so
+        (counterparties), else when upserting or when the key was chosen (contracts: keyless
+        `append` creates are allowed)."""
+        return self.kind.key_always_required or self.mode == "append_dedup" or self.match.chosen
 
 
 def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorroConfig) -> dict[StreamKey, Route]:
@@ -74,14 +79,14 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
         target = getattr(configured, "destination_object_name", None)
         entry = config.stream_mapping(name)
         if target:
-            obj = OBJECT_NAMES.get(target.strip().lower())
-            if obj is None:
+            kind = kind_named(target.strip())
+            if kind is None:
                 problems.append(f"stream '{name}': destination_object_name '{target}' is not a Tomorro object "
-                                "(counterparty or contract)")
+                                f"({' or '.join(OBJECT_NAMES)})")
                 continue
         else:
-            obj = entry.object if entry is not None else OBJECT_NAMES.get(name.lower())
-            if obj is None:
+            kind = kind_named(entry.object if entry is not None else name)
+            if kind is None:
                 problems.append(f"stream '{name}' cannot be routed to a Tomorro object: add it to the stream mapping "
                                 f"(streams: [{{\"stream\": \"{name}\", \"object\": \"contract\"}}]) or set its "
                                 "destination_object_name")
@@ -91,7 +96,7 @@ def resolve_routes(catalog: ConfiguredAirbyteCatalog, config: DestinationTomorro
             problems.append(refused_mode(name, getattr(configured.destination_sync_mode, "value",
                                                        configured.destination_sync_mode)))
             continue
-        routes[(namespace, name)] = Route(stream=name, namespace=namespace, object=obj, mode=mode,
+        routes[(namespace, name)] = Route(stream=name, namespace=namespace, kind=kind, mode=mode,
                                           primary_key=list(configured.primary_key or []),
                                           key_picked=_picked(configured), columns=_columns(configured))
     if problems:
@@ -146,17 +151,18 @@ def build_mappers(routes: dict[StreamKey, Route], schema: TomorroSchema, cfg: De
     problems = []
     for route in routes.values():
         try:
-            route.match = match_key_for(route.object, cfg, schema, stream=route.stream,
+            route.match = match_key_for(route.kind, cfg, schema, stream=route.stream,
                                         primary_key=route.primary_key, picked=route.key_picked)
-            route.policy = resolve_policy(cfg.stream_mapping(route.stream), route.object, schema,
+            route.policy = resolve_policy(cfg.stream_mapping(route.stream), route.kind, schema,
                                           f"stream '{route.label}'")
         except ValueError as exc:
             problems.append(str(exc))
-    account_key = None if problems else counterparty_key_match(routes, schema, cfg)
+    references = {} if problems else reference_keys(routes, schema, cfg)
     for route in routes.values():
         if route.match is None or problems:
             continue
-        route.mapper = RowMapper(route.object, schema, cfg, route.match, route.policy, account_key)
+        route.mapper = RowMapper(route.kind, schema, cfg, route.match, route.policy,
+                                 {name: references[name] for name in route.kind.refers_to if name in references})
         if route.columns is not None and route.key_required and not any(route.mapper.is_key_column(c)
                                                                         for c in route.columns):
             problems.append(missing_key_column(route, route.columns))
@@ -168,22 +174,18 @@ def build_mappers(routes: dict[StreamKey, Route], schema: TomorroSchema, cfg: De
         raise config_error("Cannot write: " + "; ".join(problems))
 
 
-def counterparty_key_match(routes: dict[StreamKey, Route], schema: TomorroSchema,
-                           cfg: DestinationTomorroConfig) -> MatchKey | None:
-    """What a contract row's `counterparty_key` is matched on: the smart field the counterparty
-    streams match on (when they agree on one), else counterparty_match_field (None when it is `name`)."""
-    fields = {r.match.field.id: r.match for r in routes.values()
-              if r.object == COUNTERPARTY and r.match is not None and r.match.field is not None}
-    if len(fields) == 1:
-        return next(iter(fields.values()))
-    match = match_key_for(COUNTERPARTY, cfg, schema)
-    return match if match.field is not None else None
+def reference_keys(routes: dict[StreamKey, Route], schema: TomorroSchema,
+                   cfg: DestinationTomorroConfig) -> dict[str, MatchKey]:
+    """What rows naming an object of another kind match it on, per kind (ObjectKind.reference_key):
+    e.g. a contract row's `counterparty_key`, on the smart field the counterparty streams match on."""
+    keys = {kind.name: kind.reference_key(list(routes.values()), schema, cfg) for kind in KINDS}
+    return {name: key for name, key in keys.items() if key is not None}
 
 
 def missing_key_column(route: Route, columns: list[str]) -> str:
     shown = ", ".join(columns[:30]) + (f" and {len(columns) - 30} more" if len(columns) > 30 else "")
-    what = "the external id of contracts" if route.object == CONTRACT else f"{route.object}s"
-    return (f"stream '{route.label}' has no column '{route.match.column}' ({route.match.source}) to match {what} "
+    return (f"stream '{route.label}' has no column '{route.match.column}' ({route.match.source}) to match "
+            f"{route.kind.key_description} "
             f"on; its columns: {shown or '(none)'}. Set match_key in the stream mapping, or pick the stream's "
             "primary key")
 

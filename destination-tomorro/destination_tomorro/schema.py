@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .client import TomorroClient
 from .names import normalise
-from .objects import SMART_FIELD_OBJECT
+
+if TYPE_CHECKING:  # annotations only: the object kinds import this module
+    from .objects.kind import ObjectKind
 
 
 @dataclass
@@ -38,14 +40,14 @@ class TomorroSchema:
                 self._contract_types = list(self.client.iter_contract_types())
             return self._contract_types
 
-    def smart_fields(self, obj: str) -> list[SmartField]:
+    def smart_fields(self, kind: ObjectKind) -> list[SmartField]:
         with self._lock:
-            if obj not in self._fields:
-                self._fields[obj] = [
+            if kind.smart_field_object not in self._fields:
+                self._fields[kind.smart_field_object] = [
                     SmartField(id=f["id"], name=f.get("name") or "", type=f.get("type") or "text")
-                    for f in self.client.iter_smart_fields(SMART_FIELD_OBJECT[obj])
+                    for f in self.client.iter_smart_fields(kind.smart_field_object)
                 ]
-            return self._fields[obj]
+            return self._fields[kind.smart_field_object]
 
     def options(self, sf: SmartField) -> list[dict[str, Any]]:
         with self._lock:
@@ -54,9 +56,9 @@ class TomorroSchema:
             return sf.options
 
     # -- lookups ---------------------------------------------------------------------------------
-    def find_field(self, obj: str, column: str) -> SmartField | None:
-        """The smart field of `obj` named by `column`: its id, or its name after `normalise`."""
-        fields = self.smart_fields(obj)
+    def find_field(self, kind: ObjectKind, column: str) -> SmartField | None:
+        """The smart field of `kind` named by `column`: its id, or its name after `normalise`."""
+        fields = self.smart_fields(kind)
         for sf in fields:
             if sf.id == column:
                 return sf

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-TomorroObject = Literal["counterparty", "contract"]
-OBJECT_ALIASES = {"counterparties": "counterparty", "contracts": "contract"}
+from .objects import OBJECT_ALIASES, OBJECT_NAMES, kind_named
+
+TomorroObject = Literal[OBJECT_NAMES]  # the registry's objects (the spec's enum)
 
 
 class StreamMapping(BaseModel):
@@ -83,6 +84,6 @@ class StreamMapping(BaseModel):
         both = sorted(set(self.if_empty_fields) & set(self.on_create_fields))
         if both:
             raise ValueError(f"{', '.join(both)}: listed both in if_empty_fields and on_create_fields")
-        if self.after_signature_fields and self.object != "contract":
+        if self.after_signature_fields and not kind_named(self.object).is_signed:
             raise ValueError("after_signature_fields: only contracts are signed")
         return self

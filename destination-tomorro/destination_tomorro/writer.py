@@ -37,11 +37,11 @@ from airbyte_cdk.models import (
 from .client import TomorroClient
 from .config import DestinationTomorroConfig
 from .errors import RowRejected, TomorroAuthError, TomorroClientError
-from .indexes import ContractIndex, CounterpartyIndex
 from .input import UnreadableRecord
 from .ledger import Classified, Ledger
 from .mapping import MappedRow
-from .objects import CONTRACT, COUNTERPARTY
+from .objects import KINDS
+from .objects.kind import ObjectKind
 from .operations import RowOperations
 from .routing import Route, StreamKey
 
@@ -55,12 +55,8 @@ class TomorroWriter:
         self.by_name = {name: key for key in routes for name in [key[1]] if names[name] == 1}
         self.buffers: dict[StreamKey, list[tuple[int, Any]]] = {k: [] for k in routes}  # (arrival, data)
         self.arrived = 0
-        self.contracts = ContractIndex(client)
-        account_keys = [r.mapper.counterparty_match for r in routes.values()
-                        if r.object == CONTRACT and r.mapper is not None and r.mapper.counterparty_match is not None]
-        self.counterparties = CounterpartyIndex(client, [r.match for r in routes.values() if r.object == COUNTERPARTY]
-                                                + account_keys[:1])
-        self.operations = RowOperations(client, cfg, self.contracts, self.counterparties)
+        self.indexes = {kind.name: kind.make_index(client, list(routes.values())) for kind in KINDS}
+        self.operations = RowOperations(client, cfg, self.indexes)
         self.ledger = Ledger(routes.values(), dry_run=cfg.dry_run, rejected_rows_path=cfg.rejected_rows_path)
         self.states_emitted = self.states_withheld = 0
 
@@ -137,17 +133,18 @@ class TomorroWriter:
         self.flush_all()
 
     def flush_all(self) -> None:
-        """Counterparty rows first, then contract rows, whatever the catalog order: a contract row
-        naming its counterparty by a key or a new name finds the counterparty its account row wrote."""
-        for obj in (COUNTERPARTY, CONTRACT):
-            self.flush_object(obj)
+        """Kind by kind in the registry's order (counterparty rows, then contract rows), whatever the
+        catalog order: a contract row naming its counterparty by a key or a new name finds the
+        counterparty its account row wrote."""
+        for kind in KINDS:
+            self.flush_object(kind)
 
-    def flush_object(self, obj: str) -> None:
-        """Write every buffered row of every stream writing `obj`; returns once each one is
+    def flush_object(self, kind: ObjectKind) -> None:
+        """Write every buffered row of every stream writing `kind`; returns once each one is
         acknowledged or rejected. Within a stream the later row with a key wins (earlier ones are
         `superseded`); rows with one key from several streams are written one after the other, in
         the order they arrived; different keys are written in parallel."""
-        stream_keys = [k for k, r in self.routes.items() if r.object == obj and self.buffers[k]]
+        stream_keys = [k for k, r in self.routes.items() if r.kind is kind and self.buffers[k]]
         if not stream_keys:
             return
         per_key: dict[Any, list[tuple[int, Route, Any, MappedRow | RowRejected]]] = {}
@@ -166,7 +163,7 @@ class TomorroWriter:
                 shared = (_match_kind(route), key) if key[0] != "row" else (stream_key, key)
                 per_key.setdefault(shared, []).append((seq, route, data, mapped))
         tasks = [sorted(rows, key=lambda r: r[0]) for rows in per_key.values()]
-        self._prepare(obj, tasks)
+        kind.prepare_batch(self.indexes, tasks)  # e.g. list every counterparty once
         errors: list[BaseException] = []
         with ThreadPoolExecutor(max_workers=self.cfg.max_concurrency, thread_name_prefix="tomorro-writer") as pool:
             futures = [pool.submit(self._in_order, task) for task in tasks]
@@ -189,17 +186,6 @@ class TomorroWriter:
         except RowRejected as exc:
             canonical, exc.key = route.mapper.raw_key(data)
             return exc, ((canonical,) if canonical else ("row", index))
-
-    def _prepare(self, obj: str, tasks: list[list[tuple[int, Route, Any, MappedRow | RowRejected]]]) -> None:
-        """Counterparty look-ups: list them all once when that is cheaper than one look-up each."""
-        mapped = [m for task in tasks for _, _, _, m in task if isinstance(m, MappedRow)]
-        if obj == COUNTERPARTY:
-            on_field = any(r.match.field is not None for _, r, _, _ in (row for task in tasks for row in task))
-            self.counterparties.prepare(len(tasks), on_field=on_field)
-        else:
-            names = {m.counterparty_name for m in mapped if m.counterparty_name and not m.counterparty_id}
-            on_key = any(m.counterparty_key is not None for m in mapped)
-            self.counterparties.prepare(len(names), on_field=on_key)
 
     def _in_order(self, task: list[tuple[int, Route, Any, MappedRow | RowRejected]]) -> None:
         """Rows sharing one key, from several streams, one after the other in arrival order; after a
@@ -244,11 +230,10 @@ def _label(mapped: MappedRow | RowRejected) -> str | None:
     return mapped.label if isinstance(mapped, MappedRow) else mapped.key
 
 
-def _match_kind(route: Route) -> str:
-    """What a key means, so that rows of two streams share a key only when it means one object."""
-    if route.object == CONTRACT:
-        return CONTRACT
-    return f"field:{route.match.field.id}" if route.match.field is not None else "name"
+def _match_kind(route: Route) -> tuple[str, str | None]:
+    """What a key means, so that rows of two streams share a key only when it means one object: the
+    same kind, matched on the same smart field (or both on the kind's own key column)."""
+    return route.kind.name, route.match.field.id if route.match.field is not None else None
 
 
 def _pop_count(message: AirbyteMessage, since_state: Counter) -> int:

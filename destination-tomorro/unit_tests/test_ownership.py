@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from destination_tomorro.mapping import MappedRow
 from destination_tomorro.objects import CONTRACT, COUNTERPARTY
-from destination_tomorro.ownership import decide, moves_forward
+from destination_tomorro.objects.contract import moves_forward
+from destination_tomorro.ownership import decide
 from destination_tomorro.policy import WritePolicy, resolve_policy
 from destination_tomorro.stream_mapping import StreamMapping
 
