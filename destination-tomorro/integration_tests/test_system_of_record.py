@@ -185,6 +185,24 @@ def test_finding_6_a_newer_edit_in_tomorro_wins_and_field_behaviours_apply(sb, b
     assert report.streams["deals"].updated == 1
 
 
+def test_append_completes_a_draft_only_through_the_ownership_rules(sb, base_config, h):
+    """`append` never updates, except to move a draft on to the status its row asks for; that one write is an
+    update like any other: Tomorro's newer edit wins over an older row."""
+    config = {**base_config, "streams": [{"stream": "deals", "object": "contract", "row_updated_at_column": "SystemModstamp"}]}
+    stream = [("deals", "append", "contract")]
+    draft = linked_contract(sb, {"type": "hubspot", "externalId": "7001", "externalEntity": "deal"},
+                            "Draft made in Tomorro")
+    assert draft["status"] == "draft"
+    older = deal("7001", status="negotiating", SystemModstamp="2020-01-01T00:00:00Z")
+    report, _, error = write(config, h, stream, [h.record("deals", older)])
+    assert error is None and report.streams["deals"].protected == 1
+    assert by_external_id(sb, "7001")[0]["status"] == "draft"
+    newer = {**older, "SystemModstamp": (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()}
+    report, _, error = write(config, h, stream, [h.record("deals", newer)])
+    assert error is None and report.streams["deals"].updated == 1
+    assert by_external_id(sb, "7001")[0]["status"] == "negotiating"
+
+
 def test_finding_7_empty_values_are_skipped_for_every_type_unless_clear(sb, base_config, h):
     names = {"po_number": "PO number", "contract_value": "Contract value", "renewal_date": "Renewal date",
              "special_conditions": "Special conditions"}

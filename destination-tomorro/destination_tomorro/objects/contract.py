@@ -183,7 +183,7 @@ class ContractKind(ObjectKind):
             row.counterparty_id, extras = COUNTERPARTY.find_or_create_for(ops, route, row, create)
         if current is not None:
             if route.mode == "append":
-                return _complete_status(ops, index, row, current, extras)
+                return _complete_status(ops, index, route, row, current, ours, extras)
             result, patch = ops.update(route, row, current, self.diff(row, current), ours, extras)
             if patch and not ops.dry_run:
                 answer = ops.client.update_contract(current["id"], patch)
@@ -293,15 +293,19 @@ def _http_url(url: str, column: str) -> str:
 
 
 # -- the write ---------------------------------------------------------------------------------------
-def _complete_status(ops: RowOperations, index: ContractIndex, row: MappedRow, current: dict[str, Any],
-                     extras: list[str]) -> Classified:
-    """`append` never updates, except to finish its own create: a draft whose row asks for a status."""
+def _complete_status(ops: RowOperations, index: ContractIndex, route: Route, row: MappedRow, current: dict[str, Any],
+                     ours: bool, extras: list[str]) -> Classified:
+    """`append` never updates, except to finish a create left in draft: a draft whose row asks for a status.
+    That one change still goes through the ownership rules (a newer edit in Tomorro wins), like any update."""
     if not row.status or current.get("status") != "draft" or row.status == "draft":
         return Classified("unchanged", row.label, "exists (append never updates)", extras)
+    result, patch = ops.update(route, row, current, {"status": row.status}, ours, extras)
+    if not patch:
+        return result
     if not ops.dry_run:
-        answer = ops.client.update_contract(current["id"], {"status": row.status})
-        index.remember(as_written(current, answer, {"status": row.status}), row.identity)
-    return Classified("updated", row.label, "status (a create left in draft is completed)", extras)
+        answer = ops.client.update_contract(current["id"], patch)
+        index.remember(as_written(current, answer, patch), row.identity)
+    return Classified("updated", row.label, "status (a create left in draft is completed)", result.extras)
 
 
 def _check_status(route: Route, row: MappedRow, current: dict[str, Any] | None) -> None:
