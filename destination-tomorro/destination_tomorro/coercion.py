@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import RowRejected
-from .keys import number_text
+from .identity import number_text
 from .schema import SmartField
 
 DURATION_UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}

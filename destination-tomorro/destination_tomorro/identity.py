@@ -16,16 +16,27 @@ apart: the match is uncertain (Identity.matches answers None).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .keys import number_text
-
 SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ALNUM = re.compile(r"[0-9A-Za-z]+")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?")
+
+
+def number_text(value: int | float | Decimal) -> str:
+    """A finite number as plain decimal text: 98765, 98765.0 and Decimal('98765.00') are '98765'."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{value} is not a finite number")
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
 
 
 class BadIdentifier(ValueError):
@@ -108,6 +119,19 @@ def external_id_form(integration_type: str | None, value: Any) -> tuple[str, str
         id15 = salesforce_id15(text)
         return id15, id15 + salesforce_suffix(id15) if len(text) == 18 else text
     return text, text
+
+
+def account_key(integration_type: str | None, key: str | None) -> str | None:
+    """A CRM account id held in a counterparty smart field (the key `counterparty_key` and counterparty rows are
+    matched on), as compared: by its CRM's rules where it is written as that CRM writes ids (a Salesforce 18-character
+    id is its 15-character form, a HubSpot number its integral value), exactly otherwise. Never a reject: the field
+    may hold a key of another kind (a SIREN, a VAT number), which keeps its exact form."""
+    if key is None:
+        return None
+    try:
+        return external_id_form(integration_type, key)[0]
+    except ValueError:  # BadIdentifier included: not an id of that CRM
+        return key
 
 
 def entity_key(entity: Any) -> str | None:

@@ -5,20 +5,22 @@ and nowhere else), and the forms keys are compared in. An identifier is not a na
   (plus the Turkish dotted capital İ folding to i), NFC again, every run of whitespace collapsed to one
   space and the ends trimmed ("Café" in NFC or NFD, "İstanbul Ltd" and "istanbul ltd" are one name);
 * identifiers (a counterparty smart field matched on, e.g. a CRM account id) exactly, after trimming
-  the ends; numbers by value (98765 == 98765.0 == "98765"). Lists and objects are no key;
+  the ends; numbers by value (98765 == 98765.0 == "98765"); a key written as the integration's CRM writes
+  ids by that CRM's rules (`field_key`: a Salesforce 18-character id is its 15-character form, a HubSpot
+  id its integral value), whichever side holds which spelling. Lists and objects are no key;
 * a contract's external id by the rules of its CRM, with its type and entity (identity.py).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .identity import account_key, number_text
 from .schema import SmartField
 
 if TYPE_CHECKING:  # annotations only: the object kinds import this module (objects/__init__.py)
@@ -35,6 +37,7 @@ class MatchKey:
     column: str  # the row column holding the key
     field: SmartField | None = None  # matched on a smart field (None: on the kind's key_role column)
     source: str = "the default"  # where the choice comes from, for messages
+    crm: str | None = None  # the integration type whose id rules the field's keys follow (a CRM account id)
 
     @property
     def on_name(self) -> bool:
@@ -84,18 +87,6 @@ def canonical_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", folded).split())
 
 
-def number_text(value: int | float | Decimal) -> str:
-    """A finite number as plain decimal text: 98765, 98765.0 and Decimal('98765.00') are '98765'."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{value!r} is not a finite number")
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        raise ValueError(f"{value} is not a finite number")
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
-
-
 def exact_key(value: Any) -> str | None:
     """An identifier as compared (module docstring): text exactly after trimming the ends, numbers by
     value (a number smart field holds numbers; a text one text, compared exactly). None or blank: no key. Raises ValueError for a value that cannot be a key (a boolean, a
@@ -116,13 +107,19 @@ def value_key(value: Any) -> str | None:
     return exact_key(value)
 
 
+def field_key(value: Any, match: MatchKey) -> str | None:
+    """A smart-field value as the key `match` compares: `value_key`, then the CRM's id rules (`match.crm`)."""
+    key = value_key(value)
+    return account_key(match.crm, key) if match.crm else key
+
+
 def counterparty_key(obj: dict[str, Any], match: MatchKey) -> str | None:
     """The matching key of an existing counterparty."""
     if match.field is None:
         return name_key(obj.get("name"))
     value = (obj.get("fields") or {}).get(match.field.id)
     try:
-        return None if value is None else value_key(value)
+        return None if value is None else field_key(value, match)
     except ValueError:
         return None
 

@@ -59,6 +59,7 @@ class MappedRow:
     clears: set[str] = field(default_factory=set)  # smart field ids to clear (empty_values: clear)
     updated_at: Any = None  # the row's last-modified time (a datetime), when the stream names the column
     columns: dict[str, str] = field(default_factory=dict)  # target (policy.py) -> the row's column
+    key_field: str | None = None  # the smart field the key is read from: the object matched holds the same key
 
 
 def _non_finite(value: Any) -> bool:

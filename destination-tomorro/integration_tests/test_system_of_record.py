@@ -266,6 +266,29 @@ def test_finding_9_a_counterparty_key_survives_a_rename(sb, base_config, h):
     assert by_external_id(sb, "RN-3")[0]["counterparty"]["id"] == fresh[0]["id"]
 
 
+@pytest.mark.parametrize(("crm", "held", "spellings"), [
+    # a Salesforce account id: its 15-character form, its 18-character form in any letter case
+    ({**SALESFORCE, "integration_entity": "Opportunity"}, "001Qy00001AbCdE", ["001Qy00001AbCdEIAV", "001QY00001ABCDEIAV"]),
+    # a HubSpot company id: by value, whatever the warehouse made of the number
+    ({"integration_type": "hubspot", "integration_entity": "deal"}, "9876543", ["9876543.0", " 9876543 "]),
+])
+def test_a_crm_account_key_is_compared_by_its_crms_id_rules_so_no_spelling_makes_a_second_counterparty(
+        sb, base_config, h, crm, held, spellings):
+    account_id = field_id(sb, "external_party", "Project code 2")
+    config = {**base_config, **crm, "counterparty_match_field": "Project code 2"}
+    streams = [("accounts", "append_dedup", "counterparty"), ("deals", "append_dedup", "contract")]
+    write(config, h, streams, [h.record("accounts", {"name": "Spelt Co", "Project code 2": held})])
+    before = len(sb.records("counterparties"))
+    external = "006Qy00001AbCdE" if crm["integration_type"] == "salesforce" else "5551"
+    report, _, error = write(config, h, streams, [
+        h.record("accounts", {"name": "Spelt Co renamed", "Project code 2": spellings[0]}),
+        h.record("deals", {"external_id": external, "counterparty_key": spellings[1], "counterparty": "Other name"})])
+    assert error is None and report.streams["accounts"].rejected == 0 and report.streams["deals"].rejected == 0, report
+    mine = [cp for cp in sb.records("counterparties") if (cp.get("fields") or {}).get(account_id) == held]
+    assert len(sb.records("counterparties")) == before and [cp["name"] for cp in mine] == ["Spelt Co renamed"]
+    assert by_external_id(sb, external)[0]["counterparty"]["id"] == mine[0]["id"]
+
+
 def test_finding_9_a_rename_never_splits_an_account_whatever_the_catalog_order(sb, base_config, h):
     """Contract rows naming the counterparty by its (new) name: the account row renaming it is written
     first, at every flush, though the opportunities stream comes first in the catalog and in arrival."""

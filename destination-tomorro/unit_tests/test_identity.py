@@ -81,3 +81,28 @@ def test_the_identity_of_a_contract_in_tomorro():
     assert contract_identity({"integration": link}) == Identity("salesforce", "opportunity", "006Qy00001AbCdE")
     assert contract_identity({"integration": None}) is None
     assert contract_identity({"integration": {**link, "externalId": "006Qy00001AbCdE9AV"}}) is None  # malformed
+
+
+@pytest.mark.parametrize(("crm", "one", "other"), [
+    ("salesforce", "001Qy00001AbCdE", "001QY00001ABCDEIAV"),
+    ("salesforce", "001Qy00001AbCdEIAV", "001qy00001abcdeiav"),
+    ("hubspot", "9876543", "9876543.0"),
+    ("hubspot", "9876543", "9876543"),
+])
+def test_a_crm_account_key_compares_by_its_crms_rules(crm, one, other):
+    from destination_tomorro.identity import account_key
+
+    assert account_key(crm, one) == account_key(crm, other)
+
+
+@pytest.mark.parametrize(("crm", "one", "other"), [
+    ("salesforce", "001Qy00001AbCdE", "001QY00001ABCDE"),  # 15 characters: case-sensitive
+    ("hubspot", "98765.5", "98765"),  # no HubSpot id: compared exactly, never rejected
+    (None, "ACC-1", "acc-1"),  # no CRM: exactly
+    ("salesforce", "123456789", "123456789.0"),  # a SIREN under Salesforce: exactly
+])
+def test_a_key_that_is_not_written_as_its_crm_writes_ids_is_compared_exactly(crm, one, other):
+    from destination_tomorro.identity import account_key
+
+    assert account_key(crm, one) != account_key(crm, other)
+    assert account_key(crm, "98765.5") == "98765.5"

@@ -22,7 +22,7 @@ from ..diff import is_empty, same_value
 from ..errors import RowRejected, TomorroClientError
 from ..identity import Identity, row_identity
 from ..indexes import ContractIndex
-from ..keys import MatchKey, value_key
+from ..keys import MatchKey, field_key
 from ..ledger import Classified
 from ..mapping import MappedRow, scalar
 from ..names import normalise
@@ -277,7 +277,7 @@ def _account_key(mapper: RowMapper, reserved: Reserved) -> tuple[str | None, Any
                           "stream's match_key) to be a counterparty smart field holding the CRM account key")
     try:
         coerced = coerce(match.field, value, mapper.schema.options, mapper.schema.integration_type)
-        return value_key(coerced), coerced
+        return field_key(coerced, match), coerced
     except RowRejected as exc:
         raise RowRejected(f"{column}: {exc.reason}") from None
     except ValueError as exc:

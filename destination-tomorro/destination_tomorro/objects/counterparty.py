@@ -1,7 +1,8 @@
 """Counterparties (`/counterparties`): the parties contracts are signed with.
 
 * Matched on their name by the human rules (keys.canonical_text), or on a counterparty smart field
-  (a CRM account id, compared exactly): `counterparty_match_field` or the stream's `match_key`.
+  (a CRM account id, compared by its CRM's id rules, keys.field_key): `counterparty_match_field` or the
+  stream's `match_key`.
 * Every row needs a name (a counterparty is created with one) and its key.
 * Statuses: active / archived, in either direction (no lifecycle).
 * Contract rows name their counterparty (by id, CRM account key or name): `find_or_create_for` finds
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..diff import is_empty, same_value
 from ..errors import RowRejected
 from ..indexes import CounterpartyIndex
-from ..keys import MatchKey, exact_key, match_key_for, name_key, value_key
+from ..keys import MatchKey, exact_key, field_key, match_key_for, name_key
 from ..ledger import Classified
 from ..mapping import MappedRow
 from ..names import normalise
@@ -67,7 +68,7 @@ class CounterpartyKind(ObjectKind):
             raise ValueError(f"{where}: '{column}' ({source}) is not a column counterparties can be matched on: use "
                              "name or a counterparty smart field (id or name)" if stream else
                              f"counterparty_match_field '{column}' is not a counterparty smart field")
-        return MatchKey(self, field.name, field, source)
+        return MatchKey(self, field.name, field, source, crm=schema.integration_type)
 
     def reference_key(self, routes: list[Route], schema: TomorroSchema,
                       cfg: DestinationTomorroConfig) -> MatchKey | None:
@@ -82,7 +83,10 @@ class CounterpartyKind(ObjectKind):
 
     # -- rows -> bodies ----------------------------------------------------------------------------
     def row_key(self, mapper: RowMapper, value: Any) -> str | None:
-        return exact_key(value) if mapper.match.field else name_key(value)
+        if mapper.match.field is None:
+            return name_key(value)
+        key = exact_key(value)
+        return field_key(key, mapper.match) if key is not None else None
 
     def map_row(self, mapper: RowMapper, reserved: Reserved, fields: dict[str, Any]) -> MappedRow:
         name = mapper.text(reserved, "name")
@@ -94,7 +98,7 @@ class CounterpartyKind(ObjectKind):
             if key_value is None:
                 column = mapper.match.column
                 raise RowRejected(f"{column}: the matching field (smart field '{mapper.match.field.name}') has no value")
-            key, label = value_key(key_value), str(key_value)
+            key, label = field_key(key_value, mapper.match), str(key_value)
         else:
             key, label = name_key(name), name
         body: dict[str, Any] = {"name": name}
@@ -102,7 +106,8 @@ class CounterpartyKind(ObjectKind):
             body["status"] = status
         if fields:
             body["attributes"] = [{"attributeDefinitionId": k, "value": v} for k, v in fields.items()]
-        return MappedRow(self.name, key, body, name=name, status=status, fields=fields, label=label)
+        return MappedRow(self.name, key, body, name=name, status=status, fields=fields, label=label,
+                         key_field=mapper.match.field.id if mapper.match.field is not None else None)
 
     def diff(self, row: MappedRow, current: dict[str, Any]) -> dict[str, Any]:
         """PATCH body holding only what differs (counterparty smart fields are read as a dict)."""
@@ -112,8 +117,11 @@ class CounterpartyKind(ObjectKind):
         if row.status and row.status != current.get("status"):
             patch["status"] = row.status
         existing = current.get("fields") or {}
+        # the key field of the counterparty the row matched holds the same key, maybe spelt another way (a
+        # Salesforce 15- vs 18-character id): an identifier's spelling is not a change to write
         changed = [{"attributeDefinitionId": k, "value": v} for k, v in row.fields.items()
-                   if k not in existing or not same_value(v, existing[k])]
+                   if (k not in existing or not same_value(v, existing[k]))
+                   and not (k == row.key_field and not is_empty(existing.get(k)))]
         changed += [{"attributeDefinitionId": k, "value": None} for k in sorted(row.clears)
                     if not is_empty(existing.get(k))]
         if changed:
