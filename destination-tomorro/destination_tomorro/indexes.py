@@ -16,9 +16,11 @@ sync on first need and kept up to date with every create and PATCH of the sync.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .client import MAX_PAGE, TomorroClient
@@ -138,7 +140,8 @@ class CounterpartyIndex:
         self.keys_of: dict[str, list[tuple[dict[str, Held], str]]] = {}  # id -> where it is held
         self.written: set[str] = set()  # ids this sync created or patched: their updatedAt is ours
         self.lock = threading.RLock()
-        self.name_locks: dict[str, threading.Lock] = {}
+        self.name_locks: dict[str, threading.Lock] = {}  # ('name' or 'key', value) -> lock
+        self.first_spelling: dict[str, str] = {}  # canonical name -> the spelling of the row that came first
 
     def _add(self, cp: dict[str, Any]) -> None:
         """Hold `cp` under its current name and field keys, and nowhere else (a rename moves it)."""
@@ -202,6 +205,14 @@ class CounterpartyIndex:
         with self.lock:
             return _one(self.by_field[match.field.id].get(key), f"{match.field.name} '{key}'")
 
+    def keyless_named(self, name: str, match: MatchKey) -> list[str]:
+        """Ids of the counterparties with this canonical name whose `match` field holds no key: each may be the
+        account a key names, so a counterparty holding the key is not created beside them."""
+        self.load_all()
+        with self.lock:
+            return sorted(cid for cid, cp in (self.by_name.get(name_key(name)) or {}).items()
+                          if counterparty_key(cp, match) is None)
+
     def get(self, name: str | None, key: str | None, match: MatchKey) -> dict[str, Any] | None:
         """The counterparty a row matches, whole (a slim list item is fetched)."""
         found = self.by_exact_name(name or "") if match.field is None else self.by_key(match, key or "")
@@ -216,6 +227,26 @@ class CounterpartyIndex:
         with self.lock:
             self._add(cp)
 
-    def name_lock(self, name: str) -> threading.Lock:
+    @contextlib.contextmanager
+    def find_or_create_lock(self, name: str | None, key: str | None) -> Iterator[None]:
+        """Held while a counterparty is looked up and maybe created for a name and/or a key: rows sharing either
+        wait for each other (a row naming only N and one naming key K with name N must not both create N; two
+        rows of key K with two names must not both create K). Taken in one order: no two rows deadlock."""
         with self.lock:
-            return self.name_locks.setdefault(name_key(name) or "", threading.Lock())
+            wanted = ([("name", name_key(name) or "")] if name else []) + ([("key", key)] if key is not None else [])
+            locks = [self.name_locks.setdefault(f"{kind}\x00{value}", threading.Lock())
+                     for kind, value in sorted(set(wanted))]
+        with contextlib.ExitStack() as stack:
+            for lock in locks:
+                stack.enter_context(lock)
+            yield
+
+    def note_spellings(self, names_in_arrival_order: Iterable[str]) -> None:
+        """The spelling a counterparty created for a name gets: the first row's, whichever row's thread creates it."""
+        with self.lock:
+            for name in names_in_arrival_order:
+                self.first_spelling.setdefault(name_key(name) or "", name)
+
+    def spelling_of(self, name: str) -> str:
+        with self.lock:
+            return self.first_spelling.get(name_key(name) or "", name)

@@ -289,6 +289,28 @@ def test_a_crm_account_key_is_compared_by_its_crms_id_rules_so_no_spelling_makes
     assert by_external_id(sb, external)[0]["counterparty"]["id"] == mine[0]["id"]
 
 
+def test_a_key_no_counterparty_holds_is_not_created_beside_a_keyless_one_of_its_name(sb, base_config, h):
+    """Uncertain: the keyless 'Legal Co' made in Tomorro may be the CRM account; the row is rejected naming it
+    and nothing is created. One of that name holding another key is another account: the key's is created."""
+    account_id = field_id(sb, "external_party", "Project code 2")
+    config = {**base_config, "counterparty_match_field": "Project code 2", "max_rejected_ratio": 1}
+    keyless = api(sb, "POST", "/counterparties", {"name": "Legal Co"})
+    other = api(sb, "POST", "/counterparties", {"name": "Twin Co", "attributes": [
+        {"attributeDefinitionId": account_id, "value": "ACC-OTHER"}]})
+    before = len(sb.records("counterparties"))
+    stream = [("deals", "append_dedup", "contract")]
+    report, _, error = write(config, h, stream, [
+        h.record("deals", {"external_id": "8001", "counterparty_key": "ACC-LEGAL", "counterparty": "legal co"}),
+        h.record("deals", {"external_id": "8002", "counterparty_key": "ACC-TWIN", "counterparty": "Twin Co"})])
+    assert error is None and report.streams["deals"].rejected == 1 and report.streams["deals"].created == 1
+    rejected = open(base_config["rejected_rows_path"]).read()
+    assert keyless["id"] in rejected and "holds no Project code 2" in rejected, rejected
+    assert not by_external_id(sb, "8001")
+    twins = [cp for cp in sb.records("counterparties") if cp["name"] == "Twin Co"]
+    assert len(sb.records("counterparties")) == before + 1 and len(twins) == 2
+    assert by_external_id(sb, "8002")[0]["counterparty"]["id"] != other["id"]
+
+
 def test_finding_9_a_rename_never_splits_an_account_whatever_the_catalog_order(sb, base_config, h):
     """Contract rows naming the counterparty by its (new) name: the account row renaming it is written
     first, at every flush, though the opportunities stream comes first in the catalog and in arrival."""

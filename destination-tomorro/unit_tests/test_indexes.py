@@ -173,3 +173,11 @@ def test_a_renamed_counterparty_leaves_its_old_name(api, client):
     index.load_all()
     index.remember({**cp, "name": "New Name"})
     assert index.by_exact_name("old name") is None and index.by_exact_name("new name")["id"] == cp["id"]
+
+
+def test_a_new_counterparty_is_spelt_as_the_first_row_naming_it_whichever_row_creates_it(client):
+    index = CounterpartyIndex(client, [])
+    index.note_spellings(["New One", "NEW ONE", "new  one", "Other"])
+    index.note_spellings(["new one"])  # a later batch: the first spelling of the sync stays
+    assert index.spelling_of("NEW ONE") == index.spelling_of("new one") == "New One"
+    assert index.spelling_of("Never Named") == "Never Named"

@@ -59,10 +59,37 @@ def test_counterparty_by_name_found_case_insensitively_or_created_once(sb, api, 
             enumerate(["existing corp", "New One", "NEW ONE", "new one", "Existing Corp"])]
     _, error = w.run({**config, "max_concurrency": 4}, catalog, [ab.record("contracts", r) for r in rows])
     assert error is None
-    # one new counterparty, spelt as one of its rows (with 4 workers, whichever reaches it first)
+    # one new counterparty, spelt as the first of its rows came (whichever of the 4 workers creates it)
     names = sorted(c["name"] for c in sb.records("counterparties"))
-    assert names[0] == "Existing Corp" and names[1:] in (["New One"], ["NEW ONE"], ["new one"]), names
+    assert names == ["Existing Corp", "New One"], names
     assert len(sb.requests("POST", "/v2/counterparties")) == 1
+
+
+@pytest.mark.parametrize("first", ["key", "name"])
+def test_rows_naming_one_new_counterparty_by_key_and_by_name_never_make_two(sb, config, ab, w, first, tmp_path):
+    """A row naming an account by key (with its name) and rows naming it by name alone, side by side: each
+    waits for the others' look-up and create. Whichever runs first decides what the others see: the key's
+    counterparty found by name, or a keyless one of that name, which the key row is then rejected over
+    (it may be the same account); never a second counterparty of that name."""
+    sb.set_faults(latency_ms=150)  # every look-up and create takes long enough for the rows to overlap
+    catalog = ab.catalog(("contracts", "append_dedup"))
+    by_key = {"external_id": "900", "counterparty": "Racing Co", "counterparty_key": "ACC-RACE"}
+    by_name = [{"external_id": f"90{i}", "counterparty": "racing co"} for i in range(1, 4)]
+    rows = [by_key, *by_name] if first == "key" else [*by_name, by_key]
+    out, error = w.run({**config, "max_concurrency": 4, "counterparty_match_field": "SIREN", "max_rejected_ratio": 1},
+                       catalog,
+                       [ab.record("contracts", r) for r in rows])
+    assert error is None, error
+    racing = [c for c in sb.records("counterparties") if c["name"].casefold() == "racing co"]
+    assert len(racing) == 1 and len(sb.requests("POST", "/v2/counterparties")) == 1, racing
+    on_it = {c["integration"]["externalId"] for c in sb.records("contracts") if c["counterparty"]["id"] == racing[0]["id"]}
+    counts = w.report(out).streams["contracts"]
+    if on_it == {"900", "901", "902", "903"}:  # the key row created it, the name rows found it
+        assert counts.created == 4 and counts.rejected == 0
+    else:  # a name row created it without the key: the key row is rejected, naming it
+        assert on_it == {"901", "902", "903"} and counts.rejected == 1
+        rejected = (tmp_path / "rejected.jsonl").read_text()
+        assert racing[0]["id"] in rejected and "holds no SIREN" in rejected, rejected
 
 
 def test_the_same_key_in_two_batches_updates_even_when_answers_do_not_echo_the_link(sb, config, ab, w):

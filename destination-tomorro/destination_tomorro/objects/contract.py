@@ -165,6 +165,9 @@ class ContractKind(ObjectKind):
         names = {m.counterparty_name for m in mapped if m.counterparty_name and not m.counterparty_id}
         on_key = any(m.counterparty_key is not None for m in mapped)
         indexes[COUNTERPARTY.name].prepare(len(names), on_field=on_key)
+        arrivals = sorted((seq, m.counterparty_name) for task in tasks for seq, _, _, m in task
+                          if isinstance(m, MappedRow) and m.counterparty_name and not m.counterparty_id)
+        indexes[COUNTERPARTY.name].note_spellings(name for _, name in arrivals)
 
     def write(self, ops: RowOperations, route: Route, row: MappedRow) -> Classified:
         index: ContractIndex = ops.indexes[self.name]

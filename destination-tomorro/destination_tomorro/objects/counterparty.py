@@ -141,7 +141,7 @@ class CounterpartyKind(ObjectKind):
 
     def write(self, ops: RowOperations, route: Route, row: MappedRow) -> Classified:
         index: CounterpartyIndex = ops.indexes[self.name]
-        with index.name_lock(row.name or ""):
+        with index.find_or_create_lock(row.name, row.key if route.match.field is not None else None):
             current = named(route.match.column, lambda: index.get(row.name, row.key, route.match))
             if current is not None:
                 if route.mode == "append":
@@ -170,7 +170,7 @@ class CounterpartyKind(ObjectKind):
         match = route.mapper.references.get(self.name)
         by_key = row.counterparty_key is not None
         name = row.counterparty_name
-        with index.name_lock(f"\x00{row.counterparty_key}" if by_key else name):
+        with index.find_or_create_lock(name, row.counterparty_key):
             found = named(route.mapper.column_of(row, "counterparty"), lambda: (
                 index.by_key(match, row.counterparty_key) if by_key else index.by_exact_name(name)))
             if found is not None:
@@ -178,10 +178,17 @@ class CounterpartyKind(ObjectKind):
             what = f"{match.field.name} '{row.counterparty_key}'" if by_key else f"'{name}'"
             if not create:
                 return f"(a new counterparty {what})", []
+            column = route.mapper.column_of(row, "counterparty")
             if by_key and not name:
-                column = route.mapper.column_of(row, "counterparty")
                 raise RowRejected(f"{column}: no counterparty has {what} and the row names none to create it "
                                   "(add a counterparty name column)")
+            keyless = index.keyless_named(name, match) if by_key else []
+            if keyless:  # the same account, or two of one name: uncertain, so neither attached nor duplicated
+                raise RowRejected(f"{column}: no counterparty has {what}, but {', '.join(keyless)} named '{name}' holds "
+                                  f"no {match.field.name}: it may be this account. Give it {match.field.name} "
+                                  f"'{row.counterparty_key_value}' in Tomorro to attach the row; a second '{name}' is "
+                                  "not created")
+            name = index.spelling_of(name)  # the first row's spelling of this name, whichever row creates it
             body: dict[str, Any] = {"name": name}
             if by_key:
                 body["attributes"] = [{"attributeDefinitionId": match.field.id, "value": row.counterparty_key_value}]
