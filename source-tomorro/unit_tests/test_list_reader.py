@@ -190,7 +190,7 @@ class TestPlace:
 
     def _place(self, rng, rows):
         placed, emit, in_order = components.place(rng, rows, "more")
-        assert rng.cursor is None and not rng.started  # immutable: the range given is unchanged
+        assert rng.cursor is None  # immutable: the range given is unchanged
         return placed, [row.data["id"] for row in emit], in_order
 
     def test_ascending_emits_inside_the_bounds_and_stops_past_the_end(self):
@@ -229,8 +229,8 @@ class TestSplit:
         return datetime(2024, 1, day, tzinfo=UTC)
 
     def test_a_range_is_cut_in_equal_parts_up_to_the_newest_record_and_keeps_its_chain(self):
-        rng = components.Range(self._at(1), self._at(30), True, "asc", {"gte": 1}, cursor="c", started=True,
-                               position=self._at(10), rate=2.0)
+        rng = components.Range(self._at(1), self._at(30), True, "asc", {"gte": 1}, cursor="c", position=self._at(10),
+                               rate=2.0)
         pieces = components.split(rng, 3, self._at(19), lambda lo: {"gte": lo.day})
         assert [(p.lo.day, p.hi.day) for p in pieces] == [(1, 13), (13, 16), (16, 30)]
         assert pieces[0].cursor == "c" and not pieces[0].closed and pieces[-1].closed  # the end stays closed
