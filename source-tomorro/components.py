@@ -359,12 +359,12 @@ def _now() -> datetime:
 #   scan      ascending order, no usable filter, first sync: one chain from the start
 #   feed      descending order (sort=-updatedAt), later syncs: newest first, stops below the bound
 #   unordered no order honoured: one chain to its end, every record checked; state only when the read completes
-# A first sync is one without a saved state past `start_date` (the stream's cursor says), not a guess from bounds.
-# Ranges are immutable: `place` (a page) and `split` (an idle worker) are pure and return new ones. One executor
-# runs every request of a read (pages, the newest-record probe, slim items); the caller's thread alone places
-# pages, emits records (through the stream's record selector: transformations, WaitForWriter, the schema) and
-# checkpoints: the largest updatedAt emitted below which every record has been emitted, handed to the stream's
-# cursor as a completed sub-slice (`_report_progress`), never a value past unread data.
+# A first sync is one without a saved state past `start_date` (the stream's cursor holds it), whatever the lookback.
+# Ranges are immutable: `place` (a page) and `split` (a worker free) are pure and return new ones. One executor
+# sends every request of a read (pages, the newest-record probe, slim items); the reading thread alone places
+# pages, emits records (through the stream's record selector: its transformations, WaitForWriter among them, and
+# its schema normalization) and checkpoints: the largest updatedAt emitted below which every record has been
+# emitted (`safe_checkpoint`), handed to the stream's cursor as a completed sub-slice, never past unread data.
 # A Connector Builder test read (`builder_test_limits`) reads one chain, logs each page as the Builder shows it,
 # and stops at the Builder's limits on pages and records, saying in the Builder's log what it left unread.
 
@@ -408,7 +408,6 @@ class Range:
     order: str
     params: Mapping[str, Any]
     cursor: str | None = None  # `after` of the next page
-    started: bool = False  # a page was answered: a refusal now is an error, no longer a reason to fall back
     done: bool = False
     trusted: bool = True  # False once a page broke the order the range relies on
     last_seen: datetime | None = None  # last in-order cursor value seen, in or beyond the bounds
@@ -419,15 +418,11 @@ class Range:
     def beyond(self, at: datetime) -> bool:
         return at > self.hi if self.closed else at >= self.hi
 
-    def holds(self, at: datetime) -> bool:
-        return self.lo <= at and not self.beyond(at)
-
-    def left(self, newest: datetime | None) -> float:
-        """Records estimated still to read, when the range can be split (else 0)."""
+    def left(self, newest: datetime) -> float:
+        """Records estimated still to read, if the range can be split (else 0)."""
         if self.done or not self.trusted or self.order != ORDER_ASC or self.position is None:
             return 0.0
-        top = self.hi if newest is None else min(self.hi, newest + _ONE_MS)
-        return self.rate * max(0.0, (top - self.position).total_seconds())
+        return self.rate * max(0.0, (min(self.hi, newest + _ONE_MS) - self.position).total_seconds())
 
 
 def reading_plans(first_sync: bool, filtered: bool) -> list:
@@ -443,69 +438,54 @@ def place(rng: Range, rows: list, cursor: str | None) -> tuple:
     values = [row.at for row in rows if row.at is not None]
     sequence = ([rng.last_seen] if rng.last_seen else []) + values
     pairs = list(zip(sequence, sequence[1:], strict=False))
-    in_order = all(a <= b if rng.order == ORDER_ASC else a >= b for a, b in pairs) if rng.order != ORDER_NONE else True
-    trusted = rng.trusted and in_order
-    emit = [row for row in rows if row.at is None or rng.holds(row.at)]
-    last = values[-1] if values else None
+    in_order = rng.order == ORDER_NONE or all(a <= b if rng.order == ORDER_ASC else a >= b for a, b in pairs)
+    trusted, last = rng.trusted and in_order, values[-1] if values else None
+    emit = [row for row in rows if row.at is None or not (row.at < rng.lo or rng.beyond(row.at))]
     done = cursor is None or (trusted and last is not None and (
         rng.beyond(last) if rng.order == ORDER_ASC else rng.order == ORDER_DESC and last < rng.lo))
     kept = [row.at for row in emit if row.at is not None] + ([rng.emitted_max] if rng.emitted_max else [])
     span = (values[-1] - values[0]).total_seconds() if len(values) > 1 else 0.0
-    ascending = trusted and rng.order == ORDER_ASC
     return replace(
-        rng, cursor=cursor, started=True, done=done, trusted=trusted, emitted_max=max(kept, default=None),
+        rng, cursor=cursor, done=done, trusted=trusted, emitted_max=max(kept, default=None),
         last_seen=last if in_order and last is not None else rng.last_seen,
-        position=(min(last, rng.hi) if last is not None else rng.position) if ascending else None,
+        position=(min(last, rng.hi) if last else rng.position) if trusted and rng.order == ORDER_ASC else None,
         rate=len(values) / max(span, 0.001) if len(values) > 1 else rng.rate), emit, in_order
 
 
-def split(rng: Range, parts: int, newest: datetime | None, bound: Any) -> list:
+def split(rng: Range, parts: int, newest: datetime, params: Any) -> list:
     """`rng` cut into up to `parts` ranges of equal time over what it has left of the data (up to `newest`): the
-    first keeps its chain, each other starts one of its own (`bound(lo)`: its params) with `rng`'s density."""
-    top = rng.hi if newest is None else min(rng.hi, newest + _ONE_MS)
-    step = (top - rng.position) / parts
-    cuts = sorted({_floor_ms(rng.position + step * i) for i in range(1, parts)} - {rng.position})
-    cuts = [cut for cut in cuts if rng.position < cut < rng.hi]
-    if not cuts:
-        return [rng]
-    ends = [*cuts[1:], rng.hi]
-    return [replace(rng, hi=cuts[0], closed=False)] + [
-        Range(lo, hi, rng.closed and hi == rng.hi, ORDER_ASC, bound(lo), position=lo, rate=rng.rate)
-        for lo, hi in zip(cuts, ends, strict=True)]
+    first keeps its chain, each other starts one of its own (`params(lo)`) with `rng`'s density as its estimate."""
+    step = (min(rng.hi, newest + _ONE_MS) - rng.position) / parts
+    cuts = sorted({cut for i in range(1, parts) if rng.position < (cut := _floor_ms(rng.position + step * i)) < rng.hi})
+    return [replace(rng, hi=cuts[0], closed=False) if cuts else rng] + [
+        Range(lo, hi, rng.closed and hi == rng.hi, ORDER_ASC, params(lo), position=lo, rate=rng.rate)
+        for lo, hi in zip(cuts, [*cuts[1:], rng.hi], strict=True)]
 
 
 def safe_checkpoint(ranges: list) -> datetime | None:
-    """The largest value emitted below which every record has been emitted: every range still read stands
-    somewhere (`position`), and nothing below the lowest of them is unread. None when a range cannot tell."""
+    """The largest value emitted below which every record has been emitted: nothing below the lowest position of
+    the ranges still read is unread. None when one of them cannot tell (no order to rely on)."""
     floors = [rng.position for rng in ranges if not rng.done]
     if not floors or None in floors:
         return None
-    frontier = min(floors)
-    return max((rng.emitted_max for rng in ranges if rng.emitted_max and rng.emitted_max <= frontier), default=None)
+    return max((rng.emitted_max for rng in ranges if rng.emitted_max and rng.emitted_max <= min(floors)), default=None)
 
 
 class _Refused(Exception):
+    """The API refused a first page (400, 422); `message`: what it said."""
+
     def __init__(self, response: Any):
-        super().__init__(f"HTTP {response.status_code}")
-        self.message = _api_message(response)
+        try:
+            message = orjson.loads(response.content).get("message")
+        except (orjson.JSONDecodeError, AttributeError):
+            message = None
+        self.message = "; ".join(map(str, message)) if isinstance(message, list) else str(
+            message or f"HTTP {response.status_code}")
+        super().__init__(self.message)
 
 
 class _StatusInRefused(Exception):
     """The API takes one status per request only: the retriever reads once per status."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def _api_message(response: Any) -> str:
-    try:
-        message = orjson.loads(response.content).get("message")
-    except (orjson.JSONDecodeError, AttributeError):
-        message = None
-    if isinstance(message, list):
-        message = "; ".join(str(part) for part in message)
-    return str(message or f"HTTP {response.status_code}")
 
 
 @dataclass
@@ -520,7 +500,7 @@ class TomorroListRetriever(Retriever):
     parameters: InitVar[Mapping[str, Any]]
     name: str = ""
     cursor: Any = None
-    record_selector: Any = None  # the stream's: transformations and schema normalization (None: records as read)
+    record_selector: Any = None  # the stream's: its transformations and schema normalization (None: as read)
     items_key: str = ITEM_KEYS_FALLBACK
     cursor_field: str = "updatedAt"
     filter_param: str | None = None  # the server-side lower bound to ask for, when the API may have one
@@ -550,27 +530,28 @@ class TomorroListRetriever(Retriever):
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
         first_sync = self.first_sync()
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix=f"tomorro-{self.name}") as pool:
-            reads = [None] if not self.statuses else ["in:" + ",".join(self.statuses)]
-            if self.statuses and self._one_status_a_read:
-                reads = list(self.statuses)
-            try:
-                for status in reads:
-                    yield from _ListRead(self, pool, stream_slice, records_schema, first_sync, status=status,
-                                         checkpoints=len(reads) == 1).run()
+            def read(status: str | None, checkpoints: bool = True) -> Iterator[Any]:
+                return _ListRead(self, pool, stream_slice, records_schema, first_sync, status, checkpoints).run()
+
+            if not self.statuses:
+                yield from read(None)
                 return
-            except _StatusInRefused as refused:
-                self._one_status_a_read = True
-                self.notice("status-in-refused", f"Tomorro refused `status=in:{','.join(self.statuses)}` "
-                            f"({refused.message}) and takes `status={self.statuses[0]}`: reading once per status, "
-                            "the state saved when every status is read.", logging.WARNING)
+            if not self._one_status_a_read:
+                try:
+                    yield from read("in:" + ",".join(self.statuses))
+                    return
+                except _StatusInRefused as refused:
+                    self._one_status_a_read = True
+                    self.notice("status-in-refused", f"Tomorro refused `status=in:{','.join(self.statuses)}` "
+                                f"({refused}) and takes `status={self.statuses[0]}`: reading once per status, the "
+                                "state saved when every status is read.", logging.WARNING)
             for status in self.statuses:
-                yield from _ListRead(self, pool, stream_slice, records_schema, first_sync, status=status,
-                                     checkpoints=False).run()
+                yield from read(status, checkpoints=False)
 
     def first_sync(self) -> bool:
         """Whether no earlier sync saved a state past `start_date`: the stream's cursor holds the state (without
         one it stands at `start_date`), whatever the lookback did to the slice's start."""
-        state = getattr(self.cursor, "state", None) or {}
+        state = getattr(self.cursor, "state", None)
         saved = parse_instant(state.get(self.cursor_field)) if isinstance(state, Mapping) else None
         return saved is None or saved <= (parse_instant(self.config.get("start_date")) or _EPOCH)
 
@@ -603,8 +584,8 @@ class _ListRead:
     """One read of one slice (with one `status`). Its ranges are changed, its records emitted and its checkpoints
     reported by the thread that iterates it; the executor's threads only send requests."""
 
-    def __init__(self, reader: TomorroListRetriever, pool: ThreadPoolExecutor, stream_slice: StreamSlice | None,
-                 schema: Mapping[str, Any] | None = None, first_sync: bool = True, *, status: str | None = None,
+    def __init__(self, reader: TomorroListRetriever, pool: Any, stream_slice: StreamSlice | None,
+                 schema: Mapping[str, Any] | None = None, first_sync: bool = True, status: str | None = None,
                  checkpoints: bool = True):
         self.reader, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, first_sync
         self.instants = date_time_properties(schema)
@@ -624,19 +605,21 @@ class _ListRead:
         probe = self.pool.submit(self._newest) if may_split and self.first_sync else None  # beside the first page
         first, rows, cursor, honoured = self._open()
         self.ranges = [first]
-        stopped = yield from self._emit(0, rows, cursor)
-        first = self.ranges[0]
-        splittable = may_split and honoured and first.order == ORDER_ASC and first.trusted and not first.done
-        if not first.done and not stopped:
-            yield from self._read_ranges({probe or self.pool.submit(self._newest): _PROBE} if splittable else {},
-                                         splittable)
-        if splittable:
+        may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
+        yield from self._read_ranges([(0, rows, cursor)], {probe: _PROBE} if probe else {}, may_split)
+        if may_split and len(self.ranges) > 1:
             logger.info(f"{self.reader.name}: read {len(self.ranges)} ranges of {self.reader.cursor_field} side by side.")
-        self._report()
+        if self.fetched_whole:
+            logger.info(f"{self.reader.name}: fetched {self.fetched_whole} list items whole (one request each).")
+        if self.unplaced:
+            example_id, value = next(iter(self.unplaced.items()))
+            logger.warning(f"{self.reader.name}: {len(self.unplaced)} records have a `{self.reader.cursor_field}` that "
+                           f"is not a datetime (e.g. id {example_id}: {str(value)[:40]!r}): emitted as they are, "
+                           "but they cannot be placed on the cursor.")
 
     def _open(self) -> tuple:
-        """The first page (range, rows, next cursor, whether the filter is honoured), read with the best plan the
-        API honours; the plan is checked on the page itself."""
+        """The first page (its range, rows, next cursor, whether the filter is honoured), read with the best plan
+        the API honours; the plan is checked on the page itself."""
         plans = reading_plans(self.first_sync, bool(self.reader.filter_param))
         for index, (order, filtered) in enumerate(plans):
             rng = Range(self.lo, self.hi, True, order, self._params(order, self.lo if filtered else None))
@@ -664,80 +647,94 @@ class _ListRead:
             return rng, rows, cursor, filtered
         raise unexpected_answer(f"every way to list {self.reader.name} was refused")
 
-    def _read_ranges(self, waiting: dict, splittable: bool) -> Iterator[Any]:
-        """Every range's chain to its end with `workers` requests in flight: an idle range asks for its next page,
-        and a worker free with no idle range splits the range with the most records estimated left."""
+    def _read_ranges(self, answered: list, waiting: dict, may_split: bool) -> Iterator[Any]:
+        """Every range's chain to its end, `workers` requests in flight. Each round places the pages answered, asks
+        for the next ones (an idle range its next page; a worker still free splits the range with the most records
+        estimated left), and only then emits the records and the checkpoint: no request waits for the writer."""
         newest, workers, pages_at_checkpoint = None, self.reader._workers, 0
         try:
             while True:
+                pages = [self._place(index, rows, cursor) for index, rows, cursor in answered]
+                if self.reader.test_limits is not None:
+                    pages, stopped = self._within_test_limits(pages)
+                    if stopped:
+                        yield from (record for page in pages for record in self._records(page))
+                        return
                 busy = set(waiting.values())
+                if may_split and newest is None and _PROBE not in busy and not all(r.done for r in self.ranges):
+                    waiting[self.pool.submit(self._newest)] = _PROBE
                 for index, rng in enumerate(self.ranges):
                     if len(waiting) < workers and not rng.done and index not in busy:
                         waiting[self.pool.submit(self._list, rng)] = index
-                if splittable and newest is not None and len(waiting) < workers:
+                if may_split and newest is not None and len(waiting) < workers:
                     self._split(newest, workers - len(waiting), waiting)
+                for page in pages:
+                    yield from self._records(page)
+                if self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or any(
+                        self.ranges[index].done for index, _, _ in answered):
+                    pages_at_checkpoint = self.pages
+                    if (value := safe_checkpoint(self.ranges)) is not None:
+                        self.report_progress(value)
                 if not waiting:
                     return
+                answered = []
                 for future in wait(waiting, return_when=FIRST_COMPLETED).done:
-                    index = waiting.pop(future)
-                    if index == _PROBE:
+                    if (index := waiting.pop(future)) == _PROBE:
                         newest = future.result() or self.hi  # unknown: splits are laid up to the range's end
-                        continue
-                    items, cursor = future.result()
-                    rows = self._rows(items)
-                    if self.reader.filter_param in self.ranges[index].params and any(
-                            row.at and row.at < self.ranges[index].lo for row in rows):
-                        splittable = False  # more ranges would each read from the start
-                    if (yield from self._emit(index, rows, cursor)):
-                        return
-                    if self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or self.ranges[index].done:
-                        pages_at_checkpoint = self.pages
-                        if (value := safe_checkpoint(self.ranges)) is not None:
-                            self.report_progress(value)
+                    else:
+                        answered.append((index, self._rows(future.result()[0]), future.result()[1]))
+                        if self.reader.filter_param in self.ranges[index].params and any(
+                                row.at and row.at < self.ranges[index].lo for row in answered[-1][1]):
+                            may_split = False  # more ranges would each read from the start
         finally:
             for future in waiting:
                 future.cancel()
 
-    def _split(self, newest: datetime, free: int, waiting: dict) -> None:
-        """The range with the most records estimated left cut into `free + 1`, the new ranges' first pages asked at
-        once; not when it has less than two pages left."""
-        index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(newest))
-        parts = min(free + 1, int(self.ranges[index].left(newest) // self.reader._page_size))
-        if parts < 2:
-            return
-        pieces = split(self.ranges[index], parts, newest, lambda lo: self._params(ORDER_ASC, lo))
-        self.ranges[index] = pieces[0]
-        for piece in pieces[1:]:
-            self.ranges.append(piece)
-            waiting[self.pool.submit(self._list, piece)] = len(self.ranges) - 1
-
-    def _emit(self, index: int, rows: list, cursor: str | None) -> Iterator[Any]:
-        """Place one page of range `index` and emit what it holds for it; returns True when a Builder test read
-        stops here (saying in its log what is left)."""
+    def _place(self, index: int, rows: list, cursor: str | None) -> list:
+        """Place one page of range `index`: the rows it emits (a record that cannot be placed: once per read)."""
         rng = self.ranges[index]
         self.ranges[index], emit, in_order = place(rng, rows, cursor)
         if not in_order and rng.trusted:
             self.reader.notice("order-broken", f"a page broke the order `{self._describe(rng)}` promised: the "
                                "rest of that range is read to its end and checked record by record.", logging.WARNING)
-        records, limits = self._records(emit), self.reader.test_limits
-        if limits is None:
-            yield from records
-            return False
-        kept = records[:max(0, limits.max_records - self.emitted)]
-        yield from kept
+        kept = []
+        for row in emit:
+            if row.at is None:
+                if row.data["id"] in self.unplaced:
+                    continue
+                self.unplaced[row.data["id"]] = row.data.get(self.reader.cursor_field)
+            kept.append(row.data)
+        return kept
+
+    def _within_test_limits(self, pages: list) -> tuple:
+        """The pages cut to a Builder test read's limits, and whether it stops here (saying in its log what is left)."""
+        limits, page = self.reader.test_limits, pages[0]  # one chain: one page a round
+        kept = page[:max(0, limits.max_records - self.emitted)]
         self.emitted += len(kept)
         if self.emitted >= limits.max_records:
             cut = f"max_records={limits.max_records}"
         elif self.pages >= limits.max_pages_per_slice:
             cut = f"max_pages_per_slice={limits.max_pages_per_slice}"
         else:
-            return False
-        dropped = len(records) - len(kept)
+            return [kept], False
+        dropped = len(page) - len(kept)
         left = f"{dropped} records of the last page and the pages after it" if dropped else "the pages after it"
         self.reader.builder_log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records "
                                 f"from {self.pages} list requests in one range of {self.reader.cursor_field}; "
                                 f"{left} are not read (a sync reads them all).")
-        return True
+        return [kept], True
+
+    def _split(self, newest: datetime, free: int, waiting: dict) -> None:
+        """The range with the most records estimated left cut into `free + 1` (if it has two pages left or more),
+        the new ranges' first pages asked at once."""
+        index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(newest))
+        parts = min(free + 1, int(self.ranges[index].left(newest) // self.reader._page_size))
+        if parts >= 2:
+            first, *pieces = split(self.ranges[index], parts, newest, lambda lo: self._params(ORDER_ASC, lo))
+            self.ranges[index] = first
+            for piece in pieces:
+                self.ranges.append(piece)
+                waiting[self.pool.submit(self._list, piece)] = len(self.ranges) - 1
 
     def _params(self, order: str, gte: datetime | None) -> dict:
         params: dict = {**self.reader.list_filters, "limit": self.reader._page_size}
@@ -761,7 +758,7 @@ class _ListRead:
         response = self.reader.requester.send_request(request_params=params, log_formatter=self.reader.page_log)
         if response is not None and response.status_code in REFUSED_STATUSES:
             if not first:  # a request the API accepted on the first page: nothing to fall back to
-                raise unexpected_answer(f"HTTP {response.status_code} on a later page: {_api_message(response)}")
+                raise unexpected_answer(f"HTTP {response.status_code} on a later page: {_Refused(response)}")
             raise _Refused(response)
         if not response:
             raise unexpected_answer(f"HTTP {getattr(response, 'status_code', '?')} listing {self.reader.name}")
@@ -773,9 +770,7 @@ class _ListRead:
         are laid over data, not over the empty time up to now. Only shapes the splits: None when unknown."""
         params = {**self.reader.list_filters, "sort": f"-{self.reader.cursor_field}", "limit": 1}
         response = self.reader.requester.send_request(request_params=params)
-        if not response:
-            return None
-        items = read_list_page(decode_json(response), self.reader.items_key, None).items
+        items = read_list_page(decode_json(response), self.reader.items_key, None).items if response else []
         return parse_instant(items[0].get(self.reader.cursor_field)) if items else None
 
     def _fetch_one(self, item_id: str) -> dict | None:
@@ -812,17 +807,8 @@ class _ListRead:
             rows.append(Row(item, at))
         return rows
 
-    def _records(self, rows: list) -> list:
-        """The emitted form of rows: through the stream's record selector (its transformations, WaitForWriter among
-        them, and its schema normalization), then UTC instants. A record whose cursor value cannot be placed is
-        emitted once per read."""
-        data = []
-        for row in rows:
-            if row.at is None:
-                if row.data["id"] in self.unplaced:
-                    continue
-                self.unplaced[row.data["id"]] = row.data.get(self.reader.cursor_field)
-            data.append(row.data)
+    def _records(self, data: list) -> list:
+        """The emitted form of a page's records: through the stream's record selector, then as UTC instants."""
         selector = self.reader.record_selector
         if selector is not None and data:
             data = [record.data for record in selector.filter_and_transform(data, {}, self.schema or {}, self.slice)]
@@ -830,7 +816,7 @@ class _ListRead:
             utc_instants(record, self.instants)
         return data
 
-    # -- checkpoints and the end ---------------------------------------------------------------------------------
+    # -- checkpoints ---------------------------------------------------------------------------------------------
     def report_progress(self, value: datetime) -> None:
         """Tell the stream's cursor that [slice start, value] is read: it merges that sub-slice into its state and
         emits the state, and keeps it should the read fail later (the CDK then emits the cursor's state again).
@@ -848,15 +834,6 @@ class _ListRead:
         cursor.observe(Record(data={self.reader.cursor_field: text}, stream_name=self.reader.name,
                               associated_slice=piece))
         cursor.close_partition(_ReadPart(self.reader.name, piece))
-
-    def _report(self) -> None:
-        if self.fetched_whole:
-            logger.info(f"{self.reader.name}: fetched {self.fetched_whole} list items whole (one request each).")
-        if self.unplaced:
-            example_id, value = next(iter(self.unplaced.items()))
-            logger.warning(f"{self.reader.name}: {len(self.unplaced)} records have a `{self.reader.cursor_field}` that "
-                           f"is not a datetime (e.g. id {example_id}: {str(value)[:40]!r}): emitted as they are, "
-                           "but they cannot be placed on the cursor.")
 
 
 class _ReadPart(Partition):
