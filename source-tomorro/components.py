@@ -21,6 +21,7 @@ annotations there.
 import ctypes
 import datetime as datetime_module
 import logging
+import math
 import re
 import threading
 import time
@@ -599,6 +600,7 @@ class _ListRead:
         self.unplaced: dict = {}  # id -> cursor value, for records that cannot be placed (emitted once)
         self.fetched_whole = self.pages = self.emitted = 0  # pages: list answers (the Builder counts each)
         self.checkpointed: datetime | None = None
+        self.stopped = False
 
     def run(self) -> Iterator[Any]:
         may_split = bool(self.reader.filter_param) and self.reader._workers > 1 and self.reader.test_limits is None
@@ -606,7 +608,8 @@ class _ListRead:
         first, rows, cursor, honoured = self._open()
         self.ranges = [first]
         may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
-        yield from self._read_ranges([(0, rows, cursor)], {probe: _PROBE} if probe else {}, may_split)
+        newest = (probe.result() or self.hi) if probe is not None and may_split else None  # asked as long ago
+        yield from self._read_ranges([(0, rows, cursor)], may_split, newest)
         if may_split and len(self.ranges) > 1:
             logger.info(f"{self.reader.name}: read {len(self.ranges)} ranges of {self.reader.cursor_field} side by side.")
         if self.fetched_whole:
@@ -624,7 +627,7 @@ class _ListRead:
         for index, (order, filtered) in enumerate(plans):
             rng = Range(self.lo, self.hi, True, order, self._params(order, self.lo if filtered else None))
             try:
-                items, cursor = self.pool.submit(self._list, rng, True).result()
+                items, cursor, _ = self.pool.submit(self._list, rng, True).result()
             except _Refused as refused:
                 if index == 0 and self.reader.status_in_refused(rng.params):
                     raise _StatusInRefused(refused.message) from None
@@ -647,14 +650,19 @@ class _ListRead:
             return rng, rows, cursor, filtered
         raise unexpected_answer(f"every way to list {self.reader.name} was refused")
 
-    def _read_ranges(self, answered: list, waiting: dict, may_split: bool) -> Iterator[Any]:
+    def _read_ranges(self, answered: list, may_split: bool, newest: datetime | None) -> Iterator[Any]:
         """Every range's chain to its end, `workers` requests in flight. Each round places the pages answered, asks
         for the next ones (an idle range its next page; a worker still free splits the range with the most records
-        estimated left), and only then emits the records and the checkpoint: no request waits for the writer."""
-        newest, workers, pages_at_checkpoint = None, self.reader._workers, 0
+        estimated left), and only then emits the records and the checkpoint: no request waits for the writer.
+        In ranges, each request asks for the page after its own at once (`_list`), unless that page ends the range."""
+        waiting: dict = {}  # request -> the range it reads (or _PROBE)
+        workers, pages_at_checkpoint, ahead = self.reader._workers, 0, may_split
         try:
             while True:
                 pages = [self._place(index, rows, cursor) for index, rows, cursor in answered]
+                for future in [f for f, index in waiting.items() if index != _PROBE and self.ranges[index].done]:
+                    future.cancel()  # asked ahead, but a split has since ended the range before it
+                    del waiting[future]
                 if self.reader.test_limits is not None:
                     pages, stopped = self._within_test_limits(pages)
                     if stopped:
@@ -665,7 +673,7 @@ class _ListRead:
                     waiting[self.pool.submit(self._newest)] = _PROBE
                 for index, rng in enumerate(self.ranges):
                     if len(waiting) < workers and not rng.done and index not in busy:
-                        waiting[self.pool.submit(self._list, rng)] = index
+                        waiting[self.pool.submit(self._list, rng, False, index if ahead else None)] = index
                 if may_split and newest is not None and len(waiting) < workers:
                     self._split(newest, workers - len(waiting), waiting)
                 for page in pages:
@@ -682,11 +690,15 @@ class _ListRead:
                     if (index := waiting.pop(future)) == _PROBE:
                         newest = future.result() or self.hi  # unknown: splits are laid up to the range's end
                     else:
-                        answered.append((index, self._rows(future.result()[0]), future.result()[1]))
+                        items, cursor, following = future.result()
+                        answered.append((index, self._rows(items), cursor))
+                        if following is not None:
+                            waiting[following] = index
                         if self.reader.filter_param in self.ranges[index].params and any(
                                 row.at and row.at < self.ranges[index].lo for row in answered[-1][1]):
                             may_split = False  # more ranges would each read from the start
         finally:
+            self.stopped = True  # no request asks for the one after it any more
             for future in waiting:
                 future.cancel()
 
@@ -725,16 +737,16 @@ class _ListRead:
         return [kept], True
 
     def _split(self, newest: datetime, free: int, waiting: dict) -> None:
-        """The range with the most records estimated left cut into `free + 1` (if it has two pages left or more),
-        the new ranges' first pages asked at once."""
+        """The range with the most records estimated left cut into `free + 1` parts, or one per page it has left if
+        fewer (as many requests as reading it alone, in one round), the new ranges' first pages asked at once."""
         index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(newest))
-        parts = min(free + 1, int(self.ranges[index].left(newest) // self.reader._page_size))
+        parts = min(free + 1, math.ceil(self.ranges[index].left(newest) / self.reader._page_size))
         if parts >= 2:
             first, *pieces = split(self.ranges[index], parts, newest, lambda lo: self._params(ORDER_ASC, lo))
             self.ranges[index] = first
             for piece in pieces:
                 self.ranges.append(piece)
-                waiting[self.pool.submit(self._list, piece)] = len(self.ranges) - 1
+                waiting[self.pool.submit(self._list, piece, False, len(self.ranges) - 1)] = len(self.ranges) - 1
 
     def _params(self, order: str, gte: datetime | None) -> dict:
         params: dict = {**self.reader.list_filters, "limit": self.reader._page_size}
@@ -752,8 +764,10 @@ class _ListRead:
                         if key not in ("limit", "status")) or "default order"
 
     # -- requests: sent from the executor's threads, they change nothing of the read -----------------------------
-    def _list(self, rng: Range, first: bool = False) -> tuple:
-        """(the items, the next cursor) of `rng`'s next page; `_Refused` only for the first page of a read."""
+    def _list(self, rng: Range, first: bool = False, ahead: int | None = None) -> tuple:
+        """(the items, the next cursor, the request for the page after it) of `rng`'s next page; `_Refused` only for
+        the first page of a read. With `ahead` (the range's index), the page after is asked at once unless this one
+        passes the range's end as it stands (read only: a split may move it; the reading thread then drops it)."""
         params = {**rng.params, **({"after": rng.cursor} if rng.cursor else {})}
         response = self.reader.requester.send_request(request_params=params, log_formatter=self.reader.page_log)
         if response is not None and response.status_code in REFUSED_STATUSES:
@@ -763,7 +777,11 @@ class _ListRead:
         if not response:
             raise unexpected_answer(f"HTTP {getattr(response, 'status_code', '?')} listing {self.reader.name}")
         page = read_list_page(decode_json(response), self.reader.items_key, self.reader._page_size)
-        return page.items, page.next_cursor
+        last = parse_instant(page.items[-1].get(self.reader.cursor_field)) if page.items else None
+        if ahead is None or not page.next_cursor or self.stopped or last is None or self.ranges[ahead].beyond(last):
+            return page.items, page.next_cursor, None
+        return page.items, page.next_cursor, self.pool.submit(self._list, replace(rng, cursor=page.next_cursor),
+                                                              False, ahead)
 
     def _newest(self) -> datetime | None:
         """The newest cursor value in the list (`sort=-<cursor>&limit=1`): where the data ends, so that splits
