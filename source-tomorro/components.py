@@ -21,14 +21,14 @@ annotations there.
 import ctypes
 import datetime as datetime_module
 import logging
-import queue
+import math
 import re
 import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import InitVar, dataclass, field
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import InitVar, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
@@ -360,8 +360,12 @@ def _now() -> datetime:
 #   scan      ascending order, no usable filter, first sync: one chain from the start
 #   feed      descending order (sort=-updatedAt), later syncs: newest first, stops below the bound
 #   unordered no order honoured: one chain to its end, every record checked; state only when the read completes
-# Checkpoints: the largest updatedAt emitted below which every record has been emitted, handed to the stream's
-# cursor as a completed sub-slice (see `_report_progress`), never a value past unread data.
+# A first sync is one without a saved state past `start_date` (the stream's cursor holds it), whatever the lookback.
+# Ranges are immutable: `place` (a page) and `split` (a worker free) are pure and return new ones. One executor
+# sends every request of a read (pages, the newest-record probe, slim items); the reading thread alone places
+# pages, emits records (through the stream's record selector: its transformations, WaitForWriter among them, and
+# its schema normalization) and checkpoints: the largest updatedAt emitted below which every record has been
+# emitted (`safe_checkpoint`), handed to the stream's cursor as a completed sub-slice, never past unread data.
 # A Connector Builder test read (`builder_test_limits`) reads one chain, logs each page as the Builder shows it,
 # and stops at the Builder's limits on pages and records, saying in the Builder's log what it left unread.
 
@@ -374,6 +378,7 @@ SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's parti
 REFUSED_STATUSES = (400, 422)
 _ONE_MS = timedelta(milliseconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PROBE = -1  # what an in-flight request is for: a range's index, or the newest-record probe
 BUILDER_TEST_READ = "test_read"  # `__command` of a Builder test read (airbyte_cdk/connector_builder/README.md)
 
 
@@ -388,82 +393,107 @@ def builder_test_limits(config: Mapping[str, Any]) -> Any:
     return get_limits(config)
 
 
-@dataclass
-class _Row:
+@dataclass(frozen=True)
+class Row:
     data: dict
     at: datetime | None  # the cursor value as an instant; None when missing or not a datetime
 
 
-@dataclass
-class _Range:
-    """The records with lo <= updatedAt < hi (<= hi when `closed`), read by one keyset chain."""
+@dataclass(frozen=True, eq=False)
+class Range:
+    """The records with lo <= updatedAt < hi (<= hi when `closed`), read by one keyset chain of `params`."""
 
     lo: datetime
     hi: datetime
     closed: bool
     order: str
-    params: dict
+    params: Mapping[str, Any]
     cursor: str | None = None  # `after` of the next page
-    started: bool = False
     done: bool = False
-    busy: bool = False  # a worker owns the chain (fetching or placing a page)
-    placing: bool = False  # a page is being placed: the bounds must not move
     trusted: bool = True  # False once a page broke the order the range relies on
     last_seen: datetime | None = None  # last in-order cursor value seen, in or beyond the bounds
-    position: datetime | None = None  # every record of the range before it has been emitted
+    position: datetime | None = None  # every record of the range before it has been emitted (ascending only)
     emitted_max: datetime | None = None
-    rate: float = 0.0  # records per second of updatedAt on the last page: estimates what remains
-    prefetched: list | None = None
-
-    def below(self, at: datetime) -> bool:
-        return at < self.lo
+    rate: float = 0.0  # records per second of updatedAt, from its last page: estimates what is left
 
     def beyond(self, at: datetime) -> bool:
         return at > self.hi if self.closed else at >= self.hi
 
+    def left(self, newest: datetime) -> float:
+        """Records estimated still to read, if the range can be split (else 0)."""
+        if self.done or not self.trusted or self.order != ORDER_ASC or self.position is None:
+            return 0.0
+        return self.rate * max(0.0, (min(self.hi, newest + _ONE_MS) - self.position).total_seconds())
 
-@dataclass
-class _Placed:
-    """What one page of a range holds for it, computed without touching the range."""
 
-    emit: list
-    done: bool
-    in_order: bool
-    last_seen: datetime | None
-    position: datetime | None
-    emitted_max: datetime | None
-    rate: float
+def reading_plans(first_sync: bool, filtered: bool) -> list:
+    """(order, with the filter) to try in turn, each the fallback when the API refuses the one before. A first sync
+    reads from the start anyway: ascending, so that it can checkpoint as it goes; a later one newest first."""
+    orders = (ORDER_ASC, ORDER_DESC) if first_sync else (ORDER_DESC, ORDER_ASC)
+    return [*([(ORDER_ASC, True)] if filtered else []), *((order, False) for order in orders), (ORDER_NONE, False)]
+
+
+def place(rng: Range, rows: list, cursor: str | None) -> tuple:
+    """(the range after this page, the rows it emits, whether the page kept the range's order). A record is emitted
+    only inside the bounds, whatever the order; the order decides only whether the chain may stop early."""
+    values = [row.at for row in rows if row.at is not None]
+    sequence = ([rng.last_seen] if rng.last_seen else []) + values
+    pairs = list(zip(sequence, sequence[1:], strict=False))
+    in_order = rng.order == ORDER_NONE or all(a <= b if rng.order == ORDER_ASC else a >= b for a, b in pairs)
+    trusted, last = rng.trusted and in_order, values[-1] if values else None
+    emit = [row for row in rows if row.at is None or not (row.at < rng.lo or rng.beyond(row.at))]
+    done = cursor is None or (trusted and last is not None and (
+        rng.beyond(last) if rng.order == ORDER_ASC else rng.order == ORDER_DESC and last < rng.lo))
+    kept = [row.at for row in emit if row.at is not None] + ([rng.emitted_max] if rng.emitted_max else [])
+    span = (values[-1] - values[0]).total_seconds() if len(values) > 1 else 0.0
+    return replace(
+        rng, cursor=cursor, done=done, trusted=trusted, emitted_max=max(kept, default=None),
+        last_seen=last if in_order and last is not None else rng.last_seen,
+        position=(min(last, rng.hi) if last else rng.position) if trusted and rng.order == ORDER_ASC else None,
+        rate=len(values) / max(span, 0.001) if len(values) > 1 else rng.rate), emit, in_order
+
+
+def split(rng: Range, parts: int, newest: datetime, params: Any) -> list:
+    """`rng` cut into up to `parts` ranges of equal time over what it has left of the data (up to `newest`): the
+    first keeps its chain, each other starts one of its own (`params(lo)`) with `rng`'s density as its estimate."""
+    step = (min(rng.hi, newest + _ONE_MS) - rng.position) / parts
+    cuts = sorted({cut for i in range(1, parts) if rng.position < (cut := _floor_ms(rng.position + step * i)) < rng.hi})
+    return [replace(rng, hi=cuts[0], closed=False) if cuts else rng] + [
+        Range(lo, hi, rng.closed and hi == rng.hi, ORDER_ASC, params(lo), position=lo, rate=rng.rate)
+        for lo, hi in zip(cuts, [*cuts[1:], rng.hi], strict=True)]
+
+
+def safe_checkpoint(ranges: list) -> datetime | None:
+    """The largest value emitted below which every record has been emitted: nothing below the lowest position of
+    the ranges still read is unread. None when one of them cannot tell (no order to rely on)."""
+    floors = [rng.position for rng in ranges if not rng.done]
+    if not floors or None in floors:
+        return None
+    return max((rng.emitted_max for rng in ranges if rng.emitted_max and rng.emitted_max <= min(floors)), default=None)
 
 
 class _Refused(Exception):
+    """The API refused a first page (400, 422); `message`: what it said."""
+
     def __init__(self, response: Any):
-        super().__init__(f"HTTP {response.status_code}")
-        self.message = _api_message(response)
+        try:
+            message = orjson.loads(response.content).get("message")
+        except (orjson.JSONDecodeError, AttributeError):
+            message = None
+        self.message = "; ".join(map(str, message)) if isinstance(message, list) else str(
+            message or f"HTTP {response.status_code}")
+        super().__init__(self.message)
 
 
 class _StatusInRefused(Exception):
     """The API takes one status per request only: the retriever reads once per status."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def _api_message(response: Any) -> str:
-    try:
-        message = orjson.loads(response.content).get("message")
-    except (orjson.JSONDecodeError, AttributeError):
-        message = None
-    if isinstance(message, list):
-        message = "; ".join(str(part) for part in message)
-    return str(message or f"HTTP {response.status_code}")
 
 
 @dataclass
 class TomorroListRetriever(Retriever):
     """YAML cannot verify the order or the filter an API applied, fall back when a filter is refused, fetch slim
     list items whole, or split a read while it runs. Requests go through the manifest's requesters (auth, error
-    handler, API budget) and checkpoints through the stream's cursor."""
+    handler, API budget), records through its record selector, checkpoints through the stream's cursor."""
 
     requester: Any
     item_requester: Any
@@ -471,8 +501,7 @@ class TomorroListRetriever(Retriever):
     parameters: InitVar[Mapping[str, Any]]
     name: str = ""
     cursor: Any = None
-    transformations: list = field(default_factory=list)
-    schema_normalization: Any = None  # applied to each record with the stream's schema, as a record selector does
+    record_selector: Any = None  # the stream's: its transformations and schema normalization (None: as read)
     items_key: str = ITEM_KEYS_FALLBACK
     cursor_field: str = "updatedAt"
     filter_param: str | None = None  # the server-side lower bound to ask for, when the API may have one
@@ -485,7 +514,6 @@ class TomorroListRetriever(Retriever):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._page_size = int(interpolated(self.page_size, self.config))
         self._workers = max(1, int(interpolated(self.workers, self.config)))
-        self._lock = threading.Lock()
         self._noticed: set = set()
         self._one_status_a_read = False  # learnt on the first answer that refuses `status=in:`
         self.test_limits = builder_test_limits(self.config)
@@ -501,21 +529,32 @@ class TomorroListRetriever(Retriever):
                 "A list item lacking fields the stream needs, fetched whole", self.name, is_auxiliary=True)
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
-        if self.statuses and not self._one_status_a_read:
-            read = _ListRead(self, stream_slice, records_schema, status="in:" + ",".join(self.statuses))
-            try:
-                yield from read.run()
+        first_sync = self.first_sync()
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix=f"tomorro-{self.name}") as pool:
+            def read(status: str | None, checkpoints: bool = True) -> Iterator[Any]:
+                return _ListRead(self, pool, stream_slice, records_schema, first_sync, status, checkpoints).run()
+
+            if not self.statuses:
+                yield from read(None)
                 return
-            except _StatusInRefused as refused:
-                self._one_status_a_read = True
-                self.notice("status-in-refused", f"Tomorro refused `status=in:{','.join(self.statuses)}` "
-                            f"({refused.message}) and takes `status={self.statuses[0]}`: reading once per status, "
-                            "the state saved when every status is read.", logging.WARNING)
-        if not self.statuses:
-            yield from _ListRead(self, stream_slice, records_schema).run()
-            return
-        for status in self.statuses:
-            yield from _ListRead(self, stream_slice, records_schema, status=status, checkpoints=False).run()
+            if not self._one_status_a_read:
+                try:
+                    yield from read("in:" + ",".join(self.statuses))
+                    return
+                except _StatusInRefused as refused:
+                    self._one_status_a_read = True
+                    self.notice("status-in-refused", f"Tomorro refused `status=in:{','.join(self.statuses)}` "
+                                f"({refused}) and takes `status={self.statuses[0]}`: reading once per status, the "
+                                "state saved when every status is read.", logging.WARNING)
+            for status in self.statuses:
+                yield from read(status, checkpoints=False)
+
+    def first_sync(self) -> bool:
+        """Whether no earlier sync saved a state past `start_date`: the stream's cursor holds the state (without
+        one it stands at `start_date`), whatever the lookback did to the slice's start."""
+        state = getattr(self.cursor, "state", None)
+        saved = parse_instant(state.get(self.cursor_field)) if isinstance(state, Mapping) else None
+        return saved is None or saved <= (parse_instant(self.config.get("start_date")) or _EPOCH)
 
     def status_in_refused(self, params: Mapping[str, Any]) -> bool:
         """Whether a refused request was refused for its `status=in:` alone: the same request with one status is
@@ -526,12 +565,10 @@ class TomorroListRetriever(Retriever):
         return bool(response) and response.status_code not in REFUSED_STATUSES
 
     def notice(self, key: str, message: str, level: int = logging.INFO) -> None:
-        """Log `message` once per source instance (a sync)."""
-        with self._lock:
-            if key in self._noticed:
-                return
+        """Log `message` once per source instance (a sync); called from the reading thread only."""
+        if key not in self._noticed:
             self._noticed.add(key)
-        logger.log(level, f"{self.name}: {message}")
+            logger.log(level, f"{self.name}: {message}")
 
     def builder_log(self, message: str) -> None:
         """A line of the Builder's log: its test read shows what the source's message repository carries (the
@@ -545,116 +582,238 @@ class TomorroListRetriever(Retriever):
 
 
 class _ListRead:
-    """One read of one slice. Per-read state lives here, never on the shared retriever."""
+    """One read of one slice (with one `status`). Its ranges are changed, its records emitted and its checkpoints
+    reported by the thread that iterates it; the executor's threads only send requests."""
 
-    def __init__(self, reader: TomorroListRetriever, stream_slice: StreamSlice | None,
-                 schema: Mapping[str, Any] | None = None, *, status: str | None = None, checkpoints: bool = True):
-        self.reader = reader
-        self.schema = schema
-        self.status = status  # the `status` asked for (None: the stream names no statuses)
+    def __init__(self, reader: TomorroListRetriever, pool: Any, stream_slice: StreamSlice | None,
+                 schema: Mapping[str, Any] | None = None, first_sync: bool = True, status: str | None = None,
+                 checkpoints: bool = True):
+        self.reader, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, first_sync
         self.instants = date_time_properties(schema)
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
         # the slice's bounds, as the stream's DatetimeBasedCursor names them (absent when it runs without one, and
         # left empty when this read is one of several over the slice: then no checkpoint is reported)
         self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice and checkpoints]
-        configured = parse_instant(reader.config.get("start_date")) or _EPOCH
-        self.lo = parse_instant(self.slice.get(SLICE_START)) or configured
+        self.lo = parse_instant(self.slice.get(SLICE_START)) or parse_instant(reader.config.get("start_date")) or _EPOCH
         self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD
-        self.first_sync = self.lo <= configured
-        self.filter_honoured = bool(reader.filter_param)  # until an answer shows otherwise
+        self.ranges: list = []
         self.unplaced: dict = {}  # id -> cursor value, for records that cannot be placed (emitted once)
-        self.fetched_whole = 0
-        self.lock = threading.Lock()
+        self.fetched_whole = self.pages = self.emitted = 0  # pages: list answers (the Builder counts each)
         self.checkpointed: datetime | None = None
-        self.pages = 0  # list requests sent (the Builder counts each as a page)
-        self.emitted = 0
+        self.stopped = False
 
-    # -- strategy -------------------------------------------------------------------------------------------
     def run(self) -> Iterator[Any]:
-        first, rows = self._open()
-        if self.reader.test_limits is not None:  # one chain: the Builder shows pages in the order they were read
-            yield from self._run_chain(first, rows)
-        elif first.order == ORDER_ASC and first.trusted and self._splittable(first):
-            yield from _Ranges(self, first, rows).run()
-        else:
-            yield from self._run_chain(first, rows)
-        self._report()
-
-    def _plans(self) -> list:
-        """(order, with filter) to try in turn, each one the fallback when the API refuses the one before."""
-        filtered = [(ORDER_ASC, True)] if self.reader.filter_param else []
-        if self.first_sync:  # from the start anyway: ascending, so that the read can checkpoint as it goes
-            return [*filtered, (ORDER_ASC, False), (ORDER_DESC, False), (ORDER_NONE, False)]
-        return [*filtered, (ORDER_DESC, False), (ORDER_ASC, False), (ORDER_NONE, False)]
+        may_split = bool(self.reader.filter_param) and self.reader._workers > 1 and self.reader.test_limits is None
+        probe = self.pool.submit(self._newest) if may_split and self.first_sync else None  # beside the first page
+        first, rows, cursor, honoured = self._open()
+        self.ranges = [first]
+        may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
+        newest = (probe.result() or self.hi) if probe is not None and may_split else None  # asked as long ago
+        yield from self._read_ranges([(0, rows, cursor)], may_split, newest)
+        if may_split and len(self.ranges) > 1:
+            logger.info(f"{self.reader.name}: read {len(self.ranges)} ranges of {self.reader.cursor_field} side by side.")
+        if self.fetched_whole:
+            logger.info(f"{self.reader.name}: fetched {self.fetched_whole} list items whole (one request each).")
+        if self.unplaced:
+            example_id, value = next(iter(self.unplaced.items()))
+            logger.warning(f"{self.reader.name}: {len(self.unplaced)} records have a `{self.reader.cursor_field}` that "
+                           f"is not a datetime (e.g. id {example_id}: {str(value)[:40]!r}): emitted as they are, "
+                           "but they cannot be placed on the cursor.")
 
     def _open(self) -> tuple:
-        """The first page, read with the best plan the API honours; the plan is checked on the page itself."""
-        plans = self._plans()
+        """The first page (its range, rows, next cursor, whether the filter is honoured), read with the best plan
+        the API honours; the plan is checked on the page itself."""
+        plans = reading_plans(self.first_sync, bool(self.reader.filter_param))
         for index, (order, filtered) in enumerate(plans):
-            rng = self.new_range(self.lo, self.hi, True, order, filtered)
+            rng = Range(self.lo, self.hi, True, order, self._params(order, self.lo if filtered else None))
             try:
-                rows = self.fetch(rng)
+                items, cursor, _ = self.pool.submit(self._list, rng, True).result()
             except _Refused as refused:
                 if index == 0 and self.reader.status_in_refused(rng.params):
                     raise _StatusInRefused(refused.message) from None
                 self.reader.notice(f"refused-{order}-{filtered}", f"Tomorro refused `{self._describe(rng)}` "
                                    f"({refused.message}); trying the next way to read.", logging.WARNING)
                 continue
-            placed = self.place(rng, rows)
-            if not placed.in_order:
+            rows = self._rows(items)
+            if not place(rng, rows, cursor)[2]:
                 self.reader.notice("unordered", f"Tomorro ignores `{self._describe(rng)}`: the list is not in "
                                    f"that order. Reading every page and checking each record (state saved only "
                                    f"when the read completes).", logging.WARNING)
-                rng.order, rng.trusted = ORDER_NONE, False
-            elif filtered and any(row.at and rng.below(row.at) for row in rows):
+                rng = replace(rng, order=ORDER_NONE, trusted=False)
+            elif filtered and any(row.at and row.at < rng.lo for row in rows):
                 self.reader.notice("filter-ignored", f"Tomorro ignores `{self.reader.filter_param}=gte:`: "
                                    "records before the bound came back.", logging.WARNING)
                 if not self.first_sync and index + 1 < len(plans):
                     continue  # a later sync would otherwise read from the start: the newest-first feed stops early
-                self.filter_honoured = False  # the chain goes on as it is (its cursor belongs to these params)
+                filtered = False  # the chain goes on as it is (its cursor belongs to these params)
             self.reader.notice(f"strategy-{rng.order}", f"reading with `{self._describe(rng)}`.")
-            return rng, rows
+            return rng, rows, cursor, filtered
         raise unexpected_answer(f"every way to list {self.reader.name} was refused")
 
-    def _splittable(self, first: _Range) -> bool:
-        return self.filter_honoured and self.reader.filter_param in first.params and first.cursor is not None
+    def _read_ranges(self, answered: list, may_split: bool, newest: datetime | None) -> Iterator[Any]:
+        """Every range's chain to its end, `workers` requests in flight. Each round places the pages answered, asks
+        for the next ones (an idle range its next page; a worker still free splits the range with the most records
+        estimated left), and only then emits the records and the checkpoint: no request waits for the writer.
+        In ranges, each request asks for the page after its own at once (`_list`), unless that page ends the range."""
+        waiting: dict = {}  # request -> the range it reads (or _PROBE)
+        workers, pages_at_checkpoint, ahead = self.reader._workers, 0, may_split
+        try:
+            while True:
+                pages = [self._place(index, rows, cursor) for index, rows, cursor in answered]
+                for future in [f for f, index in waiting.items() if index != _PROBE and self.ranges[index].done]:
+                    future.cancel()  # asked ahead, but a split has since ended the range before it
+                    del waiting[future]
+                if self.reader.test_limits is not None:
+                    pages, stopped = self._within_test_limits(pages)
+                    if stopped:
+                        yield from (record for page in pages for record in self._records(page))
+                        return
+                busy = set(waiting.values())
+                if may_split and newest is None and _PROBE not in busy and not all(r.done for r in self.ranges):
+                    waiting[self.pool.submit(self._newest)] = _PROBE
+                for index, rng in enumerate(self.ranges):
+                    if len(waiting) < workers and not rng.done and index not in busy:
+                        waiting[self.pool.submit(self._list, rng, False, index if ahead else None)] = index
+                if may_split and newest is not None and len(waiting) < workers:
+                    self._split(newest, workers - len(waiting), waiting)
+                for page in pages:
+                    yield from self._records(page)
+                if self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or any(
+                        self.ranges[index].done for index, _, _ in answered):
+                    pages_at_checkpoint = self.pages
+                    if (value := safe_checkpoint(self.ranges)) is not None:
+                        self.report_progress(value)
+                if not waiting:
+                    return
+                answered = []
+                for future in wait(waiting, return_when=FIRST_COMPLETED).done:
+                    if (index := waiting.pop(future)) == _PROBE:
+                        newest = future.result() or self.hi  # unknown: splits are laid up to the range's end
+                    else:
+                        items, cursor, following = future.result()
+                        answered.append((index, self._rows(items), cursor))
+                        if following is not None:
+                            waiting[following] = index
+                        if self.reader.filter_param in self.ranges[index].params and any(
+                                row.at and row.at < self.ranges[index].lo for row in answered[-1][1]):
+                            may_split = False  # more ranges would each read from the start
+        finally:
+            self.stopped = True  # no request asks for the one after it any more
+            for future in waiting:
+                future.cancel()
 
-    def _describe(self, rng: _Range) -> str:
-        # `status` left out: every request of the stream names the same statuses (see read_records)
-        return "&".join(f"{key}={value}" for key, value in rng.params.items()
-                        if key not in ("limit", "status")) or "default order"
+    def _place(self, index: int, rows: list, cursor: str | None) -> list:
+        """Place one page of range `index`: the rows it emits (a record that cannot be placed: once per read)."""
+        rng = self.ranges[index]
+        self.ranges[index], emit, in_order = place(rng, rows, cursor)
+        if not in_order and rng.trusted:
+            self.reader.notice("order-broken", f"a page broke the order `{self._describe(rng)}` promised: the "
+                               "rest of that range is read to its end and checked record by record.", logging.WARNING)
+        kept = []
+        for row in emit:
+            if row.at is None:
+                if row.data["id"] in self.unplaced:
+                    continue
+                self.unplaced[row.data["id"]] = row.data.get(self.reader.cursor_field)
+            kept.append(row.data)
+        return kept
 
-    def new_range(self, lo: datetime, hi: datetime, closed: bool, order: str, filtered: bool) -> _Range:
+    def _within_test_limits(self, pages: list) -> tuple:
+        """The pages cut to a Builder test read's limits, and whether it stops here (saying in its log what is left)."""
+        limits, page = self.reader.test_limits, pages[0]  # one chain: one page a round
+        kept = page[:max(0, limits.max_records - self.emitted)]
+        self.emitted += len(kept)
+        if self.emitted >= limits.max_records:
+            cut = f"max_records={limits.max_records}"
+        elif self.pages >= limits.max_pages_per_slice:
+            cut = f"max_pages_per_slice={limits.max_pages_per_slice}"
+        else:
+            return [kept], False
+        dropped = len(page) - len(kept)
+        left = f"{dropped} records of the last page and the pages after it" if dropped else "the pages after it"
+        self.reader.builder_log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records "
+                                f"from {self.pages} list requests in one range of {self.reader.cursor_field}; "
+                                f"{left} are not read (a sync reads them all).")
+        return [kept], True
+
+    def _split(self, newest: datetime, free: int, waiting: dict) -> None:
+        """The range with the most records estimated left cut into `free + 1` parts, or one per page it has left if
+        fewer (as many requests as reading it alone, in one round), the new ranges' first pages asked at once."""
+        index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(newest))
+        parts = min(free + 1, math.ceil(self.ranges[index].left(newest) / self.reader._page_size))
+        if parts >= 2:
+            first, *pieces = split(self.ranges[index], parts, newest, lambda lo: self._params(ORDER_ASC, lo))
+            self.ranges[index] = first
+            for piece in pieces:
+                self.ranges.append(piece)
+                waiting[self.pool.submit(self._list, piece, False, len(self.ranges) - 1)] = len(self.ranges) - 1
+
+    def _params(self, order: str, gte: datetime | None) -> dict:
         params: dict = {**self.reader.list_filters, "limit": self.reader._page_size}
         if self.status:
             params["status"] = self.status
         if order != ORDER_NONE:
             params["sort"] = self.reader.cursor_field if order == ORDER_ASC else f"-{self.reader.cursor_field}"
-        if filtered:
-            params[self.reader.filter_param] = f"gte:{format_instant(_floor_ms(lo))}"
-        return _Range(lo, hi, closed, order, params)
+        if gte is not None:
+            params[self.reader.filter_param] = f"gte:{format_instant(_floor_ms(gte))}"
+        return params
 
-    # -- one page ---------------------------------------------------------------------------------------------
-    def fetch(self, rng: _Range) -> list:
-        """The next page of `rng`'s chain as rows (slim items fetched whole); advances its cursor."""
+    def _describe(self, rng: Range) -> str:
+        # `status` left out: every request of the stream names the same statuses (see read_records)
+        return "&".join(f"{key}={value}" for key, value in rng.params.items()
+                        if key not in ("limit", "status")) or "default order"
+
+    # -- requests: sent from the executor's threads, they change nothing of the read -----------------------------
+    def _list(self, rng: Range, first: bool = False, ahead: int | None = None) -> tuple:
+        """(the items, the next cursor, the request for the page after it) of `rng`'s next page; `_Refused` only for
+        the first page of a read. With `ahead` (the range's index), the page after is asked at once unless this one
+        passes the range's end as it stands (read only: a split may move it; the reading thread then drops it)."""
         params = {**rng.params, **({"after": rng.cursor} if rng.cursor else {})}
-        self.pages += 1
         response = self.reader.requester.send_request(request_params=params, log_formatter=self.reader.page_log)
         if response is not None and response.status_code in REFUSED_STATUSES:
-            if rng.started:  # a request the API accepted on the first page: nothing to fall back to
-                raise unexpected_answer(f"HTTP {response.status_code} on a later page: {_api_message(response)}")
+            if not first:  # a request the API accepted on the first page: nothing to fall back to
+                raise unexpected_answer(f"HTTP {response.status_code} on a later page: {_Refused(response)}")
             raise _Refused(response)
         if not response:
             raise unexpected_answer(f"HTTP {getattr(response, 'status_code', '?')} listing {self.reader.name}")
         page = read_list_page(decode_json(response), self.reader.items_key, self.reader._page_size)
-        rng.started, rng.cursor = True, page.next_cursor
-        return self._rows(page.items)
+        last = parse_instant(page.items[-1].get(self.reader.cursor_field)) if page.items else None
+        if ahead is None or not page.next_cursor or self.stopped or last is None or self.ranges[ahead].beyond(last):
+            return page.items, page.next_cursor, None
+        return page.items, page.next_cursor, self.pool.submit(self._list, replace(rng, cursor=page.next_cursor),
+                                                              False, ahead)
 
+    def _newest(self) -> datetime | None:
+        """The newest cursor value in the list (`sort=-<cursor>&limit=1`): where the data ends, so that splits
+        are laid over data, not over the empty time up to now. Only shapes the splits: None when unknown."""
+        params = {**self.reader.list_filters, "sort": f"-{self.reader.cursor_field}", "limit": 1}
+        response = self.reader.requester.send_request(request_params=params)
+        items = read_list_page(decode_json(response), self.reader.items_key, None).items if response else []
+        return parse_instant(items[0].get(self.reader.cursor_field)) if items else None
+
+    def _fetch_one(self, item_id: str) -> dict | None:
+        piece = StreamSlice(partition={"item_id": item_id}, cursor_slice={})
+        response = self.reader.item_requester.send_request(stream_slice=piece, log_formatter=self.reader.item_log)
+        if not response:
+            return None  # deleted between the list and its fetch (404): nothing to emit
+        body = decode_json(response)
+        if not isinstance(body, dict) or body.get("id") != item_id:
+            raise unexpected_answer(f"GET /{{id}} of a {self.reader.name} item did not return that item", body)
+        return body
+
+    # -- a page's records ---------------------------------------------------------------------------------------
     def _rows(self, items: list) -> list:
+        """A page's items as rows, slim items fetched whole first (through the executor, at most `workers` at once)."""
+        self.pages += 1
         required = self.reader.required_keys
-        slim = [i for i, item in enumerate(items) if any(key not in item for key in required)]
+        slim = {i: item["id"] for i, item in enumerate(items) if any(key not in item for key in required)}
         if slim:
-            items = self._fetch_whole(items, slim)
+            missing = sorted({key for i in slim for key in required if key not in items[i]})
+            self.reader.notice("slim", f"this account lists {self.reader.name} without {', '.join(missing)}: each "
+                               "such item is fetched whole (GET /{id}, one more request per record).", logging.WARNING)
+            whole = dict(zip(slim, self.pool.map(self._fetch_one, slim.values()), strict=True))
+            self.fetched_whole += len(slim)
+            items = [whole[i] if i in whole else item for i, item in enumerate(items) if whole.get(i, item)]
         rows = []
         for item in items:
             if not item.get("id"):
@@ -663,126 +822,19 @@ class _ListRead:
             at = parse_instant(raw)
             if at is not None and not raw.endswith("Z"):
                 item[self.reader.cursor_field] = format_instant(at)  # one form, UTC, whatever offset it had
-            rows.append(_Row(item, at))
+            rows.append(Row(item, at))
         return rows
 
-    def _fetch_whole(self, items: list, slim: list) -> list:
-        missing = sorted({key for i in slim for key in self.reader.required_keys if key not in items[i]})
-        self.reader.notice("slim", f"this account lists {self.reader.name} without {', '.join(missing)}: each such "
-                           "item is fetched whole (GET /{id}, one more request per record).", logging.WARNING)
-        with ThreadPoolExecutor(max_workers=self.reader._workers, thread_name_prefix="tomorro-whole") as pool:
-            whole = list(pool.map(self._fetch_one, [items[i]["id"] for i in slim]))
-        with self.lock:
-            self.fetched_whole += len(slim)
-        replaced = dict(zip(slim, whole, strict=True))
-        # an item deleted between the list and its fetch (404) is gone: nothing to emit
-        return [replaced[i] if i in replaced else item for i, item in enumerate(items) if replaced.get(i, item)]
-
-    def _fetch_one(self, item_id: str) -> dict | None:
-        piece = StreamSlice(partition={"item_id": item_id}, cursor_slice={})
-        response = self.reader.item_requester.send_request(stream_slice=piece, log_formatter=self.reader.item_log)
-        if not response:
-            return None
-        body = decode_json(response)
-        if not isinstance(body, dict) or body.get("id") != item_id:
-            raise unexpected_answer(f"GET /{{id}} of a {self.reader.name} item did not return that item", body)
-        return body
-
-    def place(self, rng: _Range, rows: list) -> _Placed:
-        """The rows of one page that belong to `rng`, whether the page kept the order the range relies on, and
-        where the range stands after it. Pure: the caller applies it (under the lock when ranges run side by
-        side). A record is emitted only inside the range's bounds, whatever the order: the order decides only
-        when the range may stop before its chain's last page."""
-        values = [row.at for row in rows if row.at is not None]
-        sequence = ([rng.last_seen] if rng.last_seen else []) + values
-        pairs = list(zip(sequence, sequence[1:], strict=False))
-        if rng.order == ORDER_ASC:
-            in_order = all(a <= b for a, b in pairs)
-        elif rng.order == ORDER_DESC:
-            in_order = all(a >= b for a, b in pairs)
-        else:
-            in_order = True
-        trusted = rng.trusted and in_order
-        emit = [row for row in rows if row.at is None or not (rng.below(row.at) or rng.beyond(row.at))]
-        last = values[-1] if values else None
-        done = rng.cursor is None
-        if trusted and last is not None:
-            done = done or (rng.beyond(last) if rng.order == ORDER_ASC else rng.order == ORDER_DESC and rng.below(last))
-        kept = [row.at for row in emit if row.at is not None] + ([rng.emitted_max] if rng.emitted_max else [])
-        span = (values[-1] - values[0]).total_seconds() if len(values) > 1 else 0.0
-        ascending = trusted and rng.order == ORDER_ASC
-        return _Placed(
-            emit=emit, done=done, in_order=in_order,
-            last_seen=last if in_order and last is not None else rng.last_seen,
-            position=(min(last, rng.hi) if last is not None else rng.position) if ascending else None,
-            emitted_max=max(kept) if kept else None,
-            rate=len(values) / max(span, 0.001) if len(values) > 1 else rng.rate,
-        )
-
-    def apply(self, rng: _Range, placed: _Placed) -> None:
-        if not placed.in_order and rng.trusted:
-            rng.trusted = False
-            self.reader.notice("order-broken", f"a page broke the order `{self._describe(rng)}` promised: the "
-                               "rest of that range is read to its end and checked record by record.", logging.WARNING)
-        rng.done, rng.last_seen, rng.emitted_max, rng.rate = placed.done, placed.last_seen, placed.emitted_max, placed.rate
-        rng.position = placed.position if rng.trusted else None
-
-    def records(self, rows: list) -> list:
-        """The emitted form of rows: records whose cursor value cannot be placed are emitted once per sync."""
-        out = []
-        for row in rows:
-            if row.at is None:
-                with self.lock:
-                    if row.data["id"] in self.unplaced:
-                        continue
-                    self.unplaced[row.data["id"]] = row.data.get(self.reader.cursor_field)
-            record = row.data
-            for transformation in self.reader.transformations:
-                transformation.transform(record, config=self.reader.config, stream_state={}, stream_slice=self.slice)
-            if self.reader.schema_normalization is not None and self.schema:
-                self.reader.schema_normalization.transform(record, self.schema)
+    def _records(self, data: list) -> list:
+        """The emitted form of a page's records: through the stream's record selector, then as UTC instants."""
+        selector = self.reader.record_selector
+        if selector is not None and data:
+            data = [record.data for record in selector.filter_and_transform(data, {}, self.schema or {}, self.slice)]
+        for record in data:
             utc_instants(record, self.instants)
-            out.append(record)
-        return out
+        return data
 
-    # -- a single chain ------------------------------------------------------------------------------------------
-    def _run_chain(self, rng: _Range, rows: list) -> Iterator[Any]:
-        pages = 0
-        while True:
-            placed = self.place(rng, rows)
-            self.apply(rng, placed)
-            records = self._within_test_limits(self.records(placed.emit))
-            yield from records
-            self.emitted += len(records)
-            pages += 1
-            if rng.position and rng.emitted_max and pages % CHECKPOINT_EVERY_PAGES == 0:
-                self.report_progress(min(rng.emitted_max, rng.position))
-            if rng.done or self._test_limit_reached(len(placed.emit) - len(records)):
-                return
-            rows = self.fetch(rng)
-
-    def _within_test_limits(self, records: list) -> list:
-        limits = self.reader.test_limits
-        return records if limits is None else records[:max(0, limits.max_records - self.emitted)]
-
-    def _test_limit_reached(self, dropped: int) -> bool:
-        """Whether a Builder test read stops here (always False in a sync); if so, says in its log what is left."""
-        limits = self.reader.test_limits
-        if limits is None:
-            return False
-        if self.emitted >= limits.max_records:
-            cut = f"max_records={limits.max_records}"
-        elif self.pages >= limits.max_pages_per_slice:
-            cut = f"max_pages_per_slice={limits.max_pages_per_slice}"
-        else:
-            return False
-        left = f"{dropped} records of the last page and the pages after it" if dropped else "the pages after it"
-        self.reader.builder_log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records "
-                                f"from {self.pages} list requests in one range of {self.reader.cursor_field}; "
-                                f"{left} are not read (a sync reads them all).")
-        return True
-
-    # -- checkpoints and the end ---------------------------------------------------------------------------------
+    # -- checkpoints ---------------------------------------------------------------------------------------------
     def report_progress(self, value: datetime) -> None:
         """Tell the stream's cursor that [slice start, value] is read: it merges that sub-slice into its state and
         emits the state, and keeps it should the read fail later (the CDK then emits the cursor's state again).
@@ -800,15 +852,6 @@ class _ListRead:
         cursor.observe(Record(data={self.reader.cursor_field: text}, stream_name=self.reader.name,
                               associated_slice=piece))
         cursor.close_partition(_ReadPart(self.reader.name, piece))
-
-    def _report(self) -> None:
-        if self.fetched_whole:
-            logger.info(f"{self.reader.name}: fetched {self.fetched_whole} list items whole (one request each).")
-        if self.unplaced:
-            example_id, value = next(iter(self.unplaced.items()))
-            logger.warning(f"{self.reader.name}: {len(self.unplaced)} records have a `{self.reader.cursor_field}` that "
-                           f"is not a datetime (e.g. id {example_id}: {str(value)[:40]!r}): emitted as they are, "
-                           "but they cannot be placed on the cursor.")
 
 
 class _ReadPart(Partition):
@@ -828,179 +871,6 @@ class _ReadPart(Partition):
 
     def __hash__(self) -> int:
         return hash((self._stream_name, tuple(self._piece.cursor_slice.items())))
-
-
-_WORKER_DONE = object()
-_PROBE_NEWEST = object()
-_UNKNOWN, _ASKING = object(), object()
-
-
-@dataclass
-class _Progress:
-    value: datetime
-
-
-@dataclass
-class _Failed:
-    error: BaseException
-
-
-class _Ranges:
-    """Ranges of updatedAt read side by side by `workers` threads. A worker with nothing to read splits the range
-    with the most estimated work left in the middle of what it has left (of the data: the newest updatedAt is
-    asked once), so every worker keeps busy however the records spread over time; an empty range costs one
-    request. Each page's rows reach the caller's thread through one bounded queue, each checkpoint after the rows
-    it covers; the stream's transformations run there, so WaitForWriter holds the thread that feeds the writer."""
-
-    def __init__(self, read: _ListRead, first: _Range, rows: list):
-        self.read, self.reader = read, read.reader
-        first.prefetched = rows
-        self.ranges = [first]
-        self.cond = threading.Condition()
-        self.out: queue.Queue = queue.Queue(maxsize=2 * self.reader._workers)  # pages of rows
-        self.stopped = False
-        self.newest: Any = _UNKNOWN
-        self.filter_ignored = False
-        self.pages = self.pages_at_checkpoint = 0
-
-    def run(self) -> Iterator[Any]:
-        threads = [threading.Thread(target=self._work, name=f"tomorro-range-{i}", daemon=True)
-                   for i in range(self.reader._workers)]
-        for thread in threads:
-            thread.start()
-        alive = len(threads)
-        try:
-            while alive:
-                item = self.out.get()
-                if item is _WORKER_DONE:
-                    alive -= 1
-                elif isinstance(item, _Failed):
-                    raise item.error
-                elif isinstance(item, _Progress):
-                    self.read.report_progress(item.value)
-                else:
-                    yield from self.read.records(item)
-        finally:
-            self._stop()
-            while alive:  # let every worker deliver its last message and end
-                alive -= self.out.get() is _WORKER_DONE
-        logger.info(f"{self.reader.name}: read {len(self.ranges)} ranges of {self.reader.cursor_field} side by side.")
-
-    def _stop(self) -> None:
-        with self.cond:
-            self.stopped = True
-            self.cond.notify_all()
-
-    def _put(self, item: Any) -> None:
-        while True:
-            try:
-                self.out.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                if self.stopped and not isinstance(item, _Failed) and item is not _WORKER_DONE:
-                    return  # the read is over: rows no one will take are dropped with it
-
-    def _work(self) -> None:
-        try:
-            while (task := self._claim()) is not None:
-                if task is _PROBE_NEWEST:
-                    newest = self._newest()
-                    with self.cond:
-                        self.newest = newest
-                        self.cond.notify_all()
-                    continue
-                rng = task
-                rows = rng.prefetched if rng.prefetched is not None else self.read.fetch(rng)
-                rng.prefetched = None
-                with self.cond:
-                    rng.placing = True
-                placed = self.read.place(rng, rows)
-                if placed.emit:
-                    self._put(placed.emit)
-                with self.cond:
-                    if self.reader.filter_param in rng.params and any(r.at and rng.below(r.at) for r in rows):
-                        self.filter_ignored = True  # more ranges would each read from the start
-                    self.read.apply(rng, placed)
-                    rng.busy = rng.placing = False
-                    progress = self._progress(placed.done)
-                    self.cond.notify_all()
-                if progress is not None:
-                    self._put(_Progress(progress))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
-            self._stop()
-            self._put(_Failed(error))
-        finally:
-            self._put(_WORKER_DONE)
-
-    def _claim(self) -> Any:
-        with self.cond:
-            while not self.stopped:
-                for rng in self.ranges:
-                    if not rng.done and not rng.busy:
-                        rng.busy = True
-                        return rng
-                if all(rng.done for rng in self.ranges):
-                    self.cond.notify_all()
-                    return None
-                if self.newest is _UNKNOWN:
-                    self.newest = _ASKING  # asked once, by this worker; no split is laid out until it answers
-                    return _PROBE_NEWEST
-                child = self._split() if self.newest is not _ASKING else None
-                if child is not None:
-                    child.busy = True
-                    return child
-                self.cond.wait(timeout=1.0)
-            return None
-
-    def _newest(self) -> datetime | None:
-        """The newest cursor value in the list (`sort=-<cursor>&limit=1`): where the data ends, so that splits
-        are laid over data, not over the empty time up to now. Only shapes the splits: None when unknown."""
-        params = {**self.reader.list_filters, "sort": f"-{self.reader.cursor_field}", "limit": 1}
-        response = self.reader.requester.send_request(request_params=params)
-        if not response:
-            return None
-        items = read_list_page(decode_json(response), self.reader.items_key, None).items
-        return parse_instant(items[0].get(self.reader.cursor_field)) if items else None
-
-    def _split(self) -> _Range | None:
-        """Under the lock: a new range for the second half of what the busiest range has left, or None."""
-        if self.filter_ignored:
-            return None
-        best, best_left = None, 0.0
-        for rng in self.ranges:
-            if rng.done or rng.placing or not rng.trusted or rng.order != ORDER_ASC or rng.position is None:
-                continue
-            top = rng.hi if self.newest is None else min(rng.hi, self.newest + _ONE_MS)
-            seconds = (top - rng.position).total_seconds()
-            left = rng.rate * seconds
-            if seconds > 0.002 and left >= 2 * self.reader._page_size and left > best_left:
-                best, best_left = rng, left
-        if best is None:
-            return None
-        top = best.hi if self.newest is None else min(best.hi, self.newest + _ONE_MS)
-        middle = _floor_ms(best.position + (top - best.position) / 2)
-        if middle <= best.position:
-            return None
-        child = self.read.new_range(middle, best.hi, best.closed, ORDER_ASC, filtered=True)
-        best.hi, best.closed = middle, False
-        self.ranges.append(child)
-        return child
-
-    def _progress(self, range_done: bool) -> datetime | None:
-        """Under the lock: the checkpoint now safe, if one is due. Every record before the lowest point still to
-        read (`frontier`) has been emitted, so the largest value emitted at or below it is a safe state."""
-        self.pages += 1
-        if not range_done and self.pages - self.pages_at_checkpoint < CHECKPOINT_EVERY_PAGES:
-            return None
-        floors = [rng.position if rng.position is not None else rng.lo for rng in self.ranges if not rng.done]
-        if not floors:
-            return None  # all read: the stream's cursor closes the slice itself
-        frontier = min(floors)
-        below = [rng.emitted_max for rng in self.ranges if rng.emitted_max and rng.emitted_max <= frontier]
-        if not below:
-            return None
-        self.pages_at_checkpoint = self.pages
-        return max(below)
 
 
 # =============================================================================================================

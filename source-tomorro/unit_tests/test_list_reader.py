@@ -69,10 +69,12 @@ class FakeListApi:
 
 
 class RecordingCursor:
-    """Stands for the stream's cursor: records each checkpoint with the number of records yielded before it."""
+    """Stands for the stream's cursor: records each checkpoint with the number of records yielded before it.
+    `state`: what an earlier sync saved (a later sync), or nothing (a first sync)."""
 
-    def __init__(self, yielded):
+    def __init__(self, yielded, state=None):
         self.yielded, self.checkpoints = yielded, []
+        self.state = {"updatedAt": _iso(state)} if state else {}
 
     def observe(self, record):
         self.checkpoints.append((components.parse_instant(record.data["updatedAt"]), len(self.yielded)))
@@ -98,9 +100,9 @@ def _slice(start: datetime, end: datetime = NOW) -> StreamSlice:
     return StreamSlice(partition={}, cursor_slice={"start_time": _iso(start), "end_time": _iso(end)})
 
 
-def _read(reader, stream_slice):
+def _read(reader, stream_slice, state=None):
     yielded = []
-    reader.cursor = RecordingCursor(yielded)
+    reader.cursor = RecordingCursor(yielded, state)
     for record in reader.read_records({}, stream_slice):
         yielded.append(record)
     return yielded, reader.cursor.checkpoints
@@ -153,7 +155,7 @@ def test_when_the_api_ignores_the_sort_or_the_filter_every_record_still_comes_on
     api = FakeListApi(records, honour_sort=honour_sort, honour_filter=honour_filter)
     start = NOW - timedelta(days=150)
 
-    yielded, checkpoints = _read(_reader(api), _slice(start))
+    yielded, checkpoints = _read(_reader(api), _slice(start), state=start)  # a later sync
 
     expected = sorted(r["id"] for r in records if components.parse_instant(r["updatedAt"]) >= start)
     assert sorted(r["id"] for r in yielded) == expected
@@ -165,7 +167,7 @@ def test_a_later_sync_without_a_server_side_filter_reads_newest_first_and_stops_
     api = FakeListApi(records)
     start = NOW - timedelta(days=10)
 
-    yielded, _ = _read(_reader(api, filter_param=None, start_date="2020-01-01"), _slice(start))
+    yielded, _ = _read(_reader(api, filter_param=None, start_date="2020-01-01"), _slice(start), state=start)
 
     assert sorted(r["id"] for r in yielded) == sorted(
         r["id"] for r in records if components.parse_instant(r["updatedAt"]) >= start)
@@ -174,45 +176,75 @@ def test_a_later_sync_without_a_server_side_filter_reads_newest_first_and_stops_
 
 
 class TestPlace:
-    """`place` decides, for one page of one range, what to emit and whether the range may stop."""
+    """`place` decides, for one page of one range, what to emit and whether the range may stop; it returns a new
+    range and leaves the one it was given as it was."""
 
     @staticmethod
     def _range(order="asc", lo=10, hi=20, closed=False, last_seen=None):
         at = lambda day: datetime(2024, 1, day, tzinfo=UTC)  # noqa: E731
-        rng = components._Range(at(lo), at(hi), closed, order, {})
-        rng.last_seen = at(last_seen) if last_seen else None
-        rng.cursor = "more"
-        return rng
+        return components.Range(at(lo), at(hi), closed, order, {}, last_seen=at(last_seen) if last_seen else None)
 
     @staticmethod
     def _rows(*days):
-        return [components._Row({"id": str(day)}, datetime(2024, 1, day, tzinfo=UTC) if day else None) for day in days]
+        return [components.Row({"id": str(day)}, datetime(2024, 1, day, tzinfo=UTC) if day else None) for day in days]
 
     def _place(self, rng, rows):
-        read = components._ListRead.__new__(components._ListRead)
-        return components._ListRead.place(read, rng, rows)
+        placed, emit, in_order = components.place(rng, rows, "more")
+        assert rng.cursor is None  # immutable: the range given is unchanged
+        return placed, [row.data["id"] for row in emit], in_order
 
     def test_ascending_emits_inside_the_bounds_and_stops_past_the_end(self):
-        placed = self._place(self._range(), self._rows(9, 10, 15, 20, 21))
-        assert [row.data["id"] for row in placed.emit] == ["10", "15"]
-        assert placed.done and placed.in_order and placed.position.day == 20
+        placed, emit, in_order = self._place(self._range(), self._rows(9, 10, 15, 20, 21))
+        assert emit == ["10", "15"]
+        assert placed.done and in_order and placed.position.day == 20 and placed.cursor == "more"
 
     def test_a_closed_range_keeps_its_end(self):
-        placed = self._place(self._range(closed=True), self._rows(19, 20))
-        assert [row.data["id"] for row in placed.emit] == ["19", "20"] and not placed.done
+        placed, emit, _ = self._place(self._range(closed=True), self._rows(19, 20))
+        assert emit == ["19", "20"] and not placed.done
 
     def test_a_page_out_of_order_is_noticed_and_the_range_no_longer_stops_early(self):
-        placed = self._place(self._range(last_seen=16), self._rows(12, 22))
-        assert not placed.in_order and not placed.done and placed.position is None
-        assert [row.data["id"] for row in placed.emit] == ["12"]
+        placed, emit, in_order = self._place(self._range(last_seen=16), self._rows(12, 22))
+        assert not in_order and not placed.done and placed.position is None and not placed.trusted
+        assert emit == ["12"]
 
     def test_descending_stops_below_the_start(self):
-        placed = self._place(self._range("desc", closed=True), self._rows(18, 11, 9))
-        assert [row.data["id"] for row in placed.emit] == ["18", "11"] and placed.done
+        placed, emit, _ = self._place(self._range("desc", closed=True), self._rows(18, 11, 9))
+        assert emit == ["18", "11"] and placed.done
 
     def test_a_record_that_cannot_be_placed_is_emitted_and_does_not_move_the_range(self):
-        placed = self._place(self._range(), self._rows(0, 12))
-        assert [row.data["id"] for row in placed.emit] == ["0", "12"] and placed.position.day == 12
+        placed, emit, _ = self._place(self._range(), self._rows(0, 12))
+        assert emit == ["0", "12"] and placed.position.day == 12
+
+    def test_the_last_page_of_a_chain_ends_the_range(self):
+        placed, _, _ = components.place(self._range(), self._rows(11), None)
+        assert placed.done
+
+
+class TestSplit:
+    """`split` lays new ranges over what a range has left of the data; `safe_checkpoint` never passes a range that
+    still reads below it."""
+
+    @staticmethod
+    def _at(day):
+        return datetime(2024, 1, day, tzinfo=UTC)
+
+    def test_a_range_is_cut_in_equal_parts_up_to_the_newest_record_and_keeps_its_chain(self):
+        rng = components.Range(self._at(1), self._at(30), True, "asc", {"gte": 1}, cursor="c", position=self._at(10),
+                               rate=2.0)
+        pieces = components.split(rng, 3, self._at(19), lambda lo: {"gte": lo.day})
+        assert [(p.lo.day, p.hi.day) for p in pieces] == [(1, 13), (13, 16), (16, 30)]
+        assert pieces[0].cursor == "c" and not pieces[0].closed and pieces[-1].closed  # the end stays closed
+        assert [p.params for p in pieces[1:]] == [{"gte": 13}, {"gte": 16}] and all(p.cursor is None for p in pieces[1:])
+        assert rng.hi == self._at(30)  # the range given is unchanged
+
+    def test_the_checkpoint_is_below_every_range_still_read(self):
+        at = self._at
+        ranges = [components.Range(at(1), at(10), False, "asc", {}, done=True, emitted_max=at(9)),
+                  components.Range(at(10), at(20), False, "asc", {}, position=at(12), emitted_max=at(12)),
+                  components.Range(at(20), at(30), True, "asc", {}, position=at(25), emitted_max=at(25))]
+        assert components.safe_checkpoint(ranges) == at(12)
+        unsure = components.Range(at(20), at(30), True, "none", {}, trusted=False, emitted_max=at(21))
+        assert components.safe_checkpoint([*ranges[:2], unsure]) is None
 
 
 class TestCheckpointsThroughTheCursor:
@@ -241,7 +273,7 @@ class TestCheckpointsThroughTheCursor:
     def test_a_checkpoint_becomes_the_state_and_survives_a_failed_read(self):
         cursor, repository = self._cursor()
         reader = _reader(FakeListApi([]), cursor=cursor)
-        read = components._ListRead(reader, StreamSlice(partition={}, cursor_slice={
+        read = components._ListRead(reader, None, StreamSlice(partition={}, cursor_slice={
             "start_time": "2023-12-31T23:55:00.000Z", "end_time": "2024-03-01T00:00:00.000Z"}))
 
         read.report_progress(datetime(2024, 2, 10, 8, 30, tzinfo=UTC))

@@ -176,7 +176,7 @@ def test_one_custom_fields_flavour_parameterised_by_object_kind():
         assert raw["schema_loader"][1] == {"$ref": "#/definitions/custom_fields_schema_loader"}
         classes = [t["class_name"].rsplit(".", 1)[-1] for t in RESOLVED_STREAMS[stream]["transformations"]]
         assert classes == ["WaitForWriter"]
-        normalization = RESOLVED_STREAMS[stream]["retriever"]["schema_normalization"]
+        normalization = RESOLVED_STREAMS[stream]["retriever"]["record_selector"]["schema_normalization"]
         assert normalization["class_name"].endswith(".FlattenCustomFields")
     # one listing: the schema loader's; the flattener fills the columns of the schema it is given
     assert RAW["definitions"]["custom_fields_schema_loader"]["smart_fields"] == {
