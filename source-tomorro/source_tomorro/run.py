@@ -40,7 +40,27 @@ def create_source(config=None, catalog=None, state=None, config_path=None):
     )
 
 
+def skip_attribute_docstrings() -> bool:
+    """Process tuning, measured on serpyco-rs 1.23.0 / attributes-doc 0.5.0 (unit_tests/test_process_tuning.py pins
+    both). While the CDK's protocol serializers are built, serpyco-rs reads the source of every protocol class and
+    parses it for attribute docstrings, which only go into JSON schemas no connector process asks for: ~0.4 s of
+    every start, a third of the CDK's import (BENCHMARKS.md, first-sync start-up). Replacing the public
+    `attributes_doc.get_attributes_doc` before serpyco-rs binds it skips that; every message is byte for byte the
+    same. False when too late (serpyco-rs already imported, e.g. a test that runs `run()` in-process)."""
+    if "serpyco_rs" in sys.modules:
+        return False
+    import attributes_doc
+
+    attributes_doc.get_attributes_doc = _no_attribute_docstrings
+    return True
+
+
+def _no_attribute_docstrings(cls: type) -> dict:
+    return {}
+
+
 def run(args: list[str] | None = None) -> None:
+    skip_attribute_docstrings()  # first: before anything imports the CDK
     from airbyte_cdk.entrypoint import AirbyteEntrypoint
     from airbyte_cdk.sources.source import Source
     from airbyte_cdk.utils.traced_exception import AirbyteTracedException

@@ -99,3 +99,65 @@ class TestKeepPageBuffersOutOfTheHeap:
     @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt exists on Linux only")
     def test_glibc_accepts_the_setting(self):
         assert components.keep_page_buffers_out_of_the_heap() is True
+
+
+# -- run.py: skip_attribute_docstrings --------------------------------------------------------------------------
+_MESSAGES = '''
+import json, sys
+sys.argv = ["x"]
+if sys.argv and TUNED:
+    from source_tomorro.run import skip_attribute_docstrings
+    assert skip_attribute_docstrings()
+from airbyte_cdk.models import AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer
+messages = [
+    {"type": "RECORD", "record": {"stream": "contracts", "data": {"id": "c1", "updatedAt": "2026-01-01T00:00:00.000Z",
+                                  "fields": {"a": [1, 2.5, None]}}, "emitted_at": 1}},
+    {"type": "STATE", "state": {"type": "STREAM", "stream": {"stream_descriptor": {"name": "contracts"},
+                                "stream_state": {"updatedAt": "2026-01-01T00:00:00.000Z", "__ab_x": True}},
+                                "sourceStats": {"recordCount": 3.0}}},
+    {"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": 1.0, "stream_status": {
+        "stream_descriptor": {"name": "contracts"}, "status": "COMPLETE"}}},
+    {"type": "LOG", "log": {"level": "WARN", "message": "m"}},
+    {"type": "CONNECTION_STATUS", "connectionStatus": {"status": "FAILED", "message": "no"}},
+]
+out = [json.dumps(AirbyteMessageSerializer.dump(AirbyteMessageSerializer.load(m)), sort_keys=True) for m in messages]
+catalog = {"streams": [{"stream": {"name": "contracts", "json_schema": {"type": "object"}, "supported_sync_modes":
+           ["incremental"], "source_defined_cursor": True, "default_cursor_field": ["updatedAt"]},
+           "sync_mode": "incremental", "destination_sync_mode": "append_dedup", "cursor_field": ["updatedAt"],
+           "primary_key": [["id"]]}]}
+out.append(json.dumps(ConfiguredAirbyteCatalogSerializer.dump(ConfiguredAirbyteCatalogSerializer.load(catalog)),
+                      sort_keys=True))
+print("\\n".join(out))
+'''
+
+
+def _serialized(tuned: bool) -> str:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", _MESSAGES.replace("TUNED", str(tuned))], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_skipping_attribute_docstrings_leaves_every_message_byte_for_byte_the_same():
+    assert _serialized(tuned=True) == _serialized(tuned=False)
+
+
+def test_skipping_attribute_docstrings_is_pinned_to_the_versions_it_was_measured_on():
+    from importlib.metadata import version
+
+    import attributes_doc
+    import serpyco_rs._utils
+
+    assert (version("serpyco-rs"), version("attributes-doc")) == ("1.23.0", "0.5.0"), \
+        "re-measure run.skip_attribute_docstrings (the start-up it saves, the messages it leaves equal), then pin"
+    # serpyco-rs binds the public function at its import: that is the name the tuning replaces
+    assert serpyco_rs._utils._get_attributes_doc is attributes_doc.get_attributes_doc
+
+
+def test_skipping_attribute_docstrings_is_a_no_op_once_serpyco_is_imported():
+    import serpyco_rs  # noqa: F401
+    from source_tomorro.run import skip_attribute_docstrings
+
+    assert skip_attribute_docstrings() is False
