@@ -222,6 +222,23 @@ API_PROFILES = {p.name: p for p in (
         "[ASSUMED] GET /contracts honours updatedAt=gte:/lte:",
         ((FILTER + "updatedAt", "/contracts", "refused"),)),
     ApiProfile(
+        "created-filter-ignored",
+        "the createdAt filter on GET /contracts is accepted and ignored",
+        "list-contracts: `createdAt`: equality, `gte:` and `lte:`, with date values like `2024-01-01`; "
+        "nothing documents that a filter is honoured rather than accepted",
+        f"{_LIST_CONTRACTS} (tomorro-api.md §3)",
+        "GET /contracts honours createdAt=gte:/lte: with a date (documented)",
+        ((FILTER + "createdAt", "/contracts", "ignored"),)),
+    ApiProfile(
+        "created-filter-refused",
+        "the createdAt filter on GET /contracts answers 400 (property createdAt should not exist)",
+        "list-contracts documents createdAt on the deprecated 2025-01-15-init page only (the page is cut off "
+        "after it); the alpha pages may have dropped it, and an unknown parameter is refused (NestJS "
+        "forbidNonWhitelisted)",
+        f"{_LIST_CONTRACTS} (tomorro-api.md §0, §3)",
+        "GET /contracts honours createdAt=gte:/lte: with a date (documented)",
+        ((FILTER + "createdAt", "/contracts", "refused"),)),
+    ApiProfile(
         "sort-ignored",
         "sort on GET /contracts and GET /counterparties is accepted and ignored: the default order "
         "(-createdAt, id tie-break) is served, with cursors over that order",

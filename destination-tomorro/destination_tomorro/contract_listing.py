@@ -1,0 +1,260 @@
+"""Every contract, every status, whole: read as ranges of `createdAt` side by side, so that the listing a
+push matches against takes the wall time of the longest range, not of one chain of pages.
+
+Why a listing at all: a contract is matched on its CRM identity, compared by the CRM's rules (identity.py: a
+15-character Salesforce id is every case variant of its 18-character form, HubSpot `12345` is `12345.0`,
+surrounding spaces do not count). No exact filter on the external id can ask for every spelling Tomorro may
+hold, so an empty answer would never prove that no contract holds the identity, and a create decided on it
+could duplicate a contract. The push therefore reads every contract once per sync, as today, only faster.
+
+How (tomorro-api.md §3: `sort=` and `createdAt=gte:` are documented on GET /contracts):
+1. probe: the first page of `sort=createdAt` naming every status (`status=in:…`; one list per status where
+   Tomorro refuses `in:`, as client.py does). A list that fits in one page is done.
+2. plan (`plan_bounds`): the newest contract (`sort=-createdAt&limit=1`), then bounds spread evenly between
+   the probe page's last `createdAt` and the newest; how many follows the density the probe page shows.
+3. read, `workers` ranges at a time: range 0 goes on from the probe's cursor, range i asks
+   `createdAt=gte:<bound i>`. A range has no upper filter: it reads until it has seen a contract created at
+   or after the first contract of the next range that has any (`stitch_targets`), so ranges overlap by at
+   most a page and no contract falls between two, whatever the filter does with the time of day. The last
+   range reads to the end of the list: contracts created during the listing are read as one chain reads them.
+4. merge (`merge`): duplicates by id (the overlaps, a contract that changed status in between) are merged,
+   the newest `updatedAt` kept; none is dropped.
+
+Slim list items (one request per contract, at the client's concurrency already) are read as one chain: ranges
+would only add their overlap. Checked on every page (`page_problem`): ascending `createdAt`, and every contract of range i at or after its
+bound (else the filter is ignored or rounded). Slim list items are fetched whole first (client.py), so the
+checks read the contract's own `createdAt`. A check that fails, or a 400/422 on a `createdAt` filter, stops
+every range: the listing is read again as one chain from the start (every status), and the reason is logged.
+Any other error fails the whole listing: never a partial index to match on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from .client import EVERY_STATUS, FULL_CONTRACT, MAX_PAGE, TomorroClient
+from .envelopes import ITEMS_KEY_OF, Page, read_page
+from .errors import TomorroClientError, TomorroNotFoundError
+
+logger = logging.getLogger("airbyte")
+PATH = "/contracts"
+RANGES_PER_WORKER = 4  # more ranges than workers: the ranges still running at the end are short
+PAGES_PER_RANGE = 5  # fewer pages than this per range: each range's overlap page would cost too much
+
+
+class Unusable(Exception):
+    """The API did not keep an assumption the ranges rest on (the message says which)."""
+
+
+def created_at(item: dict[str, Any]) -> dt.datetime | None:
+    """A contract's `createdAt` as an aware UTC datetime, or None when missing or not ISO-8601 with a zone."""
+    value = item.get("createdAt")
+    try:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment is not None and moment.tzinfo is not None else None
+
+
+def filter_value(day: dt.datetime) -> str:
+    """The `createdAt=gte:` value: a date, as the documentation writes them (`2024-01-01`, tomorro-api.md §3);
+    how Tomorro reads a date (which midnight, which zone) does not matter: the ranges are stitched by data."""
+    return day.strftime("%Y-%m-%d")
+
+
+def _day(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def plan_bounds(oldest: dt.datetime, page_last: dt.datetime, page_size: int, newest: dt.datetime,
+                workers: int) -> list[dt.datetime]:
+    """The lower bounds of ranges 1.. (range 0 goes on from the probe page): UTC midnights spread evenly over
+    (page_last, newest] (a day is the filter's documented unit, so a range spans one day at least). Their number: the pages the probe page's density predicts / PAGES_PER_RANGE, at most
+    `workers` * RANGES_PER_WORKER; none when the rest is too small to share. A wrong estimate costs speed only."""
+    if newest <= page_last or workers <= 1:
+        return []
+    span, seen = (newest - oldest).total_seconds(), (page_last - oldest).total_seconds()
+    pages = span / seen * page_size / MAX_PAGE if seen > 0 else float("inf")  # one instant for a page: dense
+    count = int(min(workers * RANGES_PER_WORKER, pages // PAGES_PER_RANGE))
+    step = (newest - page_last) / max(count, 1)
+    bounds = {_day(page_last + step * i) for i in range(1, count)}
+    return sorted(b for b in bounds if b > page_last)
+
+
+def page_problem(items: Iterable[dict[str, Any]], low: dt.datetime | None, previous: dt.datetime | None) -> str | None:
+    """Why a page of one range breaks the listing's assumptions, or None: every contract has a `createdAt`,
+    at or after the range's bound `low`, and not before the one read before it (`previous`)."""
+    for item in items:
+        moment = created_at(item)
+        if moment is None:
+            return f"contract {item.get('id')} has no readable createdAt ({item.get('createdAt')!r})"
+        if low is not None and moment < low:
+            return (f"`createdAt=gte:{filter_value(low)}` answered contract {item.get('id')} created "
+                    f"{item.get('createdAt')}: the filter is ignored or rounded")
+        if previous is not None and moment < previous:
+            return (f"`sort=createdAt` answered contract {item.get('id')} created {item.get('createdAt')} after "
+                    f"one created {previous.isoformat()}: the order is not ascending")
+        previous = moment
+    return None
+
+
+@dataclass
+class Range:
+    """One chain of pages: `params` (status, sort, createdAt bound), what it has read, where it goes on."""
+
+    params: dict[str, Any]
+    low: dt.datetime | None  # its `createdAt=gte:` bound, checked on every contract (None: range 0)
+    planned_end: dt.datetime | None  # the next range's bound: read until a contract created at or after it
+    items: list[dict[str, Any]] = field(default_factory=list)
+    first: dt.datetime | None = None  # createdAt of its first contract
+    last: dt.datetime | None = None  # createdAt of its last contract read (ascending: the latest)
+    cursor: str | None = None
+    ended: bool = False  # its list has no next page
+
+    def reached(self, until: dt.datetime | None) -> bool:
+        return self.ended or (until is not None and self.last is not None and self.last >= until)
+
+
+def stitch_targets(ranges: list[Range]) -> list[dt.datetime | None]:
+    """For each range of one status list (in bound order): the createdAt it must read up to, the first
+    contract of the next range that has any (that range holds every contract from there on); None: no later
+    range has any, so it reads to the end of the list."""
+    targets: list[dt.datetime | None] = []
+    following: dt.datetime | None = None
+    for chain in reversed(ranges):
+        targets.append(following)
+        if chain.items:
+            following = chain.first
+    return targets[::-1]
+
+
+def merge(lists: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One contract per id, in createdAt order; of two different copies, the newest `updatedAt` is kept."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for items in lists:
+        for item in items:
+            held = by_id.get(item["id"])
+            if held is None or (held != item and str(item.get("updatedAt") or "") > str(held.get("updatedAt") or "")):
+                by_id[item["id"]] = item
+    return sorted(by_id.values(), key=lambda c: (created_at(c) or dt.datetime.min.replace(tzinfo=dt.UTC), c["id"]))
+
+
+def list_every_contract(client: TomorroClient, workers: int | None = None) -> list[dict[str, Any]]:
+    """Every contract, whole (module docstring); one chain when ranges cannot be trusted or `workers` is 1."""
+    workers = workers or client.max_concurrency
+    if workers > 1:
+        try:
+            return _Listing(client, workers).run()
+        except Unusable as why:
+            logger.warning(f"GET {PATH} cannot be read as ranges of createdAt ({why}): every contract is read "
+                           "again as one chain from the start")
+    return list(client.iter_full_contracts(sort="createdAt"))
+
+
+class _Listing:
+    def __init__(self, client: TomorroClient, workers: int):
+        self.client, self.workers = client, workers
+        self.stopped = threading.Event()  # a range failed: the others stop at their next page
+        self.first_page: Page | None = None  # the probe page of `status=in:`, when Tomorro takes it
+
+    def run(self) -> list[dict[str, Any]]:
+        before = self.client.request_count
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="tomorro-contract-ranges") as pool:
+            lists = self._status_lists()
+            plans = self._all(pool, [lambda s=s: self._plan(s) for s in lists])
+            ranges = [r for plan in plans for r in plan]
+            self._all(pool, [lambda r=r: self._read(r, r.planned_end) for r in ranges])
+            self._all(pool, [lambda r=r, t=t: self._read(r, t) for plan in plans
+                             for r, t in zip(plan, stitch_targets(plan), strict=True) if not r.reached(t)])
+        contracts = merge(r.items for r in ranges)
+        logger.info(f"Listed {len(contracts)} contracts as {len(ranges)} range(s) of createdAt over {len(lists)} "
+                    f"status list(s), {self.workers} at a time ({self.client.request_count - before} requests)")
+        return contracts
+
+    def _status_lists(self) -> list[dict[str, Any]]:
+        """`status=in:<every status>`, or one status per list when Tomorro refuses `in:` (as client.py)."""
+        statuses = EVERY_STATUS[PATH]
+        try:
+            self.first_page = self._page({"status": "in:" + ",".join(statuses), "sort": "createdAt"})
+            return [{"status": "in:" + ",".join(statuses)}]
+        except TomorroClientError as refused:
+            if isinstance(refused, TomorroNotFoundError) or refused.status_code not in (400, 422):
+                raise
+            logger.warning(f"GET {PATH} refuses `status=in:` (HTTP {refused.status_code}): each status is listed on "
+                           f"its own ({', '.join(statuses)}), each as ranges of createdAt")
+            return [{"status": s} for s in statuses]
+
+    def _plan(self, status: dict[str, Any]) -> list[Range]:
+        """The ranges of one status list, range 0 holding the probe page."""
+        params = {**status, "sort": "createdAt"}
+        page = self.first_page if "in:" in status["status"] else self._page(params)
+        head = Range(params, None, None)
+        self._take(head, page)
+        if head.ended or head.first is None or head.last is None:
+            return [head]  # one page, or nothing to plan from: range 0 reads on as one chain
+        if any(key not in item for item in page.items for key in FULL_CONTRACT):
+            return [head]  # slim items: one request per contract sets the pace, ranges would only add overlap
+        newest = self._whole(self._page({**status, "sort": "-createdAt"}, limit=1).items)
+        moment = created_at(newest[0]) if newest else None
+        if moment is None:
+            return [head]  # nothing newer to plan over: range 0 reads on, one chain
+        bounds = plan_bounds(head.first, head.last, len(head.items), moment, self.workers)
+        if not bounds:
+            return [head]
+        head.planned_end = bounds[0]
+        rest = [Range({**params, "createdAt": f"gte:{filter_value(b)}"}, b, e)
+                for b, e in zip(bounds, [*bounds[1:], None], strict=True)]
+        return [head, *rest]
+
+    def _read(self, chain: Range, until: dt.datetime | None) -> None:
+        """Pages of `chain` until it has read a contract created at or after `until` (None: to its end)."""
+        while not chain.reached(until) and not self.stopped.is_set():
+            if not chain.items and chain.cursor is None:
+                try:
+                    page = self._page(chain.params)
+                except TomorroClientError as refused:
+                    if isinstance(refused, TomorroNotFoundError) or refused.status_code not in (400, 422):
+                        raise
+                    raise Unusable(f"`createdAt=gte:` answered HTTP {refused.status_code}: {refused.message}") from None
+            else:
+                page = self._page({**chain.params, "after": chain.cursor})
+            self._take(chain, page)
+
+    def _take(self, chain: Range, page: Page) -> None:
+        """Fetch a page's slim items whole, check it, add it to `chain`."""
+        items = self._whole(page.items)
+        problem = page_problem(items, chain.low, chain.last)
+        if problem:
+            raise Unusable(problem)
+        if items:
+            chain.first = chain.first or created_at(items[0])
+            chain.last = created_at(items[-1])
+        chain.items.extend(items)
+        chain.cursor = page.next_cursor
+        chain.ended = not page.has_next or not page.next_cursor
+
+    def _whole(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Slim list items fetched whole (client.py), within the client's budget and concurrency."""
+        return self.client._fill(items, FULL_CONTRACT, "contracts", self.client.get_contract)
+
+    def _page(self, params: dict[str, Any], limit: int = MAX_PAGE) -> Page:
+        return read_page(self.client.transport.request("GET", PATH, params={"limit": limit, **params}), limit=limit,
+                         items_key=ITEMS_KEY_OF.get(PATH, "data"), where=f"GET {PATH}")
+
+    def _all(self, pool: ThreadPoolExecutor, tasks: list[Callable[[], Any]]) -> list[Any]:
+        """Run `tasks` side by side; the first failure stops the others and is raised (an error before an
+        Unusable: a listing that failed is never read again as if the API had only refused a filter)."""
+        futures = [pool.submit(task) for task in tasks]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.exception() for f in done):
+            self.stopped.set()
+            wait(futures)
+            failures = [f.exception() for f in futures if f.exception() is not None]
+            raise next((e for e in failures if not isinstance(e, Unusable)), failures[0])
+        return [f.result() for f in futures]
