@@ -44,8 +44,9 @@ from .errors import TomorroClientError, TomorroNotFoundError
 
 logger = logging.getLogger("airbyte")
 PATH = "/contracts"
-RANGES_PER_WORKER = 4  # more ranges than workers: the ranges still running at the end are short
+RANGES_PER_WORKER = 1  # ranges planned per worker; a worker left without one splits the largest rest (`split_point`)
 PAGES_PER_RANGE = 5  # fewer pages than this per range: each range's overlap page would cost too much
+_PLANNED = object()  # `_Listing._read` reads up to the range's planned end, which a split may bring closer
 
 
 class Unusable(Exception):
@@ -114,11 +115,30 @@ class Range:
     items: list[dict[str, Any]] = field(default_factory=list)
     first: dt.datetime | None = None  # createdAt of its first contract
     last: dt.datetime | None = None  # createdAt of its last contract read (ascending: the latest)
+    page_span: float = 0.0  # seconds of createdAt its last page spanned: the density ahead, as it is now
     cursor: str | None = None
     ended: bool = False  # its list has no next page
+    horizon: dt.datetime | None = None  # the newest contract of its status list when planned
+    running: bool = False  # a worker is reading it (it may be split)
 
     def reached(self, until: dt.datetime | None) -> bool:
         return self.ended or (until is not None and self.last is not None and self.last >= until)
+
+
+def split_point(chain: Range) -> tuple[float, dt.datetime] | None:
+    """(estimated pages, cut) of a running range's unread rest, to give the part from `cut` on to an idle worker;
+    None when the rest is too small to share (fewer than 2 * PAGES_PER_RANGE pages at the density of its last
+    page: an account grows, its recent pages are the denser) or fits in one day (a cut is a midnight after the
+    last contract read and before the range's end)."""
+    end = chain.planned_end or chain.horizon
+    if chain.ended or end is None or chain.last is None or end <= chain.last:
+        return None
+    rest = (end - chain.last).total_seconds()
+    pages = rest / chain.page_span if chain.page_span > 0 else float("inf")
+    cut = _day(chain.last + (end - chain.last) / 2)
+    if pages < 2 * PAGES_PER_RANGE or not chain.last < cut < end:
+        return None
+    return pages, cut
 
 
 def stitch_targets(ranges: list[Range]) -> list[dt.datetime | None]:
@@ -162,19 +182,26 @@ class _Listing:
         self.client, self.workers = client, workers
         self.stopped = threading.Event()  # a range failed: the others stop at their next page
         self.first_page: Page | None = None  # the probe page of `status=in:`, when Tomorro takes it
+        self.lock = threading.Condition()  # guards `queue`, `plans` (splits insert ranges), Range.running; notified
+        # after every page and every range done, so that an idle worker looks again for a rest worth splitting
+        self.queue: list[Range] = []  # ranges no worker has taken yet
+        self.plans: list[list[Range]] = []  # the ranges of each status list, in bound order
+        self.splits = 0
 
     def run(self) -> list[dict[str, Any]]:
         before = self.client.request_count
         with ThreadPoolExecutor(self.workers, thread_name_prefix="tomorro-contract-ranges") as pool:
             lists = self._status_lists()
-            plans = self._all(pool, [lambda s=s: self._plan(s) for s in lists])
-            ranges = [r for plan in plans for r in plan]
-            self._all(pool, [lambda r=r: self._read(r, r.planned_end) for r in ranges])
-            self._all(pool, [lambda r=r, t=t: self._read(r, t) for plan in plans
+            self.plans = self._all(pool, [lambda s=s: self._plan(s) for s in lists])
+            self.queue = [r for plan in self.plans for r in plan]
+            self._all(pool, [self._work] * self.workers)
+            self._all(pool, [lambda r=r, t=t: self._read(r, t) for plan in self.plans
                              for r, t in zip(plan, stitch_targets(plan), strict=True) if not r.reached(t)])
+        ranges = [r for plan in self.plans for r in plan]
         contracts = merge(r.items for r in ranges)
-        logger.info(f"Listed {len(contracts)} contracts as {len(ranges)} range(s) of createdAt over {len(lists)} "
-                    f"status list(s), {self.workers} at a time ({self.client.request_count - before} requests)")
+        logger.info(f"Listed {len(contracts)} contracts as {len(ranges)} range(s) of createdAt ({self.splits} split "
+                    f"while reading) over {len(lists)} status list(s), {self.workers} at a time "
+                    f"({self.client.request_count - before} requests)")
         return contracts
 
     def _status_lists(self) -> list[dict[str, Any]]:
@@ -207,14 +234,53 @@ class _Listing:
         bounds = plan_bounds(head.first, head.last, len(head.items), moment, self.workers)
         if not bounds:
             return [head]
-        head.planned_end = bounds[0]
-        rest = [Range({**params, "createdAt": f"gte:{filter_value(b)}"}, b, e)
+        head.planned_end, head.horizon = bounds[0], moment
+        rest = [Range({**params, "createdAt": f"gte:{filter_value(b)}"}, b, e, horizon=moment)
                 for b, e in zip(bounds, [*bounds[1:], None], strict=True)]
         return [head, *rest]
 
-    def _read(self, chain: Range, until: dt.datetime | None) -> None:
-        """Pages of `chain` until it has read a contract created at or after `until` (None: to its end)."""
-        while not chain.reached(until) and not self.stopped.is_set():
+    def _work(self) -> None:
+        """One worker: ranges from the queue, then parts split off the others, until none is worth taking."""
+        while (chain := self._next()) is not None:
+            try:
+                self._read(chain, _PLANNED)
+            finally:
+                with self.lock:
+                    chain.running = False
+                    self.lock.notify_all()
+
+    def _next(self) -> Range | None:
+        """A range from the queue, else the rest of a running range split off it, waiting while ranges run
+        that are not worth splitting yet; None once none runs."""
+        with self.lock:
+            while True:
+                if self.stopped.is_set():
+                    return None
+                if self.queue:
+                    chain = self.queue.pop(0)
+                    chain.running = True
+                    return chain
+                running = [(plan, i) for plan in self.plans for i, r in enumerate(plan) if r.running]
+                cuts = [(cut, plan, i) for plan, i in running if (cut := split_point(plan[i])) is not None]
+                if cuts:
+                    break
+                if not running:
+                    return None
+                self.lock.wait(timeout=1.0)  # woken by the next page read, or a range done
+            (_, day), plan, i = max(cuts, key=lambda c: c[0][0])
+            old = plan[i]
+            chain = Range({**{k: v for k, v in old.params.items() if k != "createdAt"},
+                           "createdAt": f"gte:{filter_value(day)}"}, day, old.planned_end, horizon=old.horizon)
+            plan.insert(i + 1, chain)
+            old.planned_end = day  # its reader stops there (stitched in the end like any two ranges)
+            self.splits += 1
+            chain.running = True
+            return chain
+
+    def _read(self, chain: Range, until: Any) -> None:
+        """Pages of `chain` until it has read a contract created at or after `until` (None: to its end;
+        _PLANNED: its planned end, read again after every page)."""
+        while not chain.reached(chain.planned_end if until is _PLANNED else until) and not self.stopped.is_set():
             if not chain.items and chain.cursor is None:
                 try:
                     page = self._page(chain.params)
@@ -232,12 +298,15 @@ class _Listing:
         problem = page_problem(items, chain.low, chain.last)
         if problem:
             raise Unusable(problem)
-        if items:
-            chain.first = chain.first or created_at(items[0])
-            chain.last = created_at(items[-1])
-        chain.items.extend(items)
-        chain.cursor = page.next_cursor
-        chain.ended = not page.has_next or not page.next_cursor
+        with self.lock:
+            if items:
+                chain.first = chain.first or created_at(items[0])
+                chain.page_span = (created_at(items[-1]) - (chain.last or created_at(items[0]))).total_seconds()
+                chain.last = created_at(items[-1])
+            chain.items.extend(items)
+            chain.cursor = page.next_cursor
+            chain.ended = not page.has_next or not page.next_cursor
+            self.lock.notify_all()
 
     def _whole(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Slim list items fetched whole (client.py), within the client's budget and concurrency."""
@@ -253,7 +322,7 @@ class _Listing:
         futures = [pool.submit(task) for task in tasks]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         if any(f.exception() for f in done):
-            self.stopped.set()
+            self.stopped.set()  # waiting workers see it within a second
             wait(futures)
             failures = [f.exception() for f in futures if f.exception() is not None]
             raise next((e for e in failures if not isinstance(e, Unusable)), failures[0])

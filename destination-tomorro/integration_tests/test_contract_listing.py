@@ -79,6 +79,26 @@ def test_ranges_give_what_one_chain_gives(server, size, profiles):
         assert not ranges and len(asked) <= 1 + ("status-in-refused" in profiles) * 5
 
 
+def test_a_growing_account_is_shared_out_by_splitting_the_ranges_still_running(server, caplog):
+    """Most contracts recent (85 % in the last 90 days of 3 years): the planned ranges are uneven, so the
+    workers that finish early split the rest of the last one; the result is still exactly one chain's."""
+    server.reset(contracts=4000, updated_skew="recent")
+    server.set_faults(latency_ms=5)
+    try:
+        expected = one_chain(server)
+        client, asked = client_with_log(server)
+        with caplog.at_level("INFO", logger="airbyte"):
+            listed = list_every_contract(client)
+        client.close()
+    finally:
+        server.set_faults(latency_ms=0)
+        server.reset(updated_skew="uniform")
+    assert {c["id"]: c for c in listed} == expected and len(listed) == 4000
+    [done] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Listed ")]
+    ranges, splits = map(int, re.search(r"as (\d+) range\(s\) of createdAt \((\d+) split while reading\)", done).groups())
+    assert splits >= 2 and len({q["createdAt"] for q in asked if "createdAt" in q}) == ranges - 1  # range 0: none
+
+
 def test_contracts_created_during_the_listing_are_listed(server):
     server.reset(contracts=1500)
     client, asked = client_with_log(server)

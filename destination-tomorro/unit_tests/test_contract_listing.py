@@ -13,6 +13,7 @@ from destination_tomorro.contract_listing import (
     merge,
     page_problem,
     plan_bounds,
+    split_point,
     stitch_targets,
 )
 
@@ -39,11 +40,12 @@ def test_filter_value_is_the_documented_date():
 
 
 def test_bounds_are_midnights_inside_the_rest_of_the_list():
-    bounds = plan_bounds(at(0), at(10), 50, at(400), workers=4)
+    bounds = plan_bounds(at(0), at(10), 50, at(400), workers=16)
     assert bounds == sorted(set(bounds)) and all(at(10) < b <= at(400) for b in bounds)
     assert all(b.hour == b.minute == b.second == b.microsecond == 0 for b in bounds)
     # 50 contracts in 10 days over 400: ~40 pages -> 8 ranges (5 pages each), 7 bounds
     assert len(bounds) == 7
+    assert bounds[0] == at(58)  # (400 - 10) / 8 days after the probe page's last contract, at midnight
 
 
 def test_the_number_of_ranges_follows_the_pages_and_the_workers():
@@ -94,3 +96,64 @@ def test_merge_keeps_one_copy_per_id_the_newest_in_created_order():
     assert merge([[old, b], [new]]) == [b, new]
     assert merge([[new], [old, b]]) == [b, new]  # whichever range read it first
     assert merge([[b], [b], []]) == [b]
+
+
+def running(low, last, page_span_days, end=None, horizon=None, ended=False) -> Range:
+    return Range({}, low, end, first=low, last=last, page_span=page_span_days * 86400, horizon=horizon, ended=ended)
+
+
+def test_a_running_range_is_split_at_the_midnight_halfway_through_its_rest():
+    pages, cut = split_point(running(at(0), at(10, 6), 1, end=at(50)))
+    assert cut == at(30) and pages == (at(50) - at(10, 6)).total_seconds() / 86400  # a page a day ahead
+    pages, cut = split_point(running(at(0), at(10), 0.5, horizon=at(30)))  # the last range: up to the newest
+    assert cut == at(20) and pages == 40
+
+
+def test_a_rest_too_small_or_within_a_day_is_not_split():
+    assert split_point(running(at(0), at(10), 2, end=at(20))) is None  # 5 pages ahead: not worth it
+    assert split_point(running(at(0), at(10, 1), 0.001, end=at(10, 20))) is None  # dense, but no midnight
+    assert split_point(running(at(0), at(20), 1, end=at(20))) is None  # reached its end
+    assert split_point(running(at(0), at(10), 1, end=at(40), ended=True)) is None
+    assert split_point(running(at(0), at(10), 1)) is None  # no end known
+    assert split_point(running(at(0), at(10), 0, end=at(12)))[1] == at(11)  # one instant a page: dense
+
+
+class RoundingTomorro:
+    """GET /contracts over `contracts`, ascending by createdAt, whose `createdAt=gte:<day>` starts a day later than
+    asked (a filter that rounds up: every contract it serves is inside the bound, some are left out)."""
+
+    def __init__(self, contracts: list[dict]):
+        self.contracts = sorted(contracts, key=lambda c: (c["createdAt"], c["id"]))
+        self.max_concurrency, self.request_count = 4, 0
+        self.transport = self
+
+    def request(self, method, path, params):
+        self.request_count += 1
+        items = self.contracts
+        if params.get("status") not in ("in:draft,negotiating,signing,signed,canceled",):
+            raise AssertionError(f"every status is named: {params}")
+        if params.get("sort") == "-createdAt":
+            items = items[::-1]
+        if "createdAt" in params:
+            since = dt.datetime.fromisoformat(params["createdAt"].removeprefix("gte:")).replace(tzinfo=UTC)
+            items = [c for c in items if created_at(c) >= since + dt.timedelta(days=1)]
+        start = int(params.get("after", 0))
+        page = items[start:start + params["limit"]]
+        more = start + params["limit"] < len(items)
+        return {"contracts": page, "hasNext": more, "nextCursor": str(start + params["limit"]) if more else None}
+
+    def _fill(self, items, needed, resource, fetch):
+        return items
+
+    def get_contract(self, contract_id):
+        raise AssertionError("list items are whole")
+
+
+def test_ranges_are_stitched_by_data_whatever_the_filter_does_with_the_day():
+    from destination_tomorro.contract_listing import list_every_contract
+
+    whole = {"integration": None, "fields": [], "counterparty": None, "status": "draft", "name": "n"}
+    contracts = [c(f"c{i:04d}", (at(0) + dt.timedelta(hours=7 * i)).isoformat(), **whole) for i in range(3000)]
+    fake = RoundingTomorro(contracts)
+    assert list_every_contract(fake) == fake.contracts  # every one, once, in createdAt order
+    assert fake.request_count > 3000 / 50  # ranges were read (and overlap)
