@@ -1,31 +1,29 @@
-"""Every contract, every status, whole: read as ranges of `createdAt` side by side, so that the listing a
-push matches against takes the wall time of the longest range, not of one chain of pages.
+"""Every contract, every status, whole, read as ranges of `createdAt` side by side: the listing a push matches
+against takes about 1/workers of one chain's wall time.
 
-Why a listing at all: a contract is matched on its CRM identity, compared by the CRM's rules (identity.py: a
-15-character Salesforce id is every case variant of its 18-character form, HubSpot `12345` is `12345.0`,
-surrounding spaces do not count). No exact filter on the external id can ask for every spelling Tomorro may
-hold, so an empty answer would never prove that no contract holds the identity, and a create decided on it
-could duplicate a contract. The push therefore reads every contract once per sync, as today, only faster.
+Why a listing: contracts are matched on their CRM identity by the CRM's rules (identity.py: a 15-character
+Salesforce id is every case variant of its 18-character form, HubSpot `12345` is `12345.0`, spaces do not
+count). No exact filter on the external id can ask for every spelling Tomorro may hold, so its empty answer
+never proves that no contract holds the identity, and a create decided on it could duplicate a contract.
 
-How (tomorro-api.md §3: `sort=` and `createdAt=gte:` are documented on GET /contracts):
-1. probe: the first page of `sort=createdAt` naming every status (`status=in:…`; one list per status where
-   Tomorro refuses `in:`, as client.py does). A list that fits in one page is done.
-2. plan (`plan_bounds`): the newest contract (`sort=-createdAt&limit=1`), then bounds spread evenly between
-   the probe page's last `createdAt` and the newest; how many follows the density the probe page shows.
-3. read, `workers` ranges at a time: range 0 goes on from the probe's cursor, range i asks
-   `createdAt=gte:<bound i>`. A range has no upper filter: it reads until it has seen a contract created at
-   or after the first contract of the next range that has any (`stitch_targets`), so ranges overlap by at
-   most a page and no contract falls between two, whatever the filter does with the time of day. The last
-   range reads to the end of the list: contracts created during the listing are read as one chain reads them.
-4. merge (`merge`): duplicates by id (the overlaps, a contract that changed status in between) are merged,
-   the newest `updatedAt` kept; none is dropped.
+How (`sort=` and `createdAt=gte:<date>` are documented on GET /contracts, tomorro-api.md §3):
+1. probe: the first page of `sort=createdAt` naming every status (`status=in:…`, or one list per status where
+   `in:` is refused, as client.py). One page: done. Slim items (a request per contract, already run at the
+   client's concurrency): one chain, ranges would only add their overlap.
+2. plan (`plan_bounds`): the newest contract (`sort=-createdAt&limit=1`), and one range per worker, bounds at
+   midnights spread between the probe page and the newest (fewer when the probe's density predicts few pages).
+3. read, `workers` at a time: range 0 goes on from the probe's cursor, range i asks `createdAt=gte:<bound i>`.
+   A worker left without a range splits the largest rest of a running one (`split_point`). No range has an
+   upper filter: each reads until it has seen a contract created at or after the first contract of the next
+   range that has any (`stitch_targets`), so none falls between two whatever Tomorro does with the day, and
+   the last reads to the end of the list (contracts created meanwhile included, as one chain would).
+4. merge (`merge`): one copy per id (overlaps, a contract that changed status meanwhile), the newest
+   `updatedAt`; none dropped.
 
-Slim list items (one request per contract, at the client's concurrency already) are read as one chain: ranges
-would only add their overlap. Checked on every page (`page_problem`): ascending `createdAt`, and every contract of range i at or after its
-bound (else the filter is ignored or rounded). Slim list items are fetched whole first (client.py), so the
-checks read the contract's own `createdAt`. A check that fails, or a 400/422 on a `createdAt` filter, stops
-every range: the listing is read again as one chain from the start (every status), and the reason is logged.
-Any other error fails the whole listing: never a partial index to match on.
+Checked on every page, after slim items are fetched whole (`page_problem`): ascending `createdAt`, every
+contract of a range at or after its bound. A failed check or a 400/422 on the `createdAt` filter stops every
+range and the listing is read again as one chain from the start, the reason logged. Any other error fails the
+whole listing: never a partial index to match on.
 """
 
 from __future__ import annotations
@@ -44,8 +42,8 @@ from .errors import TomorroClientError, TomorroNotFoundError
 
 logger = logging.getLogger("airbyte")
 PATH = "/contracts"
-RANGES_PER_WORKER = 1  # ranges planned per worker; a worker left without one splits the largest rest (`split_point`)
 PAGES_PER_RANGE = 5  # fewer pages than this per range: each range's overlap page would cost too much
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 _PLANNED = object()  # `_Listing._read` reads up to the range's planned end, which a split may bring closer
 
 
@@ -53,14 +51,17 @@ class Unusable(Exception):
     """The API did not keep an assumption the ranges rest on (the message says which)."""
 
 
-def created_at(item: dict[str, Any]) -> dt.datetime | None:
-    """A contract's `createdAt` as an aware UTC datetime, or None when missing or not ISO-8601 with a zone."""
-    value = item.get("createdAt")
+def instant(value: Any) -> dt.datetime | None:
+    """An ISO-8601 timestamp as an aware UTC datetime; None when missing, unreadable or without a zone."""
     try:
         moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
     return moment.astimezone(dt.UTC) if moment is not None and moment.tzinfo is not None else None
+
+
+def created_at(item: dict[str, Any]) -> dt.datetime | None:
+    return instant(item.get("createdAt"))
 
 
 def filter_value(day: dt.datetime) -> str:
@@ -75,14 +76,14 @@ def _day(moment: dt.datetime) -> dt.datetime:
 
 def plan_bounds(oldest: dt.datetime, page_last: dt.datetime, page_size: int, newest: dt.datetime,
                 workers: int) -> list[dt.datetime]:
-    """The lower bounds of ranges 1.. (range 0 goes on from the probe page): UTC midnights spread evenly over
-    (page_last, newest] (a day is the filter's documented unit, so a range spans one day at least). Their number: the pages the probe page's density predicts / PAGES_PER_RANGE, at most
-    `workers` * RANGES_PER_WORKER; none when the rest is too small to share. A wrong estimate costs speed only."""
+    """The lower bounds of ranges 1.. (range 0 goes on from the probe page): UTC midnights (the filter's
+    documented unit) spread evenly over (page_last, newest]. One range per worker, fewer when the probe
+    page's density predicts fewer than PAGES_PER_RANGE pages each. A wrong estimate costs speed only."""
     if newest <= page_last or workers <= 1:
         return []
     span, seen = (newest - oldest).total_seconds(), (page_last - oldest).total_seconds()
     pages = span / seen * page_size / MAX_PAGE if seen > 0 else float("inf")  # one instant for a page: dense
-    count = int(min(workers * RANGES_PER_WORKER, pages // PAGES_PER_RANGE))
+    count = int(min(workers, pages // PAGES_PER_RANGE))
     step = (newest - page_last) / max(count, 1)
     bounds = {_day(page_last + step * i) for i in range(1, count)}
     return sorted(b for b in bounds if b > page_last)
@@ -160,9 +161,10 @@ def merge(lists: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     for items in lists:
         for item in items:
             held = by_id.get(item["id"])
-            if held is None or (held != item and str(item.get("updatedAt") or "") > str(held.get("updatedAt") or "")):
+            if held is None or (held != item and (instant(item.get("updatedAt")) or _EPOCH) >
+                                (instant(held.get("updatedAt")) or _EPOCH)):
                 by_id[item["id"]] = item
-    return sorted(by_id.values(), key=lambda c: (created_at(c) or dt.datetime.min.replace(tzinfo=dt.UTC), c["id"]))
+    return sorted(by_id.values(), key=lambda c: (created_at(c) or _EPOCH, c["id"]))
 
 
 def list_every_contract(client: TomorroClient, workers: int | None = None) -> list[dict[str, Any]]:
@@ -175,6 +177,11 @@ def list_every_contract(client: TomorroClient, workers: int | None = None) -> li
             logger.warning(f"GET {PATH} cannot be read as ranges of createdAt ({why}): every contract is read "
                            "again as one chain from the start")
     return list(client.iter_full_contracts(sort="createdAt"))
+
+
+def _refusal(error: TomorroClientError) -> bool:
+    """A query parameter refused (400 / 422), as client.py reads it."""
+    return not isinstance(error, TomorroNotFoundError) and error.status_code in (400, 422)
 
 
 class _Listing:
@@ -211,7 +218,7 @@ class _Listing:
             self.first_page = self._page({"status": "in:" + ",".join(statuses), "sort": "createdAt"})
             return [{"status": "in:" + ",".join(statuses)}]
         except TomorroClientError as refused:
-            if isinstance(refused, TomorroNotFoundError) or refused.status_code not in (400, 422):
+            if not _refusal(refused):
                 raise
             logger.warning(f"GET {PATH} refuses `status=in:` (HTTP {refused.status_code}): each status is listed on "
                            f"its own ({', '.join(statuses)}), each as ranges of createdAt")
@@ -223,15 +230,12 @@ class _Listing:
         page = self.first_page if "in:" in status["status"] else self._page(params)
         head = Range(params, None, None)
         self._take(head, page)
-        if head.ended or head.first is None or head.last is None:
-            return [head]  # one page, or nothing to plan from: range 0 reads on as one chain
-        if any(key not in item for item in page.items for key in FULL_CONTRACT):
-            return [head]  # slim items: one request per contract sets the pace, ranges would only add overlap
+        # one page, nothing to plan from, or slim items: range 0 reads on as one chain
+        if head.ended or head.first is None or any(k not in i for i in page.items for k in FULL_CONTRACT):
+            return [head]
         newest = self._whole(self._page({**status, "sort": "-createdAt"}, limit=1).items)
         moment = created_at(newest[0]) if newest else None
-        if moment is None:
-            return [head]  # nothing newer to plan over: range 0 reads on, one chain
-        bounds = plan_bounds(head.first, head.last, len(head.items), moment, self.workers)
+        bounds = plan_bounds(head.first, head.last, len(head.items), moment, self.workers) if moment else []
         if not bounds:
             return [head]
         head.planned_end, head.horizon = bounds[0], moment
@@ -285,7 +289,7 @@ class _Listing:
                 try:
                     page = self._page(chain.params)
                 except TomorroClientError as refused:
-                    if isinstance(refused, TomorroNotFoundError) or refused.status_code not in (400, 422):
+                    if not _refusal(refused):
                         raise
                     raise Unusable(f"`createdAt=gte:` answered HTTP {refused.status_code}: {refused.message}") from None
             else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from destination_tomorro.contract_listing import (
-    RANGES_PER_WORKER,
     Range,
     created_at,
     filter_value,
@@ -49,13 +48,13 @@ def test_bounds_are_midnights_inside_the_rest_of_the_list():
 
 
 def test_the_number_of_ranges_follows_the_pages_and_the_workers():
-    assert len(plan_bounds(at(0), at(1), 50, at(1000), workers=4)) == 4 * RANGES_PER_WORKER - 1  # capped
-    assert len(plan_bounds(at(0), at(1), 50, at(1000), workers=2)) == 2 * RANGES_PER_WORKER - 1
+    assert len(plan_bounds(at(0), at(1), 50, at(1000), workers=4)) == 4 - 1  # one range per worker
+    assert len(plan_bounds(at(0), at(1), 50, at(1000), workers=2)) == 2 - 1
     assert plan_bounds(at(0), at(100), 50, at(300), workers=4) == []  # ~3 pages: not worth a range
     assert plan_bounds(at(0), at(100), 50, at(100), workers=4) == []  # nothing after the probe page
     assert plan_bounds(at(0), at(1), 50, at(1000), workers=1) == []
     # a probe page created in one instant: dense, as many ranges as allowed
-    assert len(plan_bounds(at(5), at(5), 50, at(900), workers=3)) == 3 * RANGES_PER_WORKER - 1
+    assert len(plan_bounds(at(5), at(5), 50, at(900), workers=3)) == 3 - 1
 
 
 def test_bounds_never_repeat_when_the_rest_is_a_few_days():
@@ -96,6 +95,10 @@ def test_merge_keeps_one_copy_per_id_the_newest_in_created_order():
     assert merge([[old, b], [new]]) == [b, new]
     assert merge([[new], [old, b]]) == [b, new]  # whichever range read it first
     assert merge([[b], [b], []]) == [b]
+    same_instant = c("a", "2024-01-02T00:00:00Z", updatedAt="2024-03-01T01:00:00+01:00", name="other")
+    assert merge([[new], [same_instant]]) == [new]  # compared as instants, not as text: the first copy stays
+    newer = c("a", "2024-01-02T00:00:00Z", updatedAt="2024-03-01T00:00:00.5Z", name="newer")
+    assert merge([[newer], [new]])[0]["name"] == merge([[new], [newer]])[0]["name"] == "newer"
 
 
 def running(low, last, page_span_days, end=None, horizon=None, ended=False) -> Range:
