@@ -19,6 +19,7 @@ from destination_tomorro.contract_listing import list_every_contract
 from destination_tomorro.errors import TomorroTransientError
 from destination_tomorro.transport import Transport
 from tomorro_sandbox import SandboxServer
+from tomorro_sandbox.assumptions import API_PROFILES
 
 API_KEY = "sandbox-key"
 STATUS_PROFILES = [(), ("default-lists-hide-closed",), ("status-in-refused",),
@@ -77,6 +78,24 @@ def test_ranges_give_what_one_chain_gives(server, size, profiles):
         assert all(re.fullmatch(r"gte:\d{4}-\d{2}-\d{2}", r) for r in ranges)  # the documented date format
     if size <= 50:
         assert not ranges and len(asked) <= 1 + ("status-in-refused" in profiles) * 5
+
+
+@pytest.mark.parametrize("profiles", [*((name,) for name in API_PROFILES),
+                                      ("envelope-snake", "no-has-next", "status-in-refused", "default-lists-hide-closed"),
+                                      ("slim-contracts", "created-filter-ignored")], ids="+".join)
+def test_every_api_profile_lists_what_one_chain_lists(server, profiles):
+    """The listing under every alternative the sandbox serves: ranges where they hold, one chain where not;
+    either way exactly what one chain lists (ids and content)."""
+    server.reset(contracts=1200)
+    server.set_api_profiles(list(profiles))
+    try:
+        expected = one_chain(server)
+        client, _ = client_with_log(server)
+        listed = list_every_contract(client)
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    assert {c["id"]: c for c in listed} == expected and len(listed) == len(expected) > 1000
 
 
 def test_a_growing_account_is_shared_out_by_splitting_the_ranges_still_running(server, caplog):
