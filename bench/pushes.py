@@ -89,12 +89,12 @@ def _landed_once(sb, rows: list[dict[str, Any]]) -> bool:
     return all(by_key.get(row["external_id"].lower()) == [row["name"]] for row in rows)
 
 
-def small_push(sizes: list[int], runs: int, latency_ms: int = 50,
-               contenders: list[str] | None = None) -> list[dict[str, Any]]:
+def small_push(sizes: list[int], runs: int, latency_ms: int = 50, contenders: list[str] | None = None,
+               skew: str = "uniform") -> list[dict[str, Any]]:
     out = []
     for size in sizes:
         with SandboxProcess(api_key=KEY, port=0, seed=7, contracts=size, counterparties=200, fields=10,
-                            members=5) as sb:
+                            members=5, updated_skew=skew) as sb:
             sb.set_faults(latency_ms=latency_ms)
             lines = {}
             for run in range(runs):  # the contenders in turn within each run: the same load for each
@@ -120,7 +120,7 @@ def small_push(sizes: list[int], runs: int, latency_ms: int = 50,
                     requests.append(sent)
                     print(f"  k {size} {name} run {run}: {sent} requests, {seconds:.2f} s", file=sys.stderr, flush=True)
             for name, (times, requests, wrong) in lines.items():
-                line = {"scenario": "k", "contracts": size, "latency_ms": latency_ms, "contender": name,
+                line = {"scenario": "k", "contracts": size, "skew": skew, "latency_ms": latency_ms, "contender": name,
                         "runs": len(times), "wrong": len(wrong), "loadavg": os.getloadavg()[0],
                         "requests": requests, "seconds": [round(t, 2) for t in times]}
                 print(json.dumps(line), flush=True)
@@ -157,12 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=2000, help="rows of (l)")
     parser.add_argument("--latency-ms", type=int, default=50, help="latency of (k)")
     parser.add_argument("--contenders", default=",".join(CONTENDERS), help="contenders of (k)")
+    parser.add_argument("--skew", choices=["uniform", "recent"], default="uniform",
+                        help="how (k)'s contracts are spread in time (recent: 85 %% in the last 90 days)")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "pushes.json")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"loadavg_at_start": os.getloadavg()}
     if args.only in (None, "k"):
         results["k"] = small_push([int(s) for s in args.sizes.split(",")], args.runs, args.latency_ms,
-                                  args.contenders.split(","))
+                                  args.contenders.split(","), args.skew)
     if args.only in (None, "l"):
         results["l"] = budget_share(args.rows, args.runs)
     for key in ("k", "l"):

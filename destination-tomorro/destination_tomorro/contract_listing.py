@@ -43,6 +43,7 @@ from .errors import TomorroClientError, TomorroNotFoundError
 logger = logging.getLogger("airbyte")
 PATH = "/contracts"
 PAGES_PER_RANGE = 5  # fewer pages than this per range: each range's overlap page would cost too much
+PROGRESS_PAGES = 200  # a progress line every this many pages (10,000 contracts)
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 _PLANNED = object()  # `_Listing._read` reads up to the range's planned end, which a split may bring closer
 
@@ -193,7 +194,7 @@ class _Listing:
         # after every page and every range done, so that an idle worker looks again for a rest worth splitting
         self.queue: list[Range] = []  # ranges no worker has taken yet
         self.plans: list[list[Range]] = []  # the ranges of each status list, in bound order
-        self.splits = 0
+        self.splits = self.pages = 0
 
     def run(self) -> list[dict[str, Any]]:
         before = self.client.request_count
@@ -310,6 +311,9 @@ class _Listing:
             chain.items.extend(items)
             chain.cursor = page.next_cursor
             chain.ended = not page.has_next or not page.next_cursor
+            self.pages += 1
+            if self.pages % PROGRESS_PAGES == 0:
+                logger.info(f"Listing contracts: {self.pages} pages read, {sum(map(len, self.plans))} ranges")
             self.lock.notify_all()
 
     def _whole(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
