@@ -198,13 +198,16 @@ class _Listing:
 
     def run(self) -> list[dict[str, Any]]:
         before = self.client.request_count
+        lists = self._status_lists()
+        # no thread is started for a list that fits in its probe page (threads start on the first submit)
         with ThreadPoolExecutor(self.workers, thread_name_prefix="tomorro-contract-ranges") as pool:
-            lists = self._status_lists()
-            self.plans = self._all(pool, [lambda s=s: self._plan(s) for s in lists])
-            self.queue = [r for plan in self.plans for r in plan]
-            self._all(pool, [self._work] * self.workers)
-            self._all(pool, [lambda r=r, t=t: self._read(r, t) for plan in self.plans
-                             for r, t in zip(plan, stitch_targets(plan), strict=True) if not r.reached(t)])
+            self.plans = ([self._plan(lists[0])] if len(lists) == 1 else
+                          self._all(pool, [lambda s=s: self._plan(s) for s in lists]))
+            self.queue = [r for plan in self.plans for r in plan if not r.ended]
+            if self.queue:
+                self._all(pool, [self._work] * self.workers)
+                self._all(pool, [lambda r=r, t=t: self._read(r, t) for plan in self.plans
+                                 for r, t in zip(plan, stitch_targets(plan), strict=True) if not r.reached(t)])
         ranges = [r for plan in self.plans for r in plan]
         contracts = merge(r.items for r in ranges)
         logger.info(f"Listed {len(contracts)} contracts as {len(ranges)} range(s) of createdAt ({self.splits} split "
