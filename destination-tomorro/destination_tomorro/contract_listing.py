@@ -1,24 +1,22 @@
 """Every contract, every status, whole, read as ranges of `createdAt` side by side: the listing a push matches
 against takes about 1/workers of one chain's wall time.
 
-Why a listing: contracts are matched on their CRM identity by the CRM's rules (identity.py: a 15-character
-Salesforce id is every case variant of its 18-character form, HubSpot `12345` is `12345.0`, spaces do not
-count). No exact filter on the external id can ask for every spelling Tomorro may hold, so its empty answer
-never proves that no contract holds the identity, and a create decided on it could duplicate a contract.
+Why a listing: an identity has spellings no exact filter can enumerate (identity.py: every case variant of an
+18-character Salesforce id, HubSpot `12345.0`, spaces), so a filter's empty answer never proves that no contract
+holds it, and a create decided on it could duplicate a contract.
 
 How (`sort=` and `createdAt=gte:<date>` are documented on GET /contracts, tomorro-api.md §3):
 1. probe: the first page of `sort=createdAt` naming every status (`status=in:…`, or one list per status where
    `in:` is refused, as client.py). One page: done. Slim items (a request per contract, already run at the
    client's concurrency): one chain, ranges would only add their overlap.
-2. plan (`plan_bounds`): the newest contract (`sort=-createdAt&limit=1`), and one range per worker, bounds at
+2. plan (`contract_ranges.plan_bounds`): the newest contract (`sort=-createdAt&limit=1`), and one range per worker, bounds at
    midnights spread between the probe page and the newest (fewer when the probe's density predicts few pages).
 3. read, `workers` at a time: range 0 goes on from the probe's cursor, range i asks `createdAt=gte:<bound i>`.
    A worker left without a range splits the largest rest of a running one (`split_point`). No range has an
    upper filter: each reads until it has seen a contract created at or after the first contract of the next
    range that has any (`stitch_targets`), so none falls between two whatever Tomorro does with the day, and
    the last reads to the end of the list (contracts created meanwhile included, as one chain would).
-4. merge (`merge`): one copy per id (overlaps, a contract that changed status meanwhile), the newest
-   `updatedAt`; none dropped.
+4. merge (`merge`): one copy per id (overlaps, a status changed meanwhile), the newest `updatedAt`; none dropped.
 
 Checked on every page, after slim items are fetched whole (`page_problem`): ascending `createdAt`, every
 contract of a range at or after its bound. A failed check or a 400/422 on the `createdAt` filter stops every
@@ -28,144 +26,31 @@ whole listing: never a partial index to match on.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import Any
 
 from .client import EVERY_STATUS, FULL_CONTRACT, MAX_PAGE, TomorroClient
+from .contract_ranges import (
+    Range,
+    Unusable,
+    created_at,
+    filter_value,
+    merge,
+    page_problem,
+    plan_bounds,
+    split_point,
+    stitch_targets,
+)
 from .envelopes import ITEMS_KEY_OF, Page, read_page
 from .errors import TomorroClientError, TomorroNotFoundError
 
 logger = logging.getLogger("airbyte")
 PATH = "/contracts"
-PAGES_PER_RANGE = 5  # fewer pages than this per range: each range's overlap page would cost too much
 PROGRESS_PAGES = 200  # a progress line every this many pages (10,000 contracts)
-_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 _PLANNED = object()  # `_Listing._read` reads up to the range's planned end, which a split may bring closer
-
-
-class Unusable(Exception):
-    """The API did not keep an assumption the ranges rest on (the message says which)."""
-
-
-def instant(value: Any) -> dt.datetime | None:
-    """An ISO-8601 timestamp as an aware UTC datetime; None when missing, unreadable or without a zone."""
-    try:
-        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    return moment.astimezone(dt.UTC) if moment is not None and moment.tzinfo is not None else None
-
-
-def created_at(item: dict[str, Any]) -> dt.datetime | None:
-    return instant(item.get("createdAt"))
-
-
-def filter_value(day: dt.datetime) -> str:
-    """The `createdAt=gte:` value: a date, as the documentation writes them (`2024-01-01`, tomorro-api.md §3);
-    how Tomorro reads a date (which midnight, which zone) does not matter: the ranges are stitched by data."""
-    return day.strftime("%Y-%m-%d")
-
-
-def _day(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def plan_bounds(oldest: dt.datetime, page_last: dt.datetime, page_size: int, newest: dt.datetime,
-                workers: int) -> list[dt.datetime]:
-    """The lower bounds of ranges 1.. (range 0 goes on from the probe page): UTC midnights (the filter's
-    documented unit) spread evenly over (page_last, newest]. One range per worker, fewer when the probe
-    page's density predicts fewer than PAGES_PER_RANGE pages each. A wrong estimate costs speed only."""
-    if newest <= page_last or workers <= 1:
-        return []
-    span, seen = (newest - oldest).total_seconds(), (page_last - oldest).total_seconds()
-    pages = span / seen * page_size / MAX_PAGE if seen > 0 else float("inf")  # one instant for a page: dense
-    count = int(min(workers, pages // PAGES_PER_RANGE))
-    step = (newest - page_last) / max(count, 1)
-    bounds = {_day(page_last + step * i) for i in range(1, count)}
-    return sorted(b for b in bounds if b > page_last)
-
-
-def page_problem(items: Iterable[dict[str, Any]], low: dt.datetime | None, previous: dt.datetime | None) -> str | None:
-    """Why a page of one range breaks the listing's assumptions, or None: every contract has a `createdAt`,
-    at or after the range's bound `low`, and not before the one read before it (`previous`)."""
-    for item in items:
-        moment = created_at(item)
-        if moment is None:
-            return f"contract {item.get('id')} has no readable createdAt ({item.get('createdAt')!r})"
-        if low is not None and moment < low:
-            return (f"`createdAt=gte:{filter_value(low)}` answered contract {item.get('id')} created "
-                    f"{item.get('createdAt')}: the filter is ignored or rounded")
-        if previous is not None and moment < previous:
-            return (f"`sort=createdAt` answered contract {item.get('id')} created {item.get('createdAt')} after "
-                    f"one created {previous.isoformat()}: the order is not ascending")
-        previous = moment
-    return None
-
-
-@dataclass
-class Range:
-    """One chain of pages: `params` (status, sort, createdAt bound), what it has read, where it goes on."""
-
-    params: dict[str, Any]
-    low: dt.datetime | None  # its `createdAt=gte:` bound, checked on every contract (None: range 0)
-    planned_end: dt.datetime | None  # the next range's bound: read until a contract created at or after it
-    items: list[dict[str, Any]] = field(default_factory=list)
-    first: dt.datetime | None = None  # createdAt of its first contract
-    last: dt.datetime | None = None  # createdAt of its last contract read (ascending: the latest)
-    page_span: float = 0.0  # seconds of createdAt its last page spanned: the density ahead, as it is now
-    cursor: str | None = None
-    ended: bool = False  # its list has no next page
-    horizon: dt.datetime | None = None  # the newest contract of its status list when planned
-    running: bool = False  # a worker is reading it (it may be split)
-
-    def reached(self, until: dt.datetime | None) -> bool:
-        return self.ended or (until is not None and self.last is not None and self.last >= until)
-
-
-def split_point(chain: Range) -> tuple[float, dt.datetime] | None:
-    """(estimated pages, cut) of a running range's unread rest, to give the part from `cut` on to an idle worker;
-    None when the rest is too small to share (fewer than 2 * PAGES_PER_RANGE pages at the density of its last
-    page: an account grows, its recent pages are the denser) or fits in one day (a cut is a midnight after the
-    last contract read and before the range's end)."""
-    end = chain.planned_end or chain.horizon
-    if chain.ended or end is None or chain.last is None or end <= chain.last:
-        return None
-    rest = (end - chain.last).total_seconds()
-    pages = rest / chain.page_span if chain.page_span > 0 else float("inf")
-    cut = _day(chain.last + (end - chain.last) / 2)
-    if pages < 2 * PAGES_PER_RANGE or not chain.last < cut < end:
-        return None
-    return pages, cut
-
-
-def stitch_targets(ranges: list[Range]) -> list[dt.datetime | None]:
-    """For each range of one status list (in bound order): the createdAt it must read up to, the first
-    contract of the next range that has any (that range holds every contract from there on); None: no later
-    range has any, so it reads to the end of the list."""
-    targets: list[dt.datetime | None] = []
-    following: dt.datetime | None = None
-    for chain in reversed(ranges):
-        targets.append(following)
-        if chain.items:
-            following = chain.first
-    return targets[::-1]
-
-
-def merge(lists: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """One contract per id, in createdAt order; of two different copies, the newest `updatedAt` is kept."""
-    by_id: dict[str, dict[str, Any]] = {}
-    for items in lists:
-        for item in items:
-            held = by_id.get(item["id"])
-            if held is None or (held != item and (instant(item.get("updatedAt")) or _EPOCH) >
-                                (instant(held.get("updatedAt")) or _EPOCH)):
-                by_id[item["id"]] = item
-    return sorted(by_id.values(), key=lambda c: (created_at(c) or _EPOCH, c["id"]))
 
 
 def list_every_contract(client: TomorroClient, workers: int | None = None) -> list[dict[str, Any]]:
@@ -319,8 +204,7 @@ class _Listing:
                 logger.info(f"Listing contracts: {self.pages} pages read, {sum(map(len, self.plans))} ranges")
             self.lock.notify_all()
 
-    def _whole(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Slim list items fetched whole (client.py), within the client's budget and concurrency."""
+    def _whole(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:  # slim items fetched (client.py)
         return self.client._fill(items, FULL_CONTRACT, "contracts", self.client.get_contract)
 
     def _page(self, params: dict[str, Any], limit: int = MAX_PAGE) -> Page:

@@ -1,11 +1,11 @@
-"""The planning functions of the contract listing (contract_listing.py); the listing itself is tested against the
+"""The planning functions of the contract listing (contract_ranges.py); the listing itself is tested against the
 sandbox (integration_tests/test_contract_listing.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from destination_tomorro.contract_listing import (
+from destination_tomorro.contract_ranges import (
     Range,
     created_at,
     filter_value,
