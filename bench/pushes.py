@@ -1,9 +1,11 @@
 """Destination pushes, each through the `destination-tomorro` console script against a sandbox process:
 
 (k) the cost of a small push as the account grows: 5 contract rows (2 updates and 3 creates) into 1k, 10k and
-    100k contracts, at 0 ms latency (`--latency-ms` adds latency). Today's destination lists every contract once
-    per sync (every status named): the cost follows the account, which issue 22 asks to change. Requests counted
-    by the sandbox.
+    100k contracts, at `--latency-ms` (default 50). The destination lists every contract once per sync (every
+    status named) to match its rows (no filter can: contract_listing.py); the contenders, in the same run:
+    `ranges` (4 workers: ranges of createdAt side by side), `one-chain` (1 worker: the listing as one chain of
+    pages, as before issue 22), `fallback` (4 workers, the createdAt filter ignored: the ranges' checks fail and
+    the listing is read again as one chain). Requests counted by the sandbox.
 (l) the write rate against the request budget: 2,000 new contract rows with the default budget (600 requests a
     minute) at 50 ms latency; the share = requests sent per minute of the push / the budget (target >= 90 %),
     and the push's end-to-end time.
@@ -29,7 +31,7 @@ from tomorro_sandbox import SandboxProcess
 
 KEY = "bench-key"
 SCRIPT = str(Path(sys.executable).parent / "destination-tomorro")
-CONTENDERS = {"listing": ([], 4)}
+CONTENDERS = {"ranges": ([], 4), "one-chain": ([], 1), "fallback": (["created-filter-ignored"], 4)}
 CATALOG = {"streams": [{"stream": {"name": "contracts", "json_schema": {"type": "object"},
                                    "supported_sync_modes": ["incremental"]},
                         "sync_mode": "incremental", "destination_sync_mode": "append_dedup"}]}
@@ -87,16 +89,18 @@ def _landed_once(sb, rows: list[dict[str, Any]]) -> bool:
     return all(by_key.get(row["external_id"].lower()) == [row["name"]] for row in rows)
 
 
-def small_push(sizes: list[int], runs: int, latency_ms: int = 0) -> list[dict[str, Any]]:
+def small_push(sizes: list[int], runs: int, latency_ms: int = 50, contenders: list[str] | None = None,
+               skew: str = "uniform") -> list[dict[str, Any]]:
     out = []
     for size in sizes:
         with SandboxProcess(api_key=KEY, port=0, seed=7, contracts=size, counterparties=200, fields=10,
-                            members=5) as sb:
+                            members=5, updated_skew=skew) as sb:
             sb.set_faults(latency_ms=latency_ms)
-            for name, (profiles, concurrency) in CONTENDERS.items():
-                sb.set_api_profiles(profiles)
-                times, requests, wrong = [], [], 0
-                for run in range(runs):
+            lines = {}
+            for run in range(runs):  # the contenders in turn within each run: the same load for each
+                for name in contenders or list(CONTENDERS):
+                    profiles, concurrency = CONTENDERS[name]
+                    times, requests, wrong = lines.setdefault(name, ([], [], []))
                     sb.reset()
                     sb.set_api_profiles(profiles)
                     first, second = _linked(sb)[:2]
@@ -109,13 +113,15 @@ def small_push(sizes: list[int], runs: int, latency_ms: int = 0) -> list[dict[st
                                for i in range(3)])
                     seconds, sent, error = _push(sb, rows, concurrency, 6000)
                     if error or not _landed_once(sb, rows):
-                        wrong += 1
+                        wrong.append(run)
                         print(f"  k {size} {name}: WRONG {error[-300:]}", file=sys.stderr)
                         continue
                     times.append(seconds)
                     requests.append(sent)
-                line = {"scenario": "k", "contracts": size, "latency_ms": latency_ms, "contender": name,
-                        "runs": len(times), "wrong": wrong,
+                    print(f"  k {size} {name} run {run}: {sent} requests, {seconds:.2f} s", file=sys.stderr, flush=True)
+            for name, (times, requests, wrong) in lines.items():
+                line = {"scenario": "k", "contracts": size, "skew": skew, "latency_ms": latency_ms, "contender": name,
+                        "runs": len(times), "wrong": len(wrong), "loadavg": os.getloadavg()[0],
                         "requests": requests, "seconds": [round(t, 2) for t in times]}
                 print(json.dumps(line), flush=True)
                 out.append(line)
@@ -149,12 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--only", choices=["k", "l"], default=None)
     parser.add_argument("--rows", type=int, default=2000, help="rows of (l)")
-    parser.add_argument("--latency-ms", type=int, default=0, help="latency of (k)")
+    parser.add_argument("--latency-ms", type=int, default=50, help="latency of (k)")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS), help="contenders of (k)")
+    parser.add_argument("--skew", choices=["uniform", "recent"], default="uniform",
+                        help="how (k)'s contracts are spread in time (recent: 85 %% in the last 90 days)")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "pushes.json")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"loadavg_at_start": os.getloadavg()}
     if args.only in (None, "k"):
-        results["k"] = small_push([int(s) for s in args.sizes.split(",")], args.runs, args.latency_ms)
+        results["k"] = small_push([int(s) for s in args.sizes.split(",")], args.runs, args.latency_ms,
+                                  args.contenders.split(","), args.skew)
     if args.only in (None, "l"):
         results["l"] = budget_share(args.rows, args.runs)
     for key in ("k", "l"):

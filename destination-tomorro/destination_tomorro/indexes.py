@@ -1,8 +1,9 @@
 """Match indexes: the objects already in Tomorro, by canonical matching key (keys.py), read once per
 sync on first need and kept up to date with every create and PATCH of the sync.
 
-* Contracts are matched on their CRM identity: `integration.type`, `externalEntity`, `externalId`. The list cannot be filtered on it, so the index
-  lists every contract once per sync (50 per page); slim list items are fetched whole. When Tomorro
+* Contracts are matched on their CRM identity: `integration.type`, `externalEntity`, `externalId`. No filter can ask for every spelling of an
+  identity, so the index lists every contract once per sync, as ranges of createdAt side by side
+  (contract_listing.py); slim list items are fetched whole. When Tomorro
   serves contracts without any `integration` key (not even from `GET /contracts/{id}`), the index
   cannot tell whether a key exists: every keyed row is rejected with that reason, none is created.
 * Counterparties are matched on their name or on a smart field. Names are looked up one by one with
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .client import MAX_PAGE, TomorroClient
+from .contract_listing import list_every_contract
 from .errors import RowRejected
 from .identity import Identity, contract_identity, describe_link
 from .keys import MatchKey, counterparty_key, name_key, name_lookup_term
@@ -54,7 +56,7 @@ class ContractIndex:
             if self.by_record is None:
                 index: dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]] = {}
                 without_link = 0
-                for contract in self.client.iter_full_contracts(sort="createdAt"):
+                for contract in list_every_contract(self.client):
                     if "integration" not in contract:
                         without_link += 1
                         continue

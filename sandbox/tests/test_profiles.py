@@ -150,6 +150,22 @@ def test_updated_filter_refused_answers_nestjs_400(sb, api):
     assert api.get("/contracts", sort="-updatedAt").status_code == 200  # the filter is refused, not the sort
 
 
+def test_created_filter_ignored_accepts_the_filter_and_serves_every_contract(sb, api):
+    sb.set_api_profiles(["created-filter-ignored"])
+    future = {"createdAt": "gte:2099-01-01", "sort": "createdAt"}
+    assert api.get("/contracts", limit=20, **future).json() == api.get("/contracts", limit=20, sort="createdAt").json()
+    assert_complete(sb, walk(api, "/contracts", "camel", "contracts", limit=50, **future), "contracts")
+    assert_error(api.get("/contracts", updatedAt="gte:nope"), 400, "updatedAt must be a date")  # others still checked
+
+
+def test_created_filter_refused_answers_nestjs_400(sb, api):
+    sb.set_api_profiles(["created-filter-refused"])
+    r = api.get("/contracts", createdAt="gte:2024-01-01")
+    assert r.status_code == 400
+    assert r.json() == {"statusCode": 400, "message": ["property createdAt should not exist"], "error": "Bad Request"}
+    assert api.get("/contracts", sort="createdAt").status_code == 200  # the filter is refused, not the sort
+
+
 @pytest.mark.parametrize(("path", "style", "items_key", "collection"), [
     ("/contracts", "camel", "contracts", "contracts"),
     ("/counterparties", "snake", None, "counterparties"),

@@ -87,7 +87,6 @@ RESIGN_KEEPS_FILE_IDS = True
 # gte/lte against a date-only value compare with midnight UTC.
 DATE_EQUALS_MATCHES_WHOLE_DAY = True
 
-
 # --- webhooks (tomorro-api.md §5; /webhooks/overview, /webhooks/technical-documentation, help 12554903) ---
 # [DOC] the five events; the signature header, also sent with an underscore; success is a 2xx within
 # 3 seconds; failed deliveries are re-queued with a 5-minute delay, up to 10 retries.
@@ -112,7 +111,6 @@ WEBHOOK_ORGANIZATION_ID = "7f1c2a9e-3b1d-4c5e-9f00-5a11dbb0c0de"
 # guaranteed order (nothing documents ordering).
 WEBHOOK_DELIVERY_WORKERS = 8
 
-
 # --- API profiles: documented alternatives to the assumptions above -------------------------
 # Each profile declares its behaviour as effects `(aspect, target, value)`; the code that builds
 # envelopes, list items, filters, sorts and write responses asks `profiles.ApiShape` for an
@@ -136,6 +134,8 @@ _INTRO = "https://alpha.developer.tomorro.com/api-reference/introduction"
 _LIST_CONTRACTS = "https://alpha.developer.tomorro.com/api-reference/2025-01-15-init/contracts/list-contracts"
 _LIST_COUNTERPARTIES = ("https://alpha.developer.tomorro.com/api-reference/2025-01-29-alpha/counterparties/"
                         "list-counterparties")
+_CREATED = ("list-contracts (init, cut off after it): `createdAt` takes gte: / lte:, dates like `2024-01-01`",
+            f"{_LIST_CONTRACTS} (tomorro-api.md §3)", "GET /contracts honours createdAt=gte: (a date)")
 
 
 @dataclass(frozen=True)
@@ -209,22 +209,23 @@ API_PROFILES = {p.name: p for p in (
         f"{_LIST_COUNTERPARTIES}; seeds/000_27b3d11f99b2b352.txt",
         "[ASSUMED] GET /counterparties list items carry `fields`",
         ((ITEM_OMIT, "/counterparties", ("fields",)),)),
-    ApiProfile(
-        "updated-filter-ignored",
-        "the updatedAt filter on GET /contracts is accepted and ignored",
+    ApiProfile("updated-filter-ignored", "the updatedAt filter on GET /contracts is accepted and ignored",
         "list-contracts shows status, authorId, …, startAt, endAt, createdAt: an updatedAt filter on "
         "contracts is NOT visible [GAP]",
         f"{_LIST_CONTRACTS} (tomorro-api.md §3)",
         "[ASSUMED] GET /contracts honours updatedAt=gte:/lte:",
         ((FILTER + "updatedAt", "/contracts", "ignored"),)),
-    ApiProfile(
-        "updated-filter-refused",
+    ApiProfile("updated-filter-refused",
         "the updatedAt filter on GET /contracts answers 400 (property updatedAt should not exist)",
         "no updatedAt filter is documented on contracts [GAP], and an undocumented parameter is refused "
         "(NestJS forbidNonWhitelisted, as the OpenAPI's operationIds suggest)",
         f"{_LIST_CONTRACTS} (tomorro-api.md §0, §3)",
         "[ASSUMED] GET /contracts honours updatedAt=gte:/lte:",
         ((FILTER + "updatedAt", "/contracts", "refused"),)),
+    ApiProfile("created-filter-ignored", "the createdAt filter on GET /contracts is accepted and ignored",
+               *_CREATED, ((FILTER + "createdAt", "/contracts", "ignored"),)),
+    ApiProfile("created-filter-refused", "the createdAt filter on GET /contracts answers 400 (property createdAt"
+               " should not exist)", *_CREATED, ((FILTER + "createdAt", "/contracts", "refused"),)),
     ApiProfile(
         "sort-ignored",
         "sort on GET /contracts and GET /counterparties is accepted and ignored: the default order "

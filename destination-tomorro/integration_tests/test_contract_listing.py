@@ -1,0 +1,204 @@
+"""The contract listing a push matches against (contract_listing.py), over a real socket: ranges of createdAt read
+side by side give exactly what one chain gives (ids and content), under every way of naming statuses; when the
+API does not keep the assumptions the listing reads one chain again; a fault in one range fails the whole push,
+and nothing is created on a partial listing."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+
+import pytest
+from airbyte_cdk.models import AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from destination_tomorro import DestinationTomorro
+from destination_tomorro.client import TomorroClient
+from destination_tomorro.contract_listing import list_every_contract
+from destination_tomorro.errors import TomorroTransientError
+from destination_tomorro.transport import Transport
+from tomorro_sandbox import SandboxServer
+from tomorro_sandbox.assumptions import API_PROFILES
+
+API_KEY = "sandbox-key"
+STATUS_PROFILES = [(), ("default-lists-hide-closed",), ("status-in-refused",),
+                   ("default-lists-hide-closed", "status-in-refused")]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SandboxServer(seed=5, contracts=60, counterparties=30, fields=14, members=3, api_key=API_KEY, port=0) as sb:
+        yield sb
+
+
+def client_with_log(sb) -> tuple[TomorroClient, list[dict]]:
+    """A client whose every GET /contracts query is recorded (the requests still go to the sandbox)."""
+    client = TomorroClient(sb.url, API_KEY, requests_per_minute=100_000, max_concurrency=4)
+    asked: list[dict] = []
+    send = client.transport.request
+
+    def request(method, path, **kw):
+        if method == "GET" and path == "/contracts":
+            asked.append(dict(kw.get("params") or {}))
+        return send(method, path, **kw)
+
+    client.transport.request = request
+    return client, asked
+
+
+def one_chain(sb) -> dict[str, dict]:
+    client = TomorroClient(sb.url, API_KEY, requests_per_minute=100_000)
+    try:
+        return {c["id"]: c for c in client.iter_full_contracts(sort="createdAt")}
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("size", [30, 700, 2600])
+@pytest.mark.parametrize("profiles", STATUS_PROFILES, ids=lambda p: "+".join(p) or "default")
+def test_ranges_give_what_one_chain_gives(server, size, profiles):
+    server.reset(contracts=size)
+    server.set_api_profiles(list(profiles))
+    try:
+        expected = one_chain(server)
+        client, asked = client_with_log(server)
+        listed = list_every_contract(client)
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    assert len(expected) == size  # every status, closed ones included
+    assert {c["id"]: c for c in listed} == expected  # same ids, same content
+    assert len(listed) == size  # each once
+    assert all("status" in q for q in asked)  # every request names the statuses
+    ranges = {q["createdAt"] for q in asked if "createdAt" in q}
+    per_list = size / (5 if "status-in-refused" in profiles else 1)  # one list per status where `in:` is refused
+    if per_list > 50 * 10:  # enough pages to share (PAGES_PER_RANGE)
+        assert len(ranges) > 1, "the listing was not read as ranges"
+        assert all(re.fullmatch(r"gte:\d{4}-\d{2}-\d{2}", r) for r in ranges)  # the documented date format
+    if size <= 50:
+        assert not ranges and len(asked) <= 1 + ("status-in-refused" in profiles) * 5
+
+
+@pytest.mark.parametrize("profiles", [*((name,) for name in API_PROFILES),
+                                      ("envelope-snake", "no-has-next", "status-in-refused", "default-lists-hide-closed"),
+                                      ("slim-contracts", "created-filter-ignored")], ids="+".join)
+def test_every_api_profile_lists_what_one_chain_lists(server, profiles):
+    """The listing under every alternative the sandbox serves: ranges where they hold, one chain where not;
+    either way exactly what one chain lists (ids and content)."""
+    server.reset(contracts=1200)
+    server.set_api_profiles(list(profiles))
+    try:
+        expected = one_chain(server)
+        client, _ = client_with_log(server)
+        listed = list_every_contract(client)
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    assert {c["id"]: c for c in listed} == expected and len(listed) == len(expected) > 1000
+
+
+def test_a_growing_account_is_shared_out_by_splitting_the_ranges_still_running(server, caplog):
+    """Most contracts recent (85 % in the last 90 days of 3 years): the planned ranges are uneven, so the
+    workers that finish early split the rest of the last one; the result is still exactly one chain's."""
+    server.reset(contracts=4000, updated_skew="recent")
+    server.set_faults(latency_ms=5)
+    try:
+        expected = one_chain(server)
+        client, asked = client_with_log(server)
+        with caplog.at_level("INFO", logger="airbyte"):
+            listed = list_every_contract(client)
+        client.close()
+    finally:
+        server.set_faults(latency_ms=0)
+        server.reset(updated_skew="uniform")
+    assert {c["id"]: c for c in listed} == expected and len(listed) == 4000
+    [done] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Listed ")]
+    ranges, splits = map(int, re.search(r"as (\d+) range\(s\) of createdAt \((\d+) split while reading\)", done).groups())
+    assert splits >= 2 and len({q["createdAt"] for q in asked if "createdAt" in q}) == ranges - 1  # range 0: none
+
+
+def test_contracts_created_during_the_listing_are_listed(server):
+    server.reset(contracts=1500)
+    client, asked = client_with_log(server)
+    created, lock = [], threading.Lock()
+    send = client.transport.request
+
+    def request(method, path, **kw):
+        with lock:
+            if not created and "createdAt" in (kw.get("params") or {}):  # the ranges are being read
+                created.append(server.mutate(create=120))  # more than a page after the newest planned on
+        return send(method, path, **kw)
+
+    client.transport.request = request
+    listed = {c["id"] for c in list_every_contract(client)}
+    client.close()
+    assert created
+    assert listed == {c["id"] for c in server.records("contracts")} and len(listed) == 1620
+
+
+@pytest.mark.parametrize("profile, reason", [("created-filter-ignored", "the filter is ignored"),
+                                             ("created-filter-refused", "answered HTTP 400"),
+                                             ("sort-ignored", "the order is not ascending")])
+def test_a_filter_or_order_not_kept_reads_one_chain_again(server, caplog, profile, reason):
+    server.reset(contracts=1200)
+    server.set_api_profiles([profile, "default-lists-hide-closed"])
+    try:
+        expected = one_chain(server)
+        client, asked = client_with_log(server)
+        with caplog.at_level("WARNING", logger="airbyte"):
+            listed = list_every_contract(client)
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    assert {c["id"]: c for c in listed} == expected and len(listed) == 1200
+    assert any(reason in r.getMessage() and "one chain" in r.getMessage() for r in caplog.records)
+    # the one chain again: from the start, every status, no createdAt
+    again = [q for q in asked if "createdAt" not in q and "after" not in q and q.get("sort") == "createdAt"]
+    assert len(again) >= 2 and all(q["status"].startswith("in:") for q in again)
+
+
+def _push(sb, tmp_path, rows):
+    config = {"api_key": API_KEY, "base_url": sb.url, "integration_type": "hubspot", "integration_entity": "deal",
+              "default_contract_type": "Non-Disclosure Agreement", "default_template": "Mutual NDA",
+              "requests_per_minute": 6000, "max_concurrency": 4, "max_retries": 1, "request_timeout_seconds": 5,
+              "rejected_rows_path": str(tmp_path / "rejected.jsonl")}
+    catalog = {"streams": [{"stream": {"name": "deals", "json_schema": {"type": "object"},
+                                       "supported_sync_modes": ["incremental"]},
+                            "sync_mode": "incremental", "destination_sync_mode": "append_dedup",
+                            "destination_object_name": "contract", "primary_key": [["external_id"]]}]}
+    messages = [{"type": "RECORD", "record": {"stream": "deals", "data": row, "emitted_at": 0}} for row in rows]
+    out = []
+    try:
+        for message in DestinationTomorro().write(config, ConfiguredAirbyteCatalogSerializer.load(catalog),
+                                                  (AirbyteMessageSerializer.load(json.loads(json.dumps(m)))
+                                                   for m in messages)):
+            out.append(message)
+    except AirbyteTracedException as exc:
+        return exc
+    return None
+
+
+def test_a_fault_in_one_range_fails_the_push_and_creates_nothing(server, tmp_path, monkeypatch):
+    server.reset(contracts=1500)
+    before = server.records("contracts")
+    counterparty = server.records("counterparties")[0]["name"]
+    rows = [{"external_id": f"LST-{i}", "name": f"listing {i}", "counterparty": counterparty} for i in range(3)]
+    send = Transport.request
+    hits = Counter()
+
+    def request(self, method, path, **kw):  # later pages of one range fail, retries exhausted, every time
+        params = kw.get("params") or {}
+        if path == "/contracts" and "createdAt" in params and "after" in params:
+            hits[params["createdAt"]] += 1
+            if params["createdAt"] == next(iter(hits)):
+                raise TomorroTransientError("GET /contracts: HTTP 503 after 2 attempts (injected)", 503)
+        return send(self, method, path, **kw)
+
+    monkeypatch.setattr(Transport, "request", request)
+    error = _push(server, tmp_path, rows)
+    assert hits, f"no range was read ({error})"
+    assert error is not None and "injected" in str(error.internal_message or error.message)
+    after = server.records("contracts")
+    assert len(after) == len(before)
+    assert not [c for c in after if ((c.get("integration") or {}).get("externalId") or "").startswith("LST-")]
