@@ -5,8 +5,8 @@ Every list goes through `_list()`, the one pagination loop, which reads pages wi
 
 Slim list items. The documentation shows list items that are only `{id, name, status}` ("fetch
 full details with GET /contracts/{id}"). `iter_full_contracts` / `iter_full_counterparties` yield
-items with everything matching needs: an item that lacks a key of `FULL_CONTRACT` /
-`FULL_COUNTERPARTY` is fetched with `GET /{resource}/{id}`, up to `max_concurrency` at a time, each
+items with everything matching needs: an item that lacks a key of `WHOLE_ITEM_KEYS` (per list path)
+is fetched with `GET /{resource}/{id}`, up to `max_concurrency` at a time, each
 request inside the same request budget. The first time an account serves slim items it is logged
 once, with the cost (one extra request per item).
 
@@ -33,9 +33,9 @@ from .errors import TomorroClientError, TomorroNotFoundError
 from .transport import RetryPolicy, Transport
 
 MAX_PAGE = 50
-# what matching and diffing read from an existing object
-FULL_CONTRACT = ("integration", "fields", "counterparty", "status", "name")
-FULL_COUNTERPARTY = ("name", "status", "fields")
+# what matching and diffing read from an existing object, per list path: an item lacking one is fetched whole
+WHOLE_ITEM_KEYS = {"/contracts": ("integration", "fields", "counterparty", "status", "name"),
+                   "/counterparties": ("name", "status", "fields")}
 # every status of each list (the source's manifest names the same): a list without `status` may hide some
 EVERY_STATUS = {"/contracts": ("draft", "negotiating", "signing", "signed", "canceled"),
                 "/counterparties": ("active", "archived")}
@@ -163,7 +163,7 @@ class TomorroClient:
 
     def iter_full_contracts(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every contract matching `filters`, slim list items fetched whole (module docstring)."""
-        return self._full(self.iter_contracts(**filters), FULL_CONTRACT, "contracts", self.get_contract)
+        return self._full(self.iter_contracts(**filters), WHOLE_ITEM_KEYS["/contracts"], "contracts", self.get_contract)
 
     def get_contract(self, contract_id: str) -> dict[str, Any]:
         """GET /contracts/{id} (contracts/get-contract)."""
@@ -185,12 +185,12 @@ class TomorroClient:
 
     def iter_full_counterparties(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every counterparty matching `filters`, slim list items fetched whole (module docstring)."""
-        return self._full(self.iter_counterparties(**filters), FULL_COUNTERPARTY, "counterparties",
+        return self._full(self.iter_counterparties(**filters), WHOLE_ITEM_KEYS["/counterparties"], "counterparties",
                           self.get_counterparty)
 
     def full_counterparty(self, counterparty: dict[str, Any]) -> dict[str, Any] | None:
         """`counterparty` itself when it is whole, else fetched (None: deleted since listed)."""
-        return next(iter(self._fill([counterparty], FULL_COUNTERPARTY, "counterparties", self.get_counterparty)), None)
+        return next(iter(self._fill([counterparty], WHOLE_ITEM_KEYS["/counterparties"], "counterparties", self.get_counterparty)), None)
 
     def get_counterparty(self, counterparty_id: str) -> dict[str, Any]:
         """GET /counterparties/{id} (counterparties/get-a-counterparty)."""

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
-from .client import EVERY_STATUS, FULL_CONTRACT, MAX_PAGE, TomorroClient
+from .client import EVERY_STATUS, MAX_PAGE, WHOLE_ITEM_KEYS, TomorroClient
 from .contract_ranges import (
     Range,
     Unusable,
@@ -120,7 +120,7 @@ class _Listing:
         head = Range(params, None, None)
         self._take(head, page)
         # one page, nothing to plan from, or slim items: range 0 reads on as one chain
-        if head.ended or head.first is None or any(k not in i for i in page.items for k in FULL_CONTRACT):
+        if head.ended or head.first is None or any(k not in i for i in page.items for k in WHOLE_ITEM_KEYS[PATH]):
             return [head]
         newest = self._whole(self._page({**status, "sort": "-createdAt"}, limit=1).items)
         moment = created_at(newest[0]) if newest else None
@@ -205,7 +205,7 @@ class _Listing:
             self.lock.notify_all()
 
     def _whole(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:  # slim items fetched (client.py)
-        return self.client._fill(items, FULL_CONTRACT, "contracts", self.client.get_contract)
+        return self.client._fill(items, WHOLE_ITEM_KEYS[PATH], "contracts", self.client.get_contract)
 
     def _page(self, params: dict[str, Any], limit: int = MAX_PAGE) -> Page:
         return read_page(self.client.transport.request("GET", PATH, params={"limit": limit, **params}), limit=limit,
