@@ -92,6 +92,14 @@ def test_the_version_is_the_newest_row_of_the_docs_changelog(connector_dir):
     assert len(set(as_tuples)) == len(as_tuples)
 
 
+@pytest.mark.parametrize("connector_dir", CONNECTORS)
+def test_the_package_version_is_the_image_tag(connector_dir):
+    import tomllib
+
+    package = tomllib.loads((connector_dir / "pyproject.toml").read_text())["project"]["version"]
+    assert package == _data(connector_dir)["dockerImageTag"], "pyproject.toml and metadata.yaml name one version"
+
+
 def test_both_connectors_have_one_licence():
     assert _data(SOURCE)["license"] == _data(DESTINATION)["license"]
 
