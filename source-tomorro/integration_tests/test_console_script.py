@@ -70,3 +70,16 @@ def test_discover_then_read_then_read_with_state(files, sandbox, tmp_path):
     contract_ids = {m["record"]["data"]["id"] for m in _of(second, "RECORD") if m["record"]["stream"] == "contracts"}
     assert set(changed) <= contract_ids
     assert len(contract_ids) < len(sandbox.records("contracts")) / 2  # state honoured
+
+
+def test_the_script_ends_once_its_output_is_whole_zero_only_when_the_read_succeeded(files, tmp_path):
+    """`main` skips Python's teardown after the last message: the output must still be whole (every record, then
+    the final state and the closing log line) and a failed read must still exit non-zero."""
+    ok = subprocess.run([_script(), "read", "--config", files["config"], "--catalog", files["incremental"]],
+                        capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    lines = [json.loads(line) for line in ok.stdout.splitlines() if line.startswith("{")]
+    assert ok.returncode == 0 and lines[-1]["type"] == "LOG" and lines[-1]["log"]["message"] == "Finished syncing"
+    assert any(m["type"] == "STATE" for m in lines[-4:])
+    failed = subprocess.run([_script(), "read", "--config", files["bad"], "--catalog", files["incremental"]],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert failed.returncode != 0
