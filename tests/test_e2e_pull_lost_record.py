@@ -8,9 +8,6 @@ the count of records it printed (`sourceStats.recordCount`), so the pull sees th
 
 from __future__ import annotations
 
-import stat
-import sys
-
 import pytest
 from tomorro_sandbox import SandboxServer
 from tomorro_sync.errors import SyncError
@@ -33,13 +30,8 @@ sys.exit(real.wait())
 
 
 @pytest.fixture
-def lossy_source(tmp_path):
-    from tomorro_sync.connectors import executable
-
-    script = tmp_path / "source-tomorro"
-    script.write_text(f"#!{sys.executable}\n" + DROP_FIRST_MEMBER.format(real=str(executable("source-tomorro"))))
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script
+def lossy_source(source_wrapper):
+    return source_wrapper(DROP_FIRST_MEMBER)
 
 
 def test_given_a_record_lost_on_the_way_then_the_pull_fails_and_saves_no_state(tmp_path, e2e_dir, lossy_source):

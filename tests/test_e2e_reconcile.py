@@ -5,8 +5,6 @@ stay, and the listing asks for list pages only; a pull that fails after the list
 from __future__ import annotations
 
 import math
-import stat
-import sys
 
 import pytest
 from tomorro_sandbox import SandboxServer
@@ -62,13 +60,8 @@ def _recorded_deletions(db) -> int:
 
 
 @pytest.fixture
-def failing_source(tmp_path):
-    from tomorro_sync.connectors import executable
-
-    script = tmp_path / "source-tomorro"
-    script.write_text(f"#!{sys.executable}\n" + FAIL_ON_READ.format(real=str(executable("source-tomorro"))))
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script
+def failing_source(source_wrapper):
+    return source_wrapper(FAIL_ON_READ)
 
 
 def test_given_a_pull_that_fails_after_the_listing_then_nothing_is_removed(tmp_path, failing_source):

@@ -122,12 +122,14 @@ class TomorroClient:
         for item in items:
             page.append(item)
             if len(page) == MAX_PAGE:
-                yield from self._fill(page, needed, resource, fetch)
+                yield from self.whole_items(page, needed, resource, fetch)
                 page = []
-        yield from self._fill(page, needed, resource, fetch)
+        yield from self.whole_items(page, needed, resource, fetch)
 
-    def _fill(self, page: list[dict[str, Any]], needed: tuple[str, ...], resource: str,
-              fetch: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
+    def whole_items(self, page: list[dict[str, Any]], needed: tuple[str, ...], resource: str,
+                    fetch: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
+        """`page` with every item lacking a key of `needed` fetched whole (`fetch`, side by side); one deleted
+        since it was listed (None) is left out."""
         slim = [i for i, item in enumerate(page) if any(key not in item for key in needed)]
         if not slim:
             return page
@@ -190,7 +192,9 @@ class TomorroClient:
 
     def full_counterparty(self, counterparty: dict[str, Any]) -> dict[str, Any] | None:
         """`counterparty` itself when it is whole, else fetched (None: deleted since listed)."""
-        return next(iter(self._fill([counterparty], WHOLE_ITEM_KEYS["/counterparties"], "counterparties", self.get_counterparty)), None)
+        whole = self.whole_items([counterparty], WHOLE_ITEM_KEYS["/counterparties"], "counterparties",
+                                 self.get_counterparty)
+        return next(iter(whole), None)
 
     def get_counterparty(self, counterparty_id: str) -> dict[str, Any]:
         """GET /counterparties/{id} (counterparties/get-a-counterparty)."""

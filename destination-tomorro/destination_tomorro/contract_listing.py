@@ -205,7 +205,7 @@ class _Listing:
             self.lock.notify_all()
 
     def _whole(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:  # slim items fetched (client.py)
-        return self.client._fill(items, WHOLE_ITEM_KEYS[PATH], "contracts", self.client.get_contract)
+        return self.client.whole_items(items, WHOLE_ITEM_KEYS[PATH], "contracts", self.client.get_contract)
 
     def _page(self, params: dict[str, Any], limit: int = MAX_PAGE) -> Page:
         return read_page(self.client.transport.request("GET", PATH, params={"limit": limit, **params}), limit=limit,

@@ -145,7 +145,7 @@ class RoundingTomorro:
         more = start + params["limit"] < len(items)
         return {"contracts": page, "hasNext": more, "nextCursor": str(start + params["limit"]) if more else None}
 
-    def _fill(self, items, needed, resource, fetch):
+    def whole_items(self, items, needed, resource, fetch):
         return items
 
     def get_contract(self, contract_id):

@@ -150,3 +150,13 @@ def test_the_signed_files_position_moves_back_with_the_contracts_so_late_signatu
     # with no late write among the contracts, the files' position stays
     plan.streams["contracts"].stale = {}
     assert reconcile.move_states_back(plan, [files], components.parse_instant, components.format_instant) == [files]
+
+
+def test_a_signed_files_position_of_a_shape_not_known_is_left_and_reported():
+    plan = reconcile.Reconcile(streams={"contracts": reconcile.StreamReconcile(
+        "contracts", stale={"late": "2026-01-01T00:00:00.000Z"})})
+    files = {"type": "STREAM", "stream": {"stream_descriptor": {"name": "contract_signed_files"}, "stream_state": {
+        "states": [{"partition": {"parent_id": "c1"}, "cursor": {"contractUpdatedAt": "2026-01-08T00:00:00.000Z"}}]}}}
+    assert reconcile.move_states_back(plan, [files], components.parse_instant, components.format_instant) == [files]
+    notes = plan.streams["contracts"].notes
+    assert any("contract_signed_files: its saved position has no readable state.contractUpdatedAt" in n for n in notes)

@@ -136,25 +136,30 @@ def move_states_back(reconcile: Reconcile, states: list[dict[str, Any]], parse_i
                      ) -> list[dict[str, Any]]:
     """The states to hand to the source: a reconciled stream's moved back to its oldest stale `updatedAt`, and
     the positions of the streams that follow it (FOLLOWS) moved back with it."""
-    targets: dict[str, list[tuple[tuple[str, ...], dt.datetime]]] = {}  # stream -> (path, instant) to move back to
+    targets: dict[str, list[tuple[tuple[str, ...], dt.datetime, str]]] = {}  # stream -> (path, instant, whose)
     for stream, plan in reconcile.streams.items():
         oldest = min((parse_instant(at) for at in plan.stale.values() if parse_instant(at)), default=None)
         if oldest is None:
             continue
-        targets.setdefault(stream, []).append((("updatedAt",), oldest))
+        targets.setdefault(stream, []).append((("updatedAt",), oldest, stream))
         for follower, paths in FOLLOWS.get(stream, {}).items():
-            targets.setdefault(follower, []).extend((path, oldest) for path in paths)
+            targets.setdefault(follower, []).extend((path, oldest, stream) for path in paths)
     out = []
     for state in states:
         stream = ((state.get("stream") or {}).get("stream_descriptor") or {}).get("name")
         moves = targets.get(stream, [])
         if moves:
             state = json.loads(json.dumps(state))
-        for path, oldest in moves:
+        for path, oldest, whose in moves:
             holder = (state.get("stream") or {}).get("stream_state") or {}
             for key in path[:-1]:
                 holder = holder.get(key) if isinstance(holder, dict) else None
             saved = holder.get(path[-1]) if isinstance(holder, dict) else None
+            if stream != whose and parse_instant(saved) is None:  # a state shape this version does not know
+                reconcile.streams[whose].notes.append(
+                    f"{stream}: its saved position has no readable {'.'.join(path)}, so it was not moved back with "
+                    f"{whose}'s late writes: their {stream} rows wait for a full refresh of {stream}")
+                continue
             if parse_instant(saved) and oldest < parse_instant(saved):
                 holder[path[-1]] = format_instant(oldest)
                 if stream in reconcile.streams:
