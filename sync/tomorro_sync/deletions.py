@@ -67,13 +67,18 @@ def drop_children_gone(con: Any, read_since: dt.datetime) -> dict[str, int]:
     return removed
 
 
-def forget_returned(con: Any, stream: str, ids_select: str) -> None:
+def forget_returned(con: Any, stream: str, table: str) -> None:
     """A record written again exists: its earlier removal no longer describes it (a contract restored in Tomorro,
     an id a webhook or a reconcile removed that a later read returns), so its line in `_tomorro_deleted` goes.
-    `ids_select` is a SELECT of the ids written; runs inside the caller's transaction."""
-    if DELETED_TABLE in _tables(con):
-        con.execute(f"DELETE FROM {SCHEMA}.{quoted(DELETED_TABLE)} WHERE stream = {literal(stream)} "
-                    f"AND id IN ({ids_select})")
+    A removal takes the row out of `table` (the stream's, qualified), so a recorded id found there again was
+    written back. Asked only when the stream has recorded removals (the batch is not read twice). Runs inside
+    the caller's transaction."""
+    if DELETED_TABLE not in _tables(con):
+        return
+    deleted = f"{SCHEMA}.{quoted(DELETED_TABLE)}"
+    if con.execute(f"SELECT 1 FROM {deleted} WHERE stream = {literal(stream)} LIMIT 1").fetchone():
+        con.execute(f"DELETE FROM {deleted} WHERE stream = {literal(stream)} "
+                    f"AND id IN (SELECT CAST(id AS VARCHAR) FROM {table})")
 
 
 def _columns(con: Any, table: str) -> set[str]:

@@ -186,7 +186,7 @@ class Loader:
                          f"WHEN MATCHED THEN UPDATE SET {updates} "
                          f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})")
         if "id" in table.columns:
-            forget_returned(self.con, table.stream, f"SELECT CAST(id AS VARCHAR) FROM ({batch})")
+            forget_returned(self.con, table.stream, table.qualified)
 
     def _replace(self, table: StreamTable) -> list[str]:
         """The table made anew from every record of the stream, with its pending state."""
@@ -204,7 +204,7 @@ class Loader:
             if previous:
                 self.on_removed(self.con, table.stream, previous - self._ids(table))
             if "id" in table.columns:
-                forget_returned(self.con, table.stream, f"SELECT CAST(id AS VARCHAR) FROM {table.qualified}")
+                forget_returned(self.con, table.stream, table.qualified)
             if state is not None:
                 write_state(self.con, self.source_name, state)
             self.con.commit()
