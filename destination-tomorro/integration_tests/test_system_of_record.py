@@ -309,6 +309,11 @@ def test_a_key_no_counterparty_holds_is_not_created_beside_a_keyless_one_of_its_
     twins = [cp for cp in sb.records("counterparties") if cp["name"] == "Twin Co"]
     assert len(sb.records("counterparties")) == before + 1 and len(twins) == 2
     assert by_external_id(sb, "8002")[0]["counterparty"]["id"] != other["id"]
+    # a counterparty stream matched on the key: the same rule
+    report, _, error = write(config, h, [("accounts", "append_dedup", "counterparty")], [
+        h.record("accounts", {"name": "Legal Co", "Project code 2": "ACC-LEGAL"})])
+    assert error is None and report.streams["accounts"].rejected == 1
+    assert [cp["id"] for cp in sb.records("counterparties") if cp["name"] == "Legal Co"] == [keyless["id"]]
 
 
 def test_finding_9_a_rename_never_splits_an_account_whatever_the_catalog_order(sb, base_config, h):

@@ -153,6 +153,8 @@ class CounterpartyKind(ObjectKind):
                     index.remember(as_written(current, answer, patch))
                     check_cleared(route, row, patch, answer, lambda: ops.client.get_counterparty(current["id"]))
                 return result
+            if route.match.field is not None:
+                _no_keyless_twin(index, route.match, row.name, row.label, route.match.column)
             if ops.dry_run:
                 return Classified("created", row.label)
             created = create_once(ops.client, lambda: ops.client.create_counterparty(row.create_body),
@@ -182,12 +184,8 @@ class CounterpartyKind(ObjectKind):
             if by_key and not name:
                 raise RowRejected(f"{column}: no counterparty has {what} and the row names none to create it "
                                   "(add a counterparty name column)")
-            keyless = index.keyless_named(name, match) if by_key else []
-            if keyless:  # the same account, or two of one name: uncertain, so neither attached nor duplicated
-                raise RowRejected(f"{column}: no counterparty has {what}, but {', '.join(keyless)} named '{name}' holds "
-                                  f"no {match.field.name}: it may be this account. Give it {match.field.name} "
-                                  f"'{row.counterparty_key_value}' in Tomorro to attach the row; a second '{name}' is "
-                                  "not created")
+            if by_key:
+                _no_keyless_twin(index, match, name, row.counterparty_key_value, column)
             name = index.spelling_of(name)  # the first row's spelling of this name, whichever row creates it
             body: dict[str, Any] = {"name": name}
             if by_key:
@@ -214,3 +212,15 @@ class CounterpartyKind(ObjectKind):
 
 COUNTERPARTY = CounterpartyKind()
 BY_NAME = MatchKey(COUNTERPARTY, "name")  # a counterparty named by a contract row, without a key
+
+
+def _no_keyless_twin(index: CounterpartyIndex, match: MatchKey, name: str, key_value: Any, column: str) -> None:
+    """A counterparty holding a key no counterparty holds is not created beside one of its name that holds no key:
+    that one may be the same account (or another of the same name), so the match is uncertain and the row is
+    rejected naming it, rather than attached or duplicated."""
+    keyless = index.keyless_named(name, match)
+    if keyless:
+        raise RowRejected(f"{column}: no counterparty has {match.field.name} '{key_value}', but {', '.join(keyless)} "
+                          f"named '{name}' holds no {match.field.name}: it may be this account. Give it "
+                          f"{match.field.name} '{key_value}' in Tomorro to attach the row; a second '{name}' is not "
+                          "created")
