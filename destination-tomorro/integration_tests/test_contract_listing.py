@@ -55,9 +55,8 @@ def one_chain(sb) -> dict[str, dict]:
         client.close()
 
 
-@pytest.mark.parametrize("size", [30, 700, 2600])
-@pytest.mark.parametrize("profiles", STATUS_PROFILES, ids=lambda p: "+".join(p) or "default")
-def test_ranges_give_what_one_chain_gives(server, size, profiles):
+def listed_and_one_chain(server, size: int, profiles) -> tuple[list, dict, list]:
+    """(the listing, one chain's contracts by id, the listing's requests) of `size` contracts under `profiles`."""
     server.reset(contracts=size)
     server.set_api_profiles(list(profiles))
     try:
@@ -67,6 +66,13 @@ def test_ranges_give_what_one_chain_gives(server, size, profiles):
         client.close()
     finally:
         server.set_api_profiles([])
+    return listed, expected, asked
+
+
+@pytest.mark.parametrize("size", [30, 700, 2600])
+@pytest.mark.parametrize("profiles", STATUS_PROFILES, ids=lambda p: "+".join(p) or "default")
+def test_ranges_give_what_one_chain_gives(server, size, profiles):
+    listed, expected, asked = listed_and_one_chain(server, size, profiles)
     assert len(expected) == size  # every status, closed ones included
     assert {c["id"]: c for c in listed} == expected  # same ids, same content
     assert len(listed) == size  # each once
@@ -86,15 +92,7 @@ def test_ranges_give_what_one_chain_gives(server, size, profiles):
 def test_every_api_profile_lists_what_one_chain_lists(server, profiles):
     """The listing under every alternative the sandbox serves: ranges where they hold, one chain where not;
     either way exactly what one chain lists (ids and content)."""
-    server.reset(contracts=1200)
-    server.set_api_profiles(list(profiles))
-    try:
-        expected = one_chain(server)
-        client, _ = client_with_log(server)
-        listed = list_every_contract(client)
-        client.close()
-    finally:
-        server.set_api_profiles([])
+    listed, expected, _ = listed_and_one_chain(server, 1200, profiles)
     assert {c["id"]: c for c in listed} == expected and len(listed) == len(expected) > 1000
 
 
