@@ -22,12 +22,13 @@ import ctypes
 import datetime as datetime_module
 import logging
 import math
+import queue
 import re
 import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -103,6 +104,13 @@ def _body_of(response: Any) -> Any:
             body = _NOT_JSON
         response._tomorro_body = body
     return body
+
+
+def refusal_message(response: Any) -> str:
+    """What Tomorro said when it refused a request (its `message`: a string or a list), else the HTTP status."""
+    body = _body_of(response)
+    message = body.get("message") if isinstance(body, dict) else None
+    return "; ".join(map(str, message)) if isinstance(message, list) else str(message or f"HTTP {response.status_code}")
 
 
 def _request_path(response: Any) -> str:
@@ -337,6 +345,9 @@ def _floor_ms(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _now() -> datetime:
     """Looked up on the `datetime` module at each call: a test that freezes time and first imports this module
     during the freeze would otherwise leave a stale fake clock behind."""
@@ -346,28 +357,21 @@ def _now() -> datetime:
 # =============================================================================================================
 # 3. The list reader of `contracts` and `counterparties`
 # =============================================================================================================
-# What the docs leave open is checked on the answers themselves, before any record of a page is emitted:
-# - order: `sort=updatedAt` (assumed on contracts, documented on counterparties) is verified on every page;
-# - bounds: `updatedAt=gte:` (assumed; contracts only) is verified, and every record is checked against the
-#   range that reads it, whatever the server did with the filter;
-# - shape: a list item lacking what the stream needs (`required_keys`) is fetched whole, GET /<path>/{id}.
-# - statuses: a list may hide some statuses unless asked for them (counterparties document `status=active` or
-#   `in:active,archived`), so every request names them all (`statuses`: `status=in:a,b,...`). Should the API refuse
-#   `in:` while it takes `status=<one>`, the slice is read once per status, each read whole before the next, and
-#   the state is saved only when all are done (no checkpoint can stand for reads that are not all there yet).
-# The strategy is chosen on the first answer (README, "How contracts and counterparties are read"):
-#   ranges    ascending order and the filter honoured: ranges of updatedAt read side by side, split while reading
-#   scan      ascending order, no usable filter, first sync: one chain from the start
-#   feed      descending order (sort=-updatedAt), later syncs: newest first, stops below the bound
-#   unordered no order honoured: one chain to its end, every record checked; state only when the read completes
-# A first sync is one without a saved state past `start_date` (the stream's cursor holds it), whatever the lookback.
-# Ranges are immutable: `place` (a page) and `split` (a worker free) are pure and return new ones. One executor
-# sends every request of a read (pages, the newest-record probe, slim items); the reading thread alone places
-# pages, emits records (through the stream's record selector: its transformations, WaitForWriter among them, and
-# its schema normalization) and checkpoints: the largest updatedAt emitted below which every record has been
-# emitted (`safe_checkpoint`), handed to the stream's cursor as a completed sub-slice, never past unread data.
-# A Connector Builder test read (`builder_test_limits`) reads one chain, logs each page as the Builder shows it,
-# and stops at the Builder's limits on pages and records, saying in the Builder's log what it left unread.
+# The CDK's retriever trusts the chain of pages it follows; what the docs leave open is checked here, on every
+# answer before its records are emitted (README, "How contracts and counterparties are read"):
+# - order: `sort=updatedAt` (assumed on contracts, documented on counterparties) holds on every page, and each
+#   record lies inside the range that reads it, whatever the server did with `updatedAt=gte:` (contracts only);
+# - shape: a list item lacking what the stream needs (`required_keys`) is fetched whole, GET /<path>/{id};
+# - statuses: every request names them all (`status=in:a,b,...`: a list may hide the ones it is not asked for).
+#   Where `in:` is refused but one status is taken, each status is read whole in turn, the state saved at the end.
+# The first answer decides how to read (`reading_plans`): ranges of updatedAt side by side when the order and the
+# filter hold; else one chain from the start (a first sync: ascending, to checkpoint on the way), newest first down
+# to the bound (a later sync), or, with no order, to its end with the state saved only when complete.
+# Ranges are immutable: `place` (a page) and `split` (a free worker) are pure. One executor sends every request;
+# a range's page request asks for its next page itself, so no request waits for the writer. The reading thread
+# alone places pages, emits records through the stream's record selector and checkpoints through its cursor
+# (`safe_checkpoint`: never past unread data). A Connector Builder test read is one chain cut at the Builder's
+# limits, its log saying what was left unread.
 
 ORDER_ASC, ORDER_DESC, ORDER_NONE = "asc", "desc", "none"
 CHECKPOINT_EVERY_PAGES = 5
@@ -377,18 +381,15 @@ SERVER_CLOCK_AHEAD = timedelta(days=1)
 SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's partition fields
 REFUSED_STATUSES = (400, 422)
 _ONE_MS = timedelta(milliseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_PROBE = -1  # what an in-flight request is for: a range's index, or the newest-record probe
+_PROBE = -1  # the answer of the newest-record probe, beside the ranges' (their index)
 BUILDER_TEST_READ = "test_read"  # `__command` of a Builder test read (airbyte_cdk/connector_builder/README.md)
 
 
 def builder_test_limits(config: Mapping[str, Any]) -> Any:
-    """The Connector Builder's `TestLimits` when this read is one of its test reads, else None. The Builder says so
-    in the config (`__command: test_read`, limits under `__test_read_config`, as its README documents); the limits
-    are read by the CDK's own `get_limits`, with its defaults (imported here only: a sync never needs it)."""
+    """The Builder's `TestLimits` (by the CDK's `get_limits`, with its defaults) in one of its test reads, else None."""
     if config.get("__command") != BUILDER_TEST_READ:
         return None
-    from airbyte_cdk.connector_builder.connector_builder_handler import get_limits
+    from airbyte_cdk.connector_builder.connector_builder_handler import get_limits  # a sync never needs it
 
     return get_limits(config)
 
@@ -401,11 +402,10 @@ class Row:
 
 @dataclass(frozen=True, eq=False)
 class Range:
-    """The records with lo <= updatedAt < hi (<= hi when `closed`), read by one keyset chain of `params`."""
+    """The records with lo <= updatedAt < hi, read by one keyset chain of `params`."""
 
     lo: datetime
     hi: datetime
-    closed: bool
     order: str
     params: Mapping[str, Any]
     cursor: str | None = None  # `after` of the next page
@@ -416,9 +416,6 @@ class Range:
     emitted_max: datetime | None = None
     rate: float = 0.0  # records per second of updatedAt, from its last page: estimates what is left
 
-    def beyond(self, at: datetime) -> bool:
-        return at > self.hi if self.closed else at >= self.hi
-
     def left(self, newest: datetime) -> float:
         """Records estimated still to read, if the range can be split (else 0)."""
         if self.done or not self.trusted or self.order != ORDER_ASC or self.position is None:
@@ -427,8 +424,7 @@ class Range:
 
 
 def reading_plans(first_sync: bool, filtered: bool) -> list:
-    """(order, with the filter) to try in turn, each the fallback when the API refuses the one before. A first sync
-    reads from the start anyway: ascending, so that it can checkpoint as it goes; a later one newest first."""
+    """(order, with the filter) to try in turn, each the fallback when the API refuses the one before."""
     orders = (ORDER_ASC, ORDER_DESC) if first_sync else (ORDER_DESC, ORDER_ASC)
     return [*([(ORDER_ASC, True)] if filtered else []), *((order, False) for order in orders), (ORDER_NONE, False)]
 
@@ -441,9 +437,9 @@ def place(rng: Range, rows: list, cursor: str | None) -> tuple:
     pairs = list(zip(sequence, sequence[1:], strict=False))
     in_order = rng.order == ORDER_NONE or all(a <= b if rng.order == ORDER_ASC else a >= b for a, b in pairs)
     trusted, last = rng.trusted and in_order, values[-1] if values else None
-    emit = [row for row in rows if row.at is None or not (row.at < rng.lo or rng.beyond(row.at))]
+    emit = [row for row in rows if row.at is None or rng.lo <= row.at < rng.hi]
     done = cursor is None or (trusted and last is not None and (
-        rng.beyond(last) if rng.order == ORDER_ASC else rng.order == ORDER_DESC and last < rng.lo))
+        last >= rng.hi if rng.order == ORDER_ASC else rng.order == ORDER_DESC and last < rng.lo))
     kept = [row.at for row in emit if row.at is not None] + ([rng.emitted_max] if rng.emitted_max else [])
     span = (values[-1] - values[0]).total_seconds() if len(values) > 1 else 0.0
     return replace(
@@ -458,8 +454,8 @@ def split(rng: Range, parts: int, newest: datetime, params: Any) -> list:
     first keeps its chain, each other starts one of its own (`params(lo)`) with `rng`'s density as its estimate."""
     step = (min(rng.hi, newest + _ONE_MS) - rng.position) / parts
     cuts = sorted({cut for i in range(1, parts) if rng.position < (cut := _floor_ms(rng.position + step * i)) < rng.hi})
-    return [replace(rng, hi=cuts[0], closed=False) if cuts else rng] + [
-        Range(lo, hi, rng.closed and hi == rng.hi, ORDER_ASC, params(lo), position=lo, rate=rng.rate)
+    return [replace(rng, hi=cuts[0]) if cuts else rng] + [
+        Range(lo, hi, ORDER_ASC, params(lo), position=lo, rate=rng.rate)
         for lo, hi in zip(cuts, [*cuts[1:], rng.hi], strict=True)]
 
 
@@ -472,19 +468,6 @@ def safe_checkpoint(ranges: list) -> datetime | None:
     return max((rng.emitted_max for rng in ranges if rng.emitted_max and rng.emitted_max <= min(floors)), default=None)
 
 
-class _Refused(Exception):
-    """The API refused a first page (400, 422); `message`: what it said."""
-
-    def __init__(self, response: Any):
-        try:
-            message = orjson.loads(response.content).get("message")
-        except (orjson.JSONDecodeError, AttributeError):
-            message = None
-        self.message = "; ".join(map(str, message)) if isinstance(message, list) else str(
-            message or f"HTTP {response.status_code}")
-        super().__init__(self.message)
-
-
 class _StatusInRefused(Exception):
     """The API takes one status per request only: the retriever reads once per status."""
 
@@ -493,10 +476,11 @@ class _StatusInRefused(Exception):
 class TomorroListRetriever(Retriever):
     """YAML cannot verify the order or the filter an API applied, fall back when a filter is refused, fetch slim
     list items whole, or split a read while it runs. Requests go through the manifest's requesters (auth, error
-    handler, API budget), records through its record selector, checkpoints through the stream's cursor."""
+    handler, API budget) and paginator, records through its record selector, checkpoints through the cursor."""
 
     requester: Any
     item_requester: Any
+    paginator: Any  # the manifest's list paginator: the page size and `after` of every page request
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     name: str = ""
@@ -508,18 +492,15 @@ class TomorroListRetriever(Retriever):
     required_keys: list = field(default_factory=list)  # a list item lacking one of these is fetched whole
     list_filters: Mapping[str, Any] = field(default_factory=dict)  # sent with every list request
     statuses: list = field(default_factory=list)  # every status to read: asked for by name, never left to a default
-    page_size: int | str = 50
     workers: int | str = 4
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._page_size = int(interpolated(self.page_size, self.config))
+        self.page_size = self.paginator.get_page_size()
         self._workers = max(1, int(interpolated(self.workers, self.config)))
         self._noticed: set = set()
         self._one_status_a_read = False  # learnt on the first answer that refuses `status=in:`
         self.test_limits = builder_test_limits(self.config)
-        # In a Builder test read every request is logged as the Builder groups them (a page, or an auxiliary
-        # request), as the CDK's own retrievers do there; a sync logs none.
-        self.page_log = self.item_log = None
+        self.page_log = self.item_log = None  # a Builder test read logs each request as the Builder groups them
         if self.test_limits is not None:
             self.page_log = lambda response: format_http_message(
                 response, f"Stream '{self.name}' request",
@@ -534,10 +515,7 @@ class TomorroListRetriever(Retriever):
             def read(status: str | None, checkpoints: bool = True) -> Iterator[Any]:
                 return _ListRead(self, pool, stream_slice, records_schema, first_sync, status, checkpoints).run()
 
-            if not self.statuses:
-                yield from read(None)
-                return
-            if not self._one_status_a_read:
+            if self.statuses and not self._one_status_a_read:
                 try:
                     yield from read("in:" + ",".join(self.statuses))
                     return
@@ -546,12 +524,12 @@ class TomorroListRetriever(Retriever):
                     self.notice("status-in-refused", f"Tomorro refused `status=in:{','.join(self.statuses)}` "
                                 f"({refused}) and takes `status={self.statuses[0]}`: reading once per status, the "
                                 "state saved when every status is read.", logging.WARNING)
-            for status in self.statuses:
-                yield from read(status, checkpoints=False)
+            for status in self.statuses or [None]:
+                yield from read(status, checkpoints=not self.statuses)
 
     def first_sync(self) -> bool:
-        """Whether no earlier sync saved a state past `start_date`: the stream's cursor holds the state (without
-        one it stands at `start_date`), whatever the lookback did to the slice's start."""
+        """Whether no earlier sync saved a state past `start_date` (the stream's cursor holds it), whatever the
+        lookback did to the slice's start."""
         state = getattr(self.cursor, "state", None)
         saved = parse_instant(state.get(self.cursor_field)) if isinstance(state, Mapping) else None
         return saved is None or saved <= (parse_instant(self.config.get("start_date")) or _EPOCH)
@@ -571,156 +549,151 @@ class TomorroListRetriever(Retriever):
             logger.log(level, f"{self.name}: {message}")
 
     def builder_log(self, message: str) -> None:
-        """A line of the Builder's log: its test read shows what the source's message repository carries (the
-        requester's), not the process's log."""
+        """A line of the Builder's log: its test read shows the source's message repository (the requester's)."""
         text = f"{self.name}: {message}"
         logger.info(text)
-        repository = getattr(self.requester, "message_repository", None)
-        if repository is not None:
+        if (repository := getattr(self.requester, "message_repository", None)) is not None:
             repository.emit_message(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(
                 level=Level.INFO, message=filter_secrets(text))))
 
 
 class _ListRead:
     """One read of one slice (with one `status`). Its ranges are changed, its records emitted and its checkpoints
-    reported by the thread that iterates it; the executor's threads only send requests."""
+    reported by the thread that iterates it; the executor's threads only send requests and queue the answers."""
 
     def __init__(self, reader: TomorroListRetriever, pool: Any, stream_slice: StreamSlice | None,
                  schema: Mapping[str, Any] | None = None, first_sync: bool = True, status: str | None = None,
                  checkpoints: bool = True):
-        self.reader, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, first_sync
+        self.r, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, first_sync
         self.instants = date_time_properties(schema)
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
-        # the slice's bounds, as the stream's DatetimeBasedCursor names them (absent when it runs without one, and
-        # left empty when this read is one of several over the slice: then no checkpoint is reported)
+        # the slice's bounds as the stream's DatetimeBasedCursor names them; none when this read is one of several
+        # over the slice (one per status): then no checkpoint is reported
         self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice and checkpoints]
         self.lo = parse_instant(self.slice.get(SLICE_START)) or parse_instant(reader.config.get("start_date")) or _EPOCH
-        self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD
+        self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD + _ONE_MS
         self.ranges: list = []
+        self.answers: Any = queue.SimpleQueue()  # (range index or _PROBE, answer or error, whether a next follows)
+        self.in_flight = 0  # answers still to come
         self.unplaced: dict = {}  # id -> cursor value, for records that cannot be placed (emitted once)
         self.fetched_whole = self.pages = self.emitted = 0  # pages: list answers (the Builder counts each)
         self.checkpointed: datetime | None = None
-        self.stopped = False
+        self.follow = self.probing = self.stopped = False  # follow: a range's page request asks for the next
 
     def run(self) -> Iterator[Any]:
-        may_split = bool(self.reader.filter_param) and self.reader._workers > 1 and self.reader.test_limits is None
-        probe = self.pool.submit(self._newest) if may_split and self.first_sync else None  # beside the first page
+        self.r.paginator.get_initial_token()  # a Builder test read's paginator counts its pages from here
+        may_split = bool(self.r.filter_param) and self.r._workers > 1 and self.r.test_limits is None
+        if may_split and self.first_sync:
+            self._send(_PROBE)  # beside the first page: where the data ends, to lay the splits over
         first, rows, cursor, honoured = self._open()
         self.ranges = [first]
-        may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
-        newest = (probe.result() or self.hi) if probe is not None and may_split else None  # asked as long ago
-        yield from self._read_ranges([(0, rows, cursor)], may_split, newest)
-        if may_split and len(self.ranges) > 1:
-            logger.info(f"{self.reader.name}: read {len(self.ranges)} ranges of {self.reader.cursor_field} side by side.")
+        self.follow = may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
+        yield from self._read_ranges(rows, cursor, may_split)
+        if len(self.ranges) > 1:
+            logger.info(f"{self.r.name}: read {len(self.ranges)} ranges of {self.r.cursor_field} side by side.")
         if self.fetched_whole:
-            logger.info(f"{self.reader.name}: fetched {self.fetched_whole} list items whole (one request each).")
+            logger.info(f"{self.r.name}: fetched {self.fetched_whole} list items whole (one request each).")
         if self.unplaced:
             example_id, value = next(iter(self.unplaced.items()))
-            logger.warning(f"{self.reader.name}: {len(self.unplaced)} records have a `{self.reader.cursor_field}` that "
-                           f"is not a datetime (e.g. id {example_id}: {str(value)[:40]!r}): emitted as they are, "
-                           "but they cannot be placed on the cursor.")
+            logger.warning(f"{self.r.name}: {len(self.unplaced)} records have a `{self.r.cursor_field}` that is not "
+                           f"a datetime (e.g. id {example_id}: {str(value)[:40]!r}): emitted as they are, but they "
+                           "cannot be placed on the cursor.")
 
     def _open(self) -> tuple:
         """The first page (its range, rows, next cursor, whether the filter is honoured), read with the best plan
         the API honours; the plan is checked on the page itself."""
-        plans = reading_plans(self.first_sync, bool(self.reader.filter_param))
+        plans = reading_plans(self.first_sync, bool(self.r.filter_param))
         for index, (order, filtered) in enumerate(plans):
-            rng = Range(self.lo, self.hi, True, order, self._params(order, self.lo if filtered else None))
-            try:
-                items, cursor, _ = self.pool.submit(self._list, rng, True).result()
-            except _Refused as refused:
-                if index == 0 and self.reader.status_in_refused(rng.params):
-                    raise _StatusInRefused(refused.message) from None
-                self.reader.notice(f"refused-{order}-{filtered}", f"Tomorro refused `{self._describe(rng)}` "
-                                   f"({refused.message}); trying the next way to read.", logging.WARNING)
+            rng = Range(self.lo, self.hi, order, self._params(order, self.lo if filtered else None))
+            request = self._page_params(rng.params, None)
+            response = self.r.requester.send_request(request_params=request, log_formatter=self.r.page_log)
+            if response is not None and response.status_code in REFUSED_STATUSES:
+                if index == 0 and self.r.status_in_refused(request):
+                    raise _StatusInRefused(refusal_message(response))
+                self.r.notice(f"refused-{order}-{filtered}", f"Tomorro refused `{self._describe(rng)}` "
+                              f"({refusal_message(response)}); trying the next way to read.", logging.WARNING)
                 continue
+            items, cursor = self._page(response)
             rows = self._rows(items)
             if not place(rng, rows, cursor)[2]:
-                self.reader.notice("unordered", f"Tomorro ignores `{self._describe(rng)}`: the list is not in "
-                                   f"that order. Reading every page and checking each record (state saved only "
-                                   f"when the read completes).", logging.WARNING)
+                self.r.notice("unordered", f"Tomorro ignores `{self._describe(rng)}`: the list is not in that order. "
+                              "Reading every page and checking each record (state saved only when the read "
+                              "completes).", logging.WARNING)
                 rng = replace(rng, order=ORDER_NONE, trusted=False)
             elif filtered and any(row.at and row.at < rng.lo for row in rows):
-                self.reader.notice("filter-ignored", f"Tomorro ignores `{self.reader.filter_param}=gte:`: "
-                                   "records before the bound came back.", logging.WARNING)
+                self.r.notice("filter-ignored", f"Tomorro ignores `{self.r.filter_param}=gte:`: records before the "
+                              "bound came back.", logging.WARNING)
                 if not self.first_sync and index + 1 < len(plans):
                     continue  # a later sync would otherwise read from the start: the newest-first feed stops early
                 filtered = False  # the chain goes on as it is (its cursor belongs to these params)
-            self.reader.notice(f"strategy-{rng.order}", f"reading with `{self._describe(rng)}`.")
+            self.r.notice(f"strategy-{rng.order}", f"reading with `{self._describe(rng)}`.")
             return rng, rows, cursor, filtered
-        raise unexpected_answer(f"every way to list {self.reader.name} was refused")
+        raise unexpected_answer(f"every way to list {self.r.name} was refused")
 
-    def _read_ranges(self, answered: list, may_split: bool, newest: datetime | None) -> Iterator[Any]:
-        """Every range's chain to its end, `workers` requests in flight. Each round places the pages answered, asks
-        for the next ones (an idle range its next page; a worker still free splits the range with the most records
-        estimated left), and only then emits the records and the checkpoint: no request waits for the writer.
-        In ranges, each request asks for the page after its own at once (`_list`), unless that page ends the range."""
-        waiting: dict = {}  # request -> the range it reads (or _PROBE)
-        workers, pages_at_checkpoint, ahead = self.reader._workers, 0, may_split
+
+    def _read_ranges(self, rows: list, cursor: str | None, may_split: bool) -> Iterator[Any]:
+        """Every range's chain to its end, at most `workers` requests in flight. For each answer as it comes: place
+        the page, ask for what is now missing (an idle range's next page; with a worker free, the range with the
+        most records estimated left split, the new ranges' first pages asked at once), and only then emit the
+        page's records and, every few pages or when a range ends, the checkpoint."""
+        newest, pages_at_checkpoint, index, follows, placed = None, 0, 0, False, (rows, cursor)
         try:
             while True:
-                pages = [self._place(index, rows, cursor) for index, rows, cursor in answered]
-                for future in [f for f, index in waiting.items() if index != _PROBE and self.ranges[index].done]:
-                    future.cancel()  # asked ahead, but a split has since ended the range before it
-                    del waiting[future]
-                if self.reader.test_limits is not None:
-                    pages, stopped = self._within_test_limits(pages)
-                    if stopped:
-                        yield from (record for page in pages for record in self._records(page))
-                        return
-                busy = set(waiting.values())
-                if may_split and newest is None and _PROBE not in busy and not all(r.done for r in self.ranges):
-                    waiting[self.pool.submit(self._newest)] = _PROBE
-                for index, rng in enumerate(self.ranges):
-                    if len(waiting) < workers and not rng.done and index not in busy:
-                        waiting[self.pool.submit(self._list, rng, False, index if ahead else None)] = index
-                if may_split and newest is not None and len(waiting) < workers:
-                    self._split(newest, workers - len(waiting), waiting)
-                for page in pages:
-                    yield from self._records(page)
-                if self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or any(
-                        self.ranges[index].done for index, _, _ in answered):
+                page, rng = [], None
+                if placed is not None:
+                    page, rng = self._place(index, *placed), self.ranges[index]
+                    if self.r.test_limits is not None:
+                        page, stop = self._within_test_limits(page)
+                        if stop:
+                            yield from self._records(page)
+                            return
+                    if not rng.done and not follows:
+                        self._send(index)
+                if may_split and newest is None and not self.probing and not all(r.done for r in self.ranges):
+                    self._send(_PROBE)
+                if may_split and newest is not None and self.in_flight < self.r._workers:
+                    self._split(newest, self.r._workers - self.in_flight)
+                yield from self._records(page)
+                if rng is not None and (self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or rng.done):
                     pages_at_checkpoint = self.pages
                     if (value := safe_checkpoint(self.ranges)) is not None:
                         self.report_progress(value)
-                if not waiting:
+                if not self.in_flight:
                     return
-                answered = []
-                for future in wait(waiting, return_when=FIRST_COMPLETED).done:
-                    if (index := waiting.pop(future)) == _PROBE:
-                        newest = future.result() or self.hi  # unknown: splits are laid up to the range's end
-                    else:
-                        items, cursor, following = future.result()
-                        answered.append((index, self._rows(items), cursor))
-                        if following is not None:
-                            waiting[following] = index
-                        if self.reader.filter_param in self.ranges[index].params and any(
-                                row.at and row.at < self.ranges[index].lo for row in answered[-1][1]):
-                            may_split = False  # more ranges would each read from the start
+                index, answer, follows = self.answers.get()
+                self.in_flight -= not follows
+                if isinstance(answer, Exception):
+                    raise answer
+                placed = None
+                if index == _PROBE:
+                    newest, self.probing = answer or self.hi, False  # unknown: splits laid up to the range's end
+                elif not self.ranges[index].done:  # else asked ahead, but a split has since ended the range
+                    placed = self._rows(answer[0]), answer[1]
+                    if self.r.filter_param in self.ranges[index].params and any(
+                            row.at and row.at < self.ranges[index].lo for row in placed[0]):
+                        may_split = False  # more ranges would each read from the start
         finally:
             self.stopped = True  # no request asks for the one after it any more
-            for future in waiting:
-                future.cancel()
 
     def _place(self, index: int, rows: list, cursor: str | None) -> list:
-        """Place one page of range `index`: the rows it emits (a record that cannot be placed: once per read)."""
+        """Place one page of range `index`: the records it emits (one that cannot be placed: once per read)."""
         rng = self.ranges[index]
         self.ranges[index], emit, in_order = place(rng, rows, cursor)
         if not in_order and rng.trusted:
-            self.reader.notice("order-broken", f"a page broke the order `{self._describe(rng)}` promised: the "
-                               "rest of that range is read to its end and checked record by record.", logging.WARNING)
+            self.r.notice("order-broken", f"a page broke the order `{self._describe(rng)}` promised: the rest of "
+                          "that range is read to its end and checked record by record.", logging.WARNING)
         kept = []
         for row in emit:
             if row.at is None:
                 if row.data["id"] in self.unplaced:
                     continue
-                self.unplaced[row.data["id"]] = row.data.get(self.reader.cursor_field)
+                self.unplaced[row.data["id"]] = row.data.get(self.r.cursor_field)
             kept.append(row.data)
         return kept
 
-    def _within_test_limits(self, pages: list) -> tuple:
-        """The pages cut to a Builder test read's limits, and whether it stops here (saying in its log what is left)."""
-        limits, page = self.reader.test_limits, pages[0]  # one chain: one page a round
+    def _within_test_limits(self, page: list) -> tuple:
+        """The page cut to a Builder test read's limits, and whether the read stops here (its log says what is left)."""
+        limits = self.r.test_limits
         kept = page[:max(0, limits.max_records - self.emitted)]
         self.emitted += len(kept)
         if self.emitted >= limits.max_records:
@@ -728,149 +701,160 @@ class _ListRead:
         elif self.pages >= limits.max_pages_per_slice:
             cut = f"max_pages_per_slice={limits.max_pages_per_slice}"
         else:
-            return [kept], False
+            return kept, False
         dropped = len(page) - len(kept)
         left = f"{dropped} records of the last page and the pages after it" if dropped else "the pages after it"
-        self.reader.builder_log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records "
-                                f"from {self.pages} list requests in one range of {self.reader.cursor_field}; "
-                                f"{left} are not read (a sync reads them all).")
-        return [kept], True
+        self.r.builder_log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records from "
+                           f"{self.pages} list requests in one range of {self.r.cursor_field}; {left} are not read "
+                           "(a sync reads them all).")
+        return kept, True
 
-    def _split(self, newest: datetime, free: int, waiting: dict) -> None:
+    def _split(self, newest: datetime, free: int) -> None:
         """The range with the most records estimated left cut into `free + 1` parts, or one per page it has left if
         fewer (as many requests as reading it alone, in one round), the new ranges' first pages asked at once."""
         index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(newest))
-        parts = min(free + 1, math.ceil(self.ranges[index].left(newest) / self.reader._page_size))
+        parts = min(free + 1, math.ceil(self.ranges[index].left(newest) / self.r.page_size))
         if parts >= 2:
-            first, *pieces = split(self.ranges[index], parts, newest, lambda lo: self._params(ORDER_ASC, lo))
-            self.ranges[index] = first
+            self.ranges[index], *pieces = split(self.ranges[index], parts, newest, lambda lo: self._params(ORDER_ASC, lo))
             for piece in pieces:
                 self.ranges.append(piece)
-                waiting[self.pool.submit(self._list, piece, False, len(self.ranges) - 1)] = len(self.ranges) - 1
+                self._send(len(self.ranges) - 1)
 
     def _params(self, order: str, gte: datetime | None) -> dict:
-        params: dict = {**self.reader.list_filters, "limit": self.reader._page_size}
-        if self.status:
-            params["status"] = self.status
+        params: dict = {**self.r.list_filters, **({"status": self.status} if self.status else {})}
         if order != ORDER_NONE:
-            params["sort"] = self.reader.cursor_field if order == ORDER_ASC else f"-{self.reader.cursor_field}"
+            params["sort"] = self.r.cursor_field if order == ORDER_ASC else f"-{self.r.cursor_field}"
         if gte is not None:
-            params[self.reader.filter_param] = f"gte:{format_instant(_floor_ms(gte))}"
+            params[self.r.filter_param] = f"gte:{format_instant(_floor_ms(gte))}"
         return params
 
     def _describe(self, rng: Range) -> str:
         # `status` left out: every request of the stream names the same statuses (see read_records)
-        return "&".join(f"{key}={value}" for key, value in rng.params.items()
-                        if key not in ("limit", "status")) or "default order"
+        return "&".join(f"{key}={value}" for key, value in rng.params.items() if key != "status") or "default order"
 
     # -- requests: sent from the executor's threads, they change nothing of the read -----------------------------
-    def _list(self, rng: Range, first: bool = False, ahead: int | None = None) -> tuple:
-        """(the items, the next cursor, the request for the page after it) of `rng`'s next page; `_Refused` only for
-        the first page of a read. With `ahead` (the range's index), the page after is asked at once unless this one
-        passes the range's end as it stands (read only: a split may move it; the reading thread then drops it)."""
-        params = {**rng.params, **({"after": rng.cursor} if rng.cursor else {})}
-        response = self.reader.requester.send_request(request_params=params, log_formatter=self.reader.page_log)
-        if response is not None and response.status_code in REFUSED_STATUSES:
-            if not first:  # a request the API accepted on the first page: nothing to fall back to
-                raise unexpected_answer(f"HTTP {response.status_code} on a later page: {_Refused(response)}")
-            raise _Refused(response)
+    def _send(self, index: int) -> None:
+        """Ask for range `index`'s next page, or (`_PROBE`) for the newest record; the answer comes on the queue."""
+        rng = self.ranges[index] if index != _PROBE else None
+        self.in_flight += 1
+        self.probing |= rng is None
+        self.pool.submit(self._answer, index, rng and rng.params, rng and rng.cursor)
+
+    def _answer(self, index: int, params: Mapping[str, Any] | None, cursor: str | None) -> None:
+        """Put the answer to one request on the queue (an error too, raised by the reading thread). A range's page
+        asks for the next one at once, unless it passes the range's end as the range now stands (a split may have
+        moved it) or the read has stopped."""
+        if self.stopped:
+            return
+        follows = False
+        try:
+            if params is None:
+                answer = self._newest()
+            else:
+                answer = items, cursor = self._page(self.r.requester.send_request(
+                    request_params=self._page_params(params, cursor), log_formatter=self.r.page_log))
+                last = parse_instant(items[-1].get(self.r.cursor_field)) if items else None
+                follows = self.follow and bool(cursor) and last is not None and last < self.ranges[index].hi
+        except Exception as error:
+            answer = error
+        self.answers.put((index, answer, follows))
+        if follows and not self.stopped:
+            self.pool.submit(self._answer, index, params, cursor)
+
+    def _page_params(self, params: Mapping[str, Any], cursor: str | None) -> dict:
+        token = {"next_page_token": cursor} if cursor else None
+        return {**params, **self.r.paginator.get_request_params(next_page_token=token)}
+
+    def _page(self, response: Any) -> tuple:
+        """(the items, the next cursor) of a list answer, by the manifest's paginator; an error on any other answer
+        (a refusal after the first page has nothing to fall back to)."""
         if not response:
-            raise unexpected_answer(f"HTTP {getattr(response, 'status_code', '?')} listing {self.reader.name}")
-        page = read_list_page(decode_json(response), self.reader.items_key, self.reader._page_size)
-        last = parse_instant(page.items[-1].get(self.reader.cursor_field)) if page.items else None
-        if ahead is None or not page.next_cursor or self.stopped or last is None or self.ranges[ahead].beyond(last):
-            return page.items, page.next_cursor, None
-        return page.items, page.next_cursor, self.pool.submit(self._list, replace(rng, cursor=page.next_cursor),
-                                                              False, ahead)
+            status = getattr(response, "status_code", "?")
+            said = f": {refusal_message(response)}" if status in REFUSED_STATUSES else ""
+            raise unexpected_answer(f"HTTP {status} listing {self.r.name}{said}")
+        items = read_list_page(decode_json(response), self.r.items_key, None).items
+        token = self.r.paginator.next_page_token(response, len(items), None)
+        return items, token and token["next_page_token"]
 
     def _newest(self) -> datetime | None:
         """The newest cursor value in the list (`sort=-<cursor>&limit=1`): where the data ends, so that splits
         are laid over data, not over the empty time up to now. Only shapes the splits: None when unknown."""
-        params = {**self.reader.list_filters, "sort": f"-{self.reader.cursor_field}", "limit": 1}
-        response = self.reader.requester.send_request(request_params=params)
-        items = read_list_page(decode_json(response), self.reader.items_key, None).items if response else []
-        return parse_instant(items[0].get(self.reader.cursor_field)) if items else None
+        response = self.r.requester.send_request(request_params={**self._params(ORDER_DESC, None), "limit": 1})
+        items = read_list_page(decode_json(response), self.r.items_key, None).items if response else []
+        return parse_instant(items[0].get(self.r.cursor_field)) if items else None
 
     def _fetch_one(self, item_id: str) -> dict | None:
         piece = StreamSlice(partition={"item_id": item_id}, cursor_slice={})
-        response = self.reader.item_requester.send_request(stream_slice=piece, log_formatter=self.reader.item_log)
+        response = self.r.item_requester.send_request(stream_slice=piece, log_formatter=self.r.item_log)
         if not response:
             return None  # deleted between the list and its fetch (404): nothing to emit
         body = decode_json(response)
         if not isinstance(body, dict) or body.get("id") != item_id:
-            raise unexpected_answer(f"GET /{{id}} of a {self.reader.name} item did not return that item", body)
+            raise unexpected_answer(f"GET /{{id}} of a {self.r.name} item did not return that item", body)
         return body
 
     # -- a page's records ---------------------------------------------------------------------------------------
     def _rows(self, items: list) -> list:
         """A page's items as rows, slim items fetched whole first (through the executor, at most `workers` at once)."""
         self.pages += 1
-        required = self.reader.required_keys
+        required = self.r.required_keys
         slim = {i: item["id"] for i, item in enumerate(items) if any(key not in item for key in required)}
         if slim:
             missing = sorted({key for i in slim for key in required if key not in items[i]})
-            self.reader.notice("slim", f"this account lists {self.reader.name} without {', '.join(missing)}: each "
-                               "such item is fetched whole (GET /{id}, one more request per record).", logging.WARNING)
+            self.r.notice("slim", f"this account lists {self.r.name} without {', '.join(missing)}: each such item "
+                          "is fetched whole (GET /{id}, one more request per record).", logging.WARNING)
             whole = dict(zip(slim, self.pool.map(self._fetch_one, slim.values()), strict=True))
             self.fetched_whole += len(slim)
             items = [whole[i] if i in whole else item for i, item in enumerate(items) if whole.get(i, item)]
         rows = []
         for item in items:
             if not item.get("id"):
-                raise unexpected_answer(f"a {self.reader.name} list item without an id", item)
-            raw = item.get(self.reader.cursor_field)
-            at = parse_instant(raw)
-            if at is not None and not raw.endswith("Z"):
-                item[self.reader.cursor_field] = format_instant(at)  # one form, UTC, whatever offset it had
+                raise unexpected_answer(f"a {self.r.name} list item without an id", item)
+            raw = item.get(self.r.cursor_field)
+            if (at := parse_instant(raw)) is not None and not raw.endswith("Z"):
+                item[self.r.cursor_field] = format_instant(at)  # one form, UTC, whatever offset it had
             rows.append(Row(item, at))
         return rows
 
     def _records(self, data: list) -> list:
         """The emitted form of a page's records: through the stream's record selector, then as UTC instants."""
-        selector = self.reader.record_selector
-        if selector is not None and data:
-            data = [record.data for record in selector.filter_and_transform(data, {}, self.schema or {}, self.slice)]
+        if self.r.record_selector is not None and data:
+            data = [record.data for record in self.r.record_selector.filter_and_transform(
+                data, {}, self.schema or {}, self.slice)]
         for record in data:
             utc_instants(record, self.instants)
         return data
 
     # -- checkpoints ---------------------------------------------------------------------------------------------
     def report_progress(self, value: datetime) -> None:
-        """Tell the stream's cursor that [slice start, value] is read: it merges that sub-slice into its state and
-        emits the state, and keeps it should the read fail later (the CDK then emits the cursor's state again).
-
-        Called from the thread that yields the records, after every record up to `value` was yielded, so the
-        state message follows them. The cursor's public `observe` / `close_partition` are what the CDK itself
-        calls per partition; here the partition is the part of the slice already read."""
-        cursor = self.reader.cursor
+        """Tell the stream's cursor that [slice start, value] is read, by the calls the CDK itself makes per
+        partition (`observe`, `close_partition`): it merges that sub-slice into its state and emits it, and keeps
+        it should the read fail later. Called after every record up to `value` was yielded: the state follows them."""
+        cursor = self.r.cursor
         if len(self.bounds) < 2 or cursor is None or (self.checkpointed and value <= self.checkpointed):
             return
-        self.checkpointed = value
-        text = format_instant(value)
-        piece = StreamSlice(partition=self.slice.partition,
-                            cursor_slice={SLICE_START: self.slice[SLICE_START], SLICE_END: text})
-        cursor.observe(Record(data={self.reader.cursor_field: text}, stream_name=self.reader.name,
-                              associated_slice=piece))
-        cursor.close_partition(_ReadPart(self.reader.name, piece))
+        self.checkpointed, text = value, format_instant(value)
+        piece = StreamSlice(partition=self.slice.partition, cursor_slice={SLICE_START: self.slice[SLICE_START],
+                                                                          SLICE_END: text})
+        cursor.observe(Record(data={self.r.cursor_field: text}, stream_name=self.r.name, associated_slice=piece))
+        cursor.close_partition(_ReadPart(self.r.name, piece))
 
 
+@dataclass(frozen=True)
 class _ReadPart(Partition):
     """The part of a slice a read has completed, as the cursor's `close_partition` takes it."""
 
-    def __init__(self, stream_name: str, piece: StreamSlice):
-        self._stream_name, self._piece = stream_name, piece
+    name: str
+    piece: StreamSlice
 
     def read(self) -> Iterable[Record]:
         return iter(())
 
     def to_slice(self) -> Mapping[str, Any] | None:
-        return self._piece
+        return self.piece
 
     def stream_name(self) -> str:
-        return self._stream_name
-
-    def __hash__(self) -> int:
-        return hash((self._stream_name, tuple(self._piece.cursor_slice.items())))
+        return self.name
 
 
 # =============================================================================================================

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from source_tomorro.run import register_components
 
-from .test_list_reader import FakeListApi, RecordingCursor, _slice
+from .test_list_reader import FakeListApi, RecordingCursor, _reader, _slice
 
 components = register_components()
 pytestmark = pytest.mark.faults  # `make test-faults` runs these with the long hypothesis profile (conftest.py)
@@ -44,9 +44,7 @@ def test_a_read_places_every_record_by_its_instant_and_emits_the_rest_once(writt
                for i, (moment, offset, precision, zulu) in enumerate(written)]
     records += [{"id": f"g{i}", "updatedAt": value} for i, value in enumerate(garbage)]
     api = FakeListApi(records, honour_filter=False)  # the fake sorts by the text: the server's order is not ours
-    reader = components.TomorroListRetriever(requester=api, item_requester=None, parameters={}, name="contracts",
-                                             items_key="contracts", filter_param="updatedAt", page_size=7, workers=2,
-                                             config={})
+    reader = _reader(api, workers=2, page_size=7)
     yielded: list = []
     reader.cursor = RecordingCursor(yielded)
 

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from airbyte_cdk.sources.declarative.requesters.paginators import DefaultPaginator
+from airbyte_cdk.sources.declarative.requesters.request_option import RequestOption, RequestOptionType
 from airbyte_cdk.sources.types import StreamSlice
 from source_tomorro.run import register_components
 
@@ -89,10 +91,20 @@ def _records(n, start, end, seed=1):
     return [{"id": f"s{seed}-{i:05d}", "updatedAt": _iso(start + timedelta(seconds=int(rng.random() * span)))} for i in range(n)]
 
 
+def _paginator(page_size):
+    """The manifest's `list_paginator`: `limit` and `after` as request parameters, the cursor by ListCursorPagination."""
+    def option(name):
+        return RequestOption(field_name=name, inject_into=RequestOptionType.request_parameter, parameters={})
+
+    strategy = components.ListCursorPagination(config={}, parameters={}, page_size=page_size, items_key="contracts")
+    return DefaultPaginator(pagination_strategy=strategy, config={}, url_base="", parameters={},
+                            page_size_option=option("limit"), page_token_option=option("after"))
+
+
 def _reader(api, workers=4, page_size=50, filter_param="updatedAt", cursor=None, start_date=None):
     return components.TomorroListRetriever(
-        requester=api, item_requester=None, parameters={}, name="contracts", cursor=cursor, items_key="contracts",
-        filter_param=filter_param, page_size=page_size, workers=workers,
+        requester=api, item_requester=None, paginator=_paginator(page_size), parameters={}, name="contracts",
+        cursor=cursor, items_key="contracts", filter_param=filter_param, workers=workers,
         config={"start_date": start_date} if start_date else {})
 
 
@@ -180,9 +192,9 @@ class TestPlace:
     range and leaves the one it was given as it was."""
 
     @staticmethod
-    def _range(order="asc", lo=10, hi=20, closed=False, last_seen=None):
+    def _range(order="asc", lo=10, hi=20, last_seen=None):
         at = lambda day: datetime(2024, 1, day, tzinfo=UTC)  # noqa: E731
-        return components.Range(at(lo), at(hi), closed, order, {}, last_seen=at(last_seen) if last_seen else None)
+        return components.Range(at(lo), at(hi), order, {}, last_seen=at(last_seen) if last_seen else None)
 
     @staticmethod
     def _rows(*days):
@@ -198,9 +210,11 @@ class TestPlace:
         assert emit == ["10", "15"]
         assert placed.done and in_order and placed.position.day == 20 and placed.cursor == "more"
 
-    def test_a_closed_range_keeps_its_end(self):
-        placed, emit, _ = self._place(self._range(closed=True), self._rows(19, 20))
-        assert emit == ["19", "20"] and not placed.done
+    def test_a_range_ends_before_its_end_bound(self):
+        placed, emit, _ = self._place(self._range(), self._rows(19))
+        assert emit == ["19"] and not placed.done
+        placed, emit, _ = components.place(placed, self._rows(20), "more")
+        assert emit == [] and placed.done
 
     def test_a_page_out_of_order_is_noticed_and_the_range_no_longer_stops_early(self):
         placed, emit, in_order = self._place(self._range(last_seen=16), self._rows(12, 22))
@@ -208,7 +222,7 @@ class TestPlace:
         assert emit == ["12"]
 
     def test_descending_stops_below_the_start(self):
-        placed, emit, _ = self._place(self._range("desc", closed=True), self._rows(18, 11, 9))
+        placed, emit, _ = self._place(self._range("desc"), self._rows(18, 11, 9))
         assert emit == ["18", "11"] and placed.done
 
     def test_a_record_that_cannot_be_placed_is_emitted_and_does_not_move_the_range(self):
@@ -229,21 +243,21 @@ class TestSplit:
         return datetime(2024, 1, day, tzinfo=UTC)
 
     def test_a_range_is_cut_in_equal_parts_up_to_the_newest_record_and_keeps_its_chain(self):
-        rng = components.Range(self._at(1), self._at(30), True, "asc", {"gte": 1}, cursor="c", position=self._at(10),
+        rng = components.Range(self._at(1), self._at(30), "asc", {"gte": 1}, cursor="c", position=self._at(10),
                                rate=2.0)
         pieces = components.split(rng, 3, self._at(19), lambda lo: {"gte": lo.day})
         assert [(p.lo.day, p.hi.day) for p in pieces] == [(1, 13), (13, 16), (16, 30)]
-        assert pieces[0].cursor == "c" and not pieces[0].closed and pieces[-1].closed  # the end stays closed
+        assert pieces[0].cursor == "c" and pieces[-1].hi == self._at(30)  # the last keeps the end
         assert [p.params for p in pieces[1:]] == [{"gte": 13}, {"gte": 16}] and all(p.cursor is None for p in pieces[1:])
         assert rng.hi == self._at(30)  # the range given is unchanged
 
     def test_the_checkpoint_is_below_every_range_still_read(self):
         at = self._at
-        ranges = [components.Range(at(1), at(10), False, "asc", {}, done=True, emitted_max=at(9)),
-                  components.Range(at(10), at(20), False, "asc", {}, position=at(12), emitted_max=at(12)),
-                  components.Range(at(20), at(30), True, "asc", {}, position=at(25), emitted_max=at(25))]
+        ranges = [components.Range(at(1), at(10), "asc", {}, done=True, emitted_max=at(9)),
+                  components.Range(at(10), at(20), "asc", {}, position=at(12), emitted_max=at(12)),
+                  components.Range(at(20), at(30), "asc", {}, position=at(25), emitted_max=at(25))]
         assert components.safe_checkpoint(ranges) == at(12)
-        unsure = components.Range(at(20), at(30), True, "none", {}, trusted=False, emitted_max=at(21))
+        unsure = components.Range(at(20), at(30), "none", {}, trusted=False, emitted_max=at(21))
         assert components.safe_checkpoint([*ranges[:2], unsure]) is None
 
 
