@@ -10,8 +10,9 @@ modules gives way here. Sections, each headed, in reading order:
 3. The list reader of `contracts` and `counterparties` (checks the API's order, filter and item shapes at
    run time, splits the read across workers, checkpoints through the stream's cursor).
 4. Custom smart fields as typed columns.
-5. Config and state: what the spec and the cursor cannot check.
+5. Config and state: what the spec and the cursor cannot check (and a checkpoint inside a slice).
 6. Process tuning that depends on CDK internals (pinned to the CDK version it was measured on).
+7. Connector Builder test reads: what the CDK gives its own retrievers there and not a custom one.
 
 Each class says in one line why YAML cannot do its job. No `from __future__ import annotations` here: the
 standard tests exec this file as a module that is not in sys.modules, and dataclasses cannot resolve string
@@ -357,21 +358,17 @@ def _now() -> datetime:
 # =============================================================================================================
 # 3. The list reader of `contracts` and `counterparties`
 # =============================================================================================================
-# The CDK's retriever trusts the chain of pages it follows; what the docs leave open is checked here, on every
-# answer before its records are emitted (README, "How contracts and counterparties are read"):
-# - order: `sort=updatedAt` (assumed on contracts, documented on counterparties) holds on every page, and each
-#   record lies inside the range that reads it, whatever the server did with `updatedAt=gte:` (contracts only);
-# - shape: a list item lacking what the stream needs (`required_keys`) is fetched whole, GET /<path>/{id};
-# - statuses: every request names them all (`status=in:a,b,...`: a list may hide the ones it is not asked for).
-#   Where `in:` is refused but one status is taken, each status is read whole in turn, the state saved at the end.
-# The first answer decides how to read (`reading_plans`): ranges of updatedAt side by side when the order and the
-# filter hold; else one chain from the start (a first sync: ascending, to checkpoint on the way), newest first down
-# to the bound (a later sync), or, with no order, to its end with the state saved only when complete.
-# Ranges are immutable: `place` (a page) and `split` (a free worker) are pure. One executor sends every request;
-# a range's page request asks for its next page itself, so no request waits for the writer. The reading thread
-# alone places pages, emits records through the stream's record selector and checkpoints through its cursor
-# (`safe_checkpoint`: never past unread data). A Connector Builder test read is one chain cut at the Builder's
-# limits, its log saying what was left unread.
+# What a CDK retriever would trust is checked on every answer before its records are emitted (README, "How
+# contracts and counterparties are read"): the order (`sort=updatedAt`, assumed on contracts) on every page; each
+# record inside the range that reads it, whatever the server did with `updatedAt=gte:` (assumed; contracts only);
+# every item holding `required_keys`, else fetched whole (GET /<path>/{id}); every status named (`status=in:a,b`:
+# a list may hide the others), or where only one is taken, each read whole in turn and the state saved at the end.
+# The first answer decides how to read (`reading_plans`): ranges of updatedAt side by side when order and filter
+# hold; else one chain from the start (a first sync: ascending, to checkpoint on the way), newest first down to
+# the bound (a later sync), or with no order to its end, the state saved only then. Ranges are immutable, `place`
+# and `split` pure. One executor sends every request, a range's page request asking for the next page itself; the
+# reading thread alone places pages, emits records (the stream's record selector) and checkpoints, never past
+# unread data (`safe_checkpoint`).
 
 ORDER_ASC, ORDER_DESC, ORDER_NONE = "asc", "desc", "none"
 CHECKPOINT_EVERY_PAGES = 5
@@ -381,17 +378,7 @@ SERVER_CLOCK_AHEAD = timedelta(days=1)
 SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's partition fields
 REFUSED_STATUSES = (400, 422)
 _ONE_MS = timedelta(milliseconds=1)
-_PROBE = -1  # the answer of the newest-record probe, beside the ranges' (their index)
-BUILDER_TEST_READ = "test_read"  # `__command` of a Builder test read (airbyte_cdk/connector_builder/README.md)
-
-
-def builder_test_limits(config: Mapping[str, Any]) -> Any:
-    """The Builder's `TestLimits` (by the CDK's `get_limits`, with its defaults) in one of its test reads, else None."""
-    if config.get("__command") != BUILDER_TEST_READ:
-        return None
-    from airbyte_cdk.connector_builder.connector_builder_handler import get_limits  # a sync never needs it
-
-    return get_limits(config)
+_PROBE = -1  # the newest-record probe's answer, beside the ranges' (their index)
 
 
 @dataclass(frozen=True)
@@ -480,7 +467,7 @@ class TomorroListRetriever(Retriever):
 
     requester: Any
     item_requester: Any
-    paginator: Any  # the manifest's list paginator: the page size and `after` of every page request
+    paginator: Any  # the manifest's list paginator: each page request's size and `after`, and the next cursor
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     name: str = ""
@@ -499,15 +486,6 @@ class TomorroListRetriever(Retriever):
         self._workers = max(1, int(interpolated(self.workers, self.config)))
         self._noticed: set = set()
         self._one_status_a_read = False  # learnt on the first answer that refuses `status=in:`
-        self.test_limits = builder_test_limits(self.config)
-        self.page_log = self.item_log = None  # a Builder test read logs each request as the Builder groups them
-        if self.test_limits is not None:
-            self.page_log = lambda response: format_http_message(
-                response, f"Stream '{self.name}' request",
-                f"Request performed in order to extract records for stream '{self.name}'", self.name)
-            self.item_log = lambda response: format_http_message(
-                response, f"Stream '{self.name}' item request",
-                "A list item lacking fields the stream needs, fetched whole", self.name, is_auxiliary=True)
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
         first_sync = self.first_sync()
@@ -548,14 +526,6 @@ class TomorroListRetriever(Retriever):
             self._noticed.add(key)
             logger.log(level, f"{self.name}: {message}")
 
-    def builder_log(self, message: str) -> None:
-        """A line of the Builder's log: its test read shows the source's message repository (the requester's)."""
-        text = f"{self.name}: {message}"
-        logger.info(text)
-        if (repository := getattr(self.requester, "message_repository", None)) is not None:
-            repository.emit_message(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(
-                level=Level.INFO, message=filter_secrets(text))))
-
 
 class _ListRead:
     """One read of one slice (with one `status`). Its ranges are changed, its records emitted and its checkpoints
@@ -567,22 +537,23 @@ class _ListRead:
         self.r, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, first_sync
         self.instants = date_time_properties(schema)
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
-        # the slice's bounds as the stream's DatetimeBasedCursor names them; none when this read is one of several
-        # over the slice (one per status): then no checkpoint is reported
-        self.bounds = [key for key in (SLICE_START, SLICE_END) if key in self.slice.cursor_slice and checkpoints]
+        # a checkpoint needs the slice's bounds, and is not reported by one of several reads of a slice (per status)
+        self.checkpoints = checkpoints and {SLICE_START, SLICE_END} <= set(self.slice.cursor_slice)
         self.lo = parse_instant(self.slice.get(SLICE_START)) or parse_instant(reader.config.get("start_date")) or _EPOCH
         self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD + _ONE_MS
+        self.test_read = BuilderTestRead.of(reader.config, reader.name, reader.requester)  # None in a sync
+        self.page_log = self.test_read and self.test_read.page_log
         self.ranges: list = []
         self.answers: Any = queue.SimpleQueue()  # (range index or _PROBE, answer or error, whether a next follows)
         self.in_flight = 0  # answers still to come
         self.unplaced: dict = {}  # id -> cursor value, for records that cannot be placed (emitted once)
-        self.fetched_whole = self.pages = self.emitted = 0  # pages: list answers (the Builder counts each)
+        self.fetched_whole = self.pages = 0  # pages: list answers (a Builder test read counts each)
         self.checkpointed: datetime | None = None
         self.follow = self.probing = self.stopped = False  # follow: a range's page request asks for the next
 
     def run(self) -> Iterator[Any]:
         self.r.paginator.get_initial_token()  # a Builder test read's paginator counts its pages from here
-        may_split = bool(self.r.filter_param) and self.r._workers > 1 and self.r.test_limits is None
+        may_split = bool(self.r.filter_param) and self.r._workers > 1 and self.test_read is None
         if may_split and self.first_sync:
             self._send(_PROBE)  # beside the first page: where the data ends, to lay the splits over
         first, rows, cursor, honoured = self._open()
@@ -606,7 +577,7 @@ class _ListRead:
         for index, (order, filtered) in enumerate(plans):
             rng = Range(self.lo, self.hi, order, self._params(order, self.lo if filtered else None))
             request = self._page_params(rng.params, None)
-            response = self.r.requester.send_request(request_params=request, log_formatter=self.r.page_log)
+            response = self.r.requester.send_request(request_params=request, log_formatter=self.page_log)
             if response is not None and response.status_code in REFUSED_STATUSES:
                 if index == 0 and self.r.status_in_refused(request):
                     raise _StatusInRefused(refusal_message(response))
@@ -630,7 +601,6 @@ class _ListRead:
             return rng, rows, cursor, filtered
         raise unexpected_answer(f"every way to list {self.r.name} was refused")
 
-
     def _read_ranges(self, rows: list, cursor: str | None, may_split: bool) -> Iterator[Any]:
         """Every range's chain to its end, at most `workers` requests in flight. For each answer as it comes: place
         the page, ask for what is now missing (an idle range's next page; with a worker free, the range with the
@@ -642,8 +612,8 @@ class _ListRead:
                 page, rng = [], None
                 if placed is not None:
                     page, rng = self._place(index, *placed), self.ranges[index]
-                    if self.r.test_limits is not None:
-                        page, stop = self._within_test_limits(page)
+                    if self.test_read is not None:
+                        page, stop = self.test_read.cut(page, self.pages, self.r.cursor_field)
                         if stop:
                             yield from self._records(page)
                             return
@@ -656,8 +626,7 @@ class _ListRead:
                 yield from self._records(page)
                 if rng is not None and (self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or rng.done):
                     pages_at_checkpoint = self.pages
-                    if (value := safe_checkpoint(self.ranges)) is not None:
-                        self.report_progress(value)
+                    self.report_progress(safe_checkpoint(self.ranges))
                 if not self.in_flight:
                     return
                 index, answer, follows = self.answers.get()
@@ -691,24 +660,6 @@ class _ListRead:
             kept.append(row.data)
         return kept
 
-    def _within_test_limits(self, page: list) -> tuple:
-        """The page cut to a Builder test read's limits, and whether the read stops here (its log says what is left)."""
-        limits = self.r.test_limits
-        kept = page[:max(0, limits.max_records - self.emitted)]
-        self.emitted += len(kept)
-        if self.emitted >= limits.max_records:
-            cut = f"max_records={limits.max_records}"
-        elif self.pages >= limits.max_pages_per_slice:
-            cut = f"max_pages_per_slice={limits.max_pages_per_slice}"
-        else:
-            return kept, False
-        dropped = len(page) - len(kept)
-        left = f"{dropped} records of the last page and the pages after it" if dropped else "the pages after it"
-        self.r.builder_log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records from "
-                           f"{self.pages} list requests in one range of {self.r.cursor_field}; {left} are not read "
-                           "(a sync reads them all).")
-        return kept, True
-
     def _split(self, newest: datetime, free: int) -> None:
         """The range with the most records estimated left cut into `free + 1` parts, or one per page it has left if
         fewer (as many requests as reading it alone, in one round), the new ranges' first pages asked at once."""
@@ -732,7 +683,7 @@ class _ListRead:
         # `status` left out: every request of the stream names the same statuses (see read_records)
         return "&".join(f"{key}={value}" for key, value in rng.params.items() if key != "status") or "default order"
 
-    # -- requests: sent from the executor's threads, they change nothing of the read -----------------------------
+    # -- requests ------------------------------------------------------------------------------------------------
     def _send(self, index: int) -> None:
         """Ask for range `index`'s next page, or (`_PROBE`) for the newest record; the answer comes on the queue."""
         rng = self.ranges[index] if index != _PROBE else None
@@ -741,9 +692,9 @@ class _ListRead:
         self.pool.submit(self._answer, index, rng and rng.params, rng and rng.cursor)
 
     def _answer(self, index: int, params: Mapping[str, Any] | None, cursor: str | None) -> None:
-        """Put the answer to one request on the queue (an error too, raised by the reading thread). A range's page
-        asks for the next one at once, unless it passes the range's end as the range now stands (a split may have
-        moved it) or the read has stopped."""
+        """(In the executor.) Put the answer to one request on the queue, or its error. A range's page asks for the
+        next one at once, unless it passes the range's end as it now stands (a split may move it) or the read
+        stopped."""
         if self.stopped:
             return
         follows = False
@@ -752,7 +703,7 @@ class _ListRead:
                 answer = self._newest()
             else:
                 answer = items, cursor = self._page(self.r.requester.send_request(
-                    request_params=self._page_params(params, cursor), log_formatter=self.r.page_log))
+                    request_params=self._page_params(params, cursor), log_formatter=self.page_log))
                 last = parse_instant(items[-1].get(self.r.cursor_field)) if items else None
                 follows = self.follow and bool(cursor) and last is not None and last < self.ranges[index].hi
         except Exception as error:
@@ -785,27 +736,25 @@ class _ListRead:
 
     def _fetch_one(self, item_id: str) -> dict | None:
         piece = StreamSlice(partition={"item_id": item_id}, cursor_slice={})
-        response = self.r.item_requester.send_request(stream_slice=piece, log_formatter=self.r.item_log)
-        if not response:
+        log = self.test_read and self.test_read.item_log
+        if not (response := self.r.item_requester.send_request(stream_slice=piece, log_formatter=log)):
             return None  # deleted between the list and its fetch (404): nothing to emit
-        body = decode_json(response)
-        if not isinstance(body, dict) or body.get("id") != item_id:
+        if not isinstance(body := decode_json(response), dict) or body.get("id") != item_id:
             raise unexpected_answer(f"GET /{{id}} of a {self.r.name} item did not return that item", body)
         return body
 
-    # -- a page's records ---------------------------------------------------------------------------------------
+    # -- records -------------------------------------------------------------------------------------------------
     def _rows(self, items: list) -> list:
         """A page's items as rows, slim items fetched whole first (through the executor, at most `workers` at once)."""
         self.pages += 1
         required = self.r.required_keys
-        slim = {i: item["id"] for i, item in enumerate(items) if any(key not in item for key in required)}
-        if slim:
+        if slim := {i: item["id"] for i, item in enumerate(items) if any(key not in item for key in required)}:
             missing = sorted({key for i in slim for key in required if key not in items[i]})
             self.r.notice("slim", f"this account lists {self.r.name} without {', '.join(missing)}: each such item "
                           "is fetched whole (GET /{id}, one more request per record).", logging.WARNING)
             whole = dict(zip(slim, self.pool.map(self._fetch_one, slim.values()), strict=True))
             self.fetched_whole += len(slim)
-            items = [whole[i] if i in whole else item for i, item in enumerate(items) if whole.get(i, item)]
+            items = [found for i, item in enumerate(items) if (found := whole.get(i, item))]
         rows = []
         for item in items:
             if not item.get("id"):
@@ -825,36 +774,12 @@ class _ListRead:
             utc_instants(record, self.instants)
         return data
 
-    # -- checkpoints ---------------------------------------------------------------------------------------------
-    def report_progress(self, value: datetime) -> None:
-        """Tell the stream's cursor that [slice start, value] is read, by the calls the CDK itself makes per
-        partition (`observe`, `close_partition`): it merges that sub-slice into its state and emits it, and keeps
-        it should the read fail later. Called after every record up to `value` was yielded: the state follows them."""
-        cursor = self.r.cursor
-        if len(self.bounds) < 2 or cursor is None or (self.checkpointed and value <= self.checkpointed):
-            return
-        self.checkpointed, text = value, format_instant(value)
-        piece = StreamSlice(partition=self.slice.partition, cursor_slice={SLICE_START: self.slice[SLICE_START],
-                                                                          SLICE_END: text})
-        cursor.observe(Record(data={self.r.cursor_field: text}, stream_name=self.r.name, associated_slice=piece))
-        cursor.close_partition(_ReadPart(self.r.name, piece))
-
-
-@dataclass(frozen=True)
-class _ReadPart(Partition):
-    """The part of a slice a read has completed, as the cursor's `close_partition` takes it."""
-
-    name: str
-    piece: StreamSlice
-
-    def read(self) -> Iterable[Record]:
-        return iter(())
-
-    def to_slice(self) -> Mapping[str, Any] | None:
-        return self.piece
-
-    def stream_name(self) -> str:
-        return self.name
+    def report_progress(self, value: datetime | None) -> None:
+        """Checkpoint: [slice start, value] is read (called once every record up to `value` was yielded)."""
+        if value is not None and self.checkpoints and self.r.cursor is not None and (
+                self.checkpointed is None or value > self.checkpointed):
+            self.checkpointed = value
+            close_read_part(self.r.cursor, self.slice, format_instant(value), self.r.name, self.r.cursor_field)
 
 
 # =============================================================================================================
@@ -1134,6 +1059,33 @@ class SanitizeState(StateMigration):
         return {**stream_state, self.cursor_field: format_instant(min(moment, _now()))}
 
 
+def close_read_part(cursor: Any, stream_slice: StreamSlice, value: str, stream_name: str, cursor_field: str) -> None:
+    """YAML cannot checkpoint inside a slice: the CDK closes a partition only when its read ends. This tells the
+    stream's cursor that [slice start, value] is read, by the two calls the CDK makes per partition (`observe`,
+    `close_partition`): the cursor merges that part into its state, emits it, and keeps it should the read fail."""
+    piece = StreamSlice(partition=stream_slice.partition,
+                        cursor_slice={SLICE_START: stream_slice[SLICE_START], SLICE_END: value})
+    cursor.observe(Record(data={cursor_field: value}, stream_name=stream_name, associated_slice=piece))
+    cursor.close_partition(_ReadPart(stream_name, piece))
+
+
+@dataclass(frozen=True)
+class _ReadPart(Partition):
+    """The part of a slice a read has completed, as the cursor's `close_partition` takes it."""
+
+    name: str
+    piece: StreamSlice
+
+    def read(self) -> Iterable[Record]:
+        return iter(())
+
+    def to_slice(self) -> Mapping[str, Any] | None:
+        return self.piece
+
+    def stream_name(self) -> str:
+        return self.name
+
+
 # =============================================================================================================
 # 6. Process tuning that depends on CDK internals. Measured on airbyte-cdk 7.39.1; unit_tests/test_process_tuning.py
 #    pins both assumptions to that version (the attribute read, and that the CDK still bounds its queue at 10,000).
@@ -1188,3 +1140,63 @@ class WaitForWriter(RecordTransformation):
         # Stops waiting once the writer has exited: a worker left behind must not hold up interpreter exit.
         while len(waiting) > WRITER_BACKLOG_LIMIT and writer.is_alive():
             time.sleep(0.02)
+
+
+# =============================================================================================================
+# 7. Connector Builder test reads: what the CDK gives its own retrievers there and not a custom one
+# =============================================================================================================
+BUILDER_TEST_READ = "test_read"  # `__command` of a Builder test read (airbyte_cdk/connector_builder/README.md)
+
+
+class BuilderTestRead:
+    """One read of a stream in a Builder test read. The CDK's factory hands its own retrievers a log formatter
+    (each request shown as the Builder groups them) and ends their pages at `max_pages_per_slice` (the list
+    paginator, which it decorates, does this for the list reader too); `max_records` it leaves to the retriever.
+    Here: the formatters, the record cut, and a line in the Builder's log saying what was left unread."""
+
+    def __init__(self, limits: Any, name: str, requester: Any):
+        self.limits, self.name, self.requester, self.emitted = limits, name, requester, 0
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any], name: str, requester: Any) -> "BuilderTestRead | None":
+        """The test read `config` asks for (its limits by the CDK's `get_limits`, with its defaults), else None."""
+        if config.get("__command") != BUILDER_TEST_READ:
+            return None
+        from airbyte_cdk.connector_builder.connector_builder_handler import (
+            get_limits,  # a sync never needs it
+        )
+
+        return cls(get_limits(config), name, requester)
+
+    def page_log(self, response: Any) -> Any:
+        return format_http_message(response, f"Stream '{self.name}' request",
+                                   f"Request performed in order to extract records for stream '{self.name}'", self.name)
+
+    def item_log(self, response: Any) -> Any:
+        return format_http_message(response, f"Stream '{self.name}' item request",
+                                   "A list item lacking fields the stream needs, fetched whole", self.name,
+                                   is_auxiliary=True)
+
+    def cut(self, page: list, pages: int, cursor_field: str) -> tuple:
+        """The page cut to the limits, and whether the read stops after it (`pages`: list requests so far)."""
+        kept = page[:max(0, self.limits.max_records - self.emitted)]
+        self.emitted += len(kept)
+        if self.emitted >= self.limits.max_records:
+            cut = f"max_records={self.limits.max_records}"
+        elif pages >= self.limits.max_pages_per_slice:
+            cut = f"max_pages_per_slice={self.limits.max_pages_per_slice}"
+        else:
+            return kept, False
+        dropped = len(page) - len(kept)
+        left = f"{dropped} records of the last page and the pages after it" if dropped else "the pages after it"
+        self.log(f"Connector Builder test read stopped at its limit {cut}: {self.emitted} records from {pages} list "
+                 f"requests in one range of {cursor_field}; {left} are not read (a sync reads them all).")
+        return kept, True
+
+    def log(self, message: str) -> None:
+        """A line of the Builder's log: its test read shows the source's message repository (the requester's)."""
+        text = f"{self.name}: {message}"
+        logger.info(text)
+        if (repository := getattr(self.requester, "message_repository", None)) is not None:
+            repository.emit_message(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(
+                level=Level.INFO, message=filter_secrets(text))))
