@@ -378,7 +378,6 @@ SERVER_CLOCK_AHEAD = timedelta(days=1)
 SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's partition fields
 REFUSED_STATUSES = (400, 422)
 _ONE_MS = timedelta(milliseconds=1)
-_PROBE = -1  # the newest-record probe's answer, beside the ranges' (their index)
 
 
 @dataclass(frozen=True)
@@ -403,11 +402,11 @@ class Range:
     emitted_max: datetime | None = None
     rate: float = 0.0  # records per second of updatedAt, from its last page: estimates what is left
 
-    def left(self, newest: datetime) -> float:
+    def left(self) -> float:
         """Records estimated still to read, if the range can be split (else 0)."""
         if self.done or not self.trusted or self.order != ORDER_ASC or self.position is None:
             return 0.0
-        return self.rate * max(0.0, (min(self.hi, newest + _ONE_MS) - self.position).total_seconds())
+        return self.rate * max(0.0, (self.hi - self.position).total_seconds())
 
 
 def reading_plans(first_sync: bool, filtered: bool) -> list:
@@ -436,10 +435,11 @@ def place(rng: Range, rows: list, cursor: str | None) -> tuple:
         rate=len(values) / max(span, 0.001) if len(values) > 1 else rng.rate), emit, in_order
 
 
-def split(rng: Range, parts: int, newest: datetime, params: Any) -> list:
-    """`rng` cut into up to `parts` ranges of equal time over what it has left of the data (up to `newest`): the
-    first keeps its chain, each other starts one of its own (`params(lo)`) with `rng`'s density as its estimate."""
-    step = (min(rng.hi, newest + _ONE_MS) - rng.position) / parts
+def split(rng: Range, parts: int, params: Any) -> list:
+    """`rng` cut into up to `parts` ranges of equal time over what it has left: the first keeps its chain, each
+    other starts one of its own (`params(lo)`) with `rng`'s density as its estimate. Parts laid over time with no
+    data come back empty at once (one request each), and the range that holds the data is split again."""
+    step = (rng.hi - rng.position) / parts
     cuts = sorted({cut for i in range(1, parts) if rng.position < (cut := _floor_ms(rng.position + step * i)) < rng.hi})
     return [replace(rng, hi=cuts[0]) if cuts else rng] + [
         Range(lo, hi, ORDER_ASC, params(lo), position=lo, rate=rng.rate)
@@ -544,22 +544,20 @@ class _ListRead:
         self.test_read = BuilderTestRead.of(reader.config, reader.name, reader.requester)  # None in a sync
         self.page_log = self.test_read and self.test_read.page_log
         self.ranges: list = []
-        self.answers: Any = queue.SimpleQueue()  # (range index or _PROBE, answer or error, whether a next follows)
+        self.answers: Any = queue.SimpleQueue()  # (range index, page or error, whether its next page follows)
         self.in_flight = 0  # answers still to come
         self.unplaced: dict = {}  # id -> cursor value, for records that cannot be placed (emitted once)
         self.fetched_whole = self.pages = 0  # pages: list answers (a Builder test read counts each)
         self.checkpointed: datetime | None = None
-        self.follow = self.probing = self.stopped = False  # follow: a range's page request asks for the next
+        self.follow = self.stopped = False  # follow: a range's page request asks for the next page itself
 
     def run(self) -> Iterator[Any]:
         self.r.paginator.get_initial_token()  # a Builder test read's paginator counts its pages from here
         may_split = bool(self.r.filter_param) and self.r._workers > 1 and self.test_read is None
-        if may_split and self.first_sync:
-            self._send(_PROBE)  # beside the first page: where the data ends, to lay the splits over
         first, rows, cursor, honoured = self._open()
         self.ranges = [first]
         self.follow = may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
-        yield from self._read_ranges(rows, cursor, may_split)
+        yield from self._read_ranges((0, rows, cursor, False), may_split)
         if len(self.ranges) > 1:
             logger.info(f"{self.r.name}: read {len(self.ranges)} ranges of {self.r.cursor_field} side by side.")
         if self.fetched_whole:
@@ -601,48 +599,47 @@ class _ListRead:
             return rng, rows, cursor, filtered
         raise unexpected_answer(f"every way to list {self.r.name} was refused")
 
-    def _read_ranges(self, rows: list, cursor: str | None, may_split: bool) -> Iterator[Any]:
-        """Every range's chain to its end, at most `workers` requests in flight. For each answer as it comes: place
-        the page, ask for what is now missing (an idle range's next page; with a worker free, the range with the
-        most records estimated left split, the new ranges' first pages asked at once), and only then emit the
-        page's records and, every few pages or when a range ends, the checkpoint."""
-        newest, pages_at_checkpoint, index, follows, placed = None, 0, 0, False, (rows, cursor)
+    def _read_ranges(self, answer: tuple | None, may_split: bool) -> Iterator[Any]:
+        """Every range's chain to its end, at most `workers` requests in flight. For each page as it comes: place
+        it, ask for what is now missing (an idle range's next page; with a worker free, the range with the most
+        records estimated left split, the new ranges' first pages asked at once), and only then emit its records
+        and, every few pages or when a range ends, the checkpoint."""
+        pages_at_checkpoint = 0
         try:
-            while True:
-                page, rng = [], None
-                if placed is not None:
-                    page, rng = self._place(index, *placed), self.ranges[index]
-                    if self.test_read is not None:
-                        page, stop = self.test_read.cut(page, self.pages, self.r.cursor_field)
-                        if stop:
-                            yield from self._records(page)
-                            return
-                    if not rng.done and not follows:
-                        self._send(index)
-                if may_split and newest is None and not self.probing and not all(r.done for r in self.ranges):
-                    self._send(_PROBE)
-                if may_split and newest is not None and self.in_flight < self.r._workers:
-                    self._split(newest, self.r._workers - self.in_flight)
+            while answer is not None:
+                index, rows, cursor, follows = answer
+                if self.r.filter_param in self.ranges[index].params and any(
+                        row.at and row.at < self.ranges[index].lo for row in rows):
+                    may_split = False  # the filter no longer holds: more ranges would each read from the start
+                page, rng = self._place(index, rows, cursor), self.ranges[index]
+                if self.test_read is not None:
+                    page, stop = self.test_read.cut(page, self.pages, self.r.cursor_field)
+                    if stop:
+                        yield from self._records(page)
+                        return
+                if not rng.done and not follows:
+                    self._send(index)
+                if may_split and self.in_flight < self.r._workers:
+                    self._split(self.r._workers - self.in_flight)
                 yield from self._records(page)
-                if rng is not None and (self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or rng.done):
+                if self.pages - pages_at_checkpoint >= CHECKPOINT_EVERY_PAGES or rng.done:
                     pages_at_checkpoint = self.pages
                     self.report_progress(safe_checkpoint(self.ranges))
-                if not self.in_flight:
-                    return
-                index, answer, follows = self.answers.get()
-                self.in_flight -= not follows
-                if isinstance(answer, Exception):
-                    raise answer
-                placed = None
-                if index == _PROBE:
-                    newest, self.probing = answer or self.hi, False  # unknown: splits laid up to the range's end
-                elif not self.ranges[index].done:  # else asked ahead, but a split has since ended the range
-                    placed = self._rows(answer[0]), answer[1]
-                    if self.r.filter_param in self.ranges[index].params and any(
-                            row.at and row.at < self.ranges[index].lo for row in placed[0]):
-                        may_split = False  # more ranges would each read from the start
+                answer = self._next_page()
         finally:
             self.stopped = True  # no request asks for the one after it any more
+
+    def _next_page(self) -> tuple | None:
+        """(range index, rows, next cursor, whether its next page is already asked) of the next page to place, as
+        the answers come; None once no request is in flight."""
+        while self.in_flight:
+            index, answer, follows = self.answers.get()
+            self.in_flight -= not follows
+            if isinstance(answer, Exception):
+                raise answer
+            if not self.ranges[index].done:  # else asked ahead, but a split has since ended the range
+                return index, self._rows(answer[0]), answer[1], follows
+        return None
 
     def _place(self, index: int, rows: list, cursor: str | None) -> list:
         """Place one page of range `index`: the records it emits (one that cannot be placed: once per read)."""
@@ -660,13 +657,13 @@ class _ListRead:
             kept.append(row.data)
         return kept
 
-    def _split(self, newest: datetime, free: int) -> None:
+    def _split(self, free: int) -> None:
         """The range with the most records estimated left cut into `free + 1` parts, or one per page it has left if
         fewer (as many requests as reading it alone, in one round), the new ranges' first pages asked at once."""
-        index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(newest))
-        parts = min(free + 1, math.ceil(self.ranges[index].left(newest) / self.r.page_size))
+        index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left())
+        parts = min(free + 1, math.ceil(self.ranges[index].left() / self.r.page_size))
         if parts >= 2:
-            self.ranges[index], *pieces = split(self.ranges[index], parts, newest, lambda lo: self._params(ORDER_ASC, lo))
+            self.ranges[index], *pieces = split(self.ranges[index], parts, lambda lo: self._params(ORDER_ASC, lo))
             for piece in pieces:
                 self.ranges.append(piece)
                 self._send(len(self.ranges) - 1)
@@ -685,27 +682,22 @@ class _ListRead:
 
     # -- requests ------------------------------------------------------------------------------------------------
     def _send(self, index: int) -> None:
-        """Ask for range `index`'s next page, or (`_PROBE`) for the newest record; the answer comes on the queue."""
-        rng = self.ranges[index] if index != _PROBE else None
+        """Ask for range `index`'s next page; the answer comes on the queue."""
         self.in_flight += 1
-        self.probing |= rng is None
-        self.pool.submit(self._answer, index, rng and rng.params, rng and rng.cursor)
+        self.pool.submit(self._answer, index, self.ranges[index].params, self.ranges[index].cursor)
 
-    def _answer(self, index: int, params: Mapping[str, Any] | None, cursor: str | None) -> None:
-        """(In the executor.) Put the answer to one request on the queue, or its error. A range's page asks for the
-        next one at once, unless it passes the range's end as it now stands (a split may move it) or the read
-        stopped."""
+    def _answer(self, index: int, params: Mapping[str, Any], cursor: str | None) -> None:
+        """(In the executor.) Put the page of range `index` after `cursor` on the queue, or the error. In ranges, it
+        asks for the next page at once, unless this one passes the range's end as it now stands (a split may move
+        it) or the read stopped."""
         if self.stopped:
             return
         follows = False
         try:
-            if params is None:
-                answer = self._newest()
-            else:
-                answer = items, cursor = self._page(self.r.requester.send_request(
-                    request_params=self._page_params(params, cursor), log_formatter=self.page_log))
-                last = parse_instant(items[-1].get(self.r.cursor_field)) if items else None
-                follows = self.follow and bool(cursor) and last is not None and last < self.ranges[index].hi
+            answer = items, cursor = self._page(self.r.requester.send_request(
+                request_params=self._page_params(params, cursor), log_formatter=self.page_log))
+            last = parse_instant(items[-1].get(self.r.cursor_field)) if items else None
+            follows = self.follow and bool(cursor) and last is not None and last < self.ranges[index].hi
         except Exception as error:
             answer = error
         self.answers.put((index, answer, follows))
@@ -726,13 +718,6 @@ class _ListRead:
         items = read_list_page(decode_json(response), self.r.items_key, None).items
         token = self.r.paginator.next_page_token(response, len(items), None)
         return items, token and token["next_page_token"]
-
-    def _newest(self) -> datetime | None:
-        """The newest cursor value in the list (`sort=-<cursor>&limit=1`): where the data ends, so that splits
-        are laid over data, not over the empty time up to now. Only shapes the splits: None when unknown."""
-        response = self.r.requester.send_request(request_params={**self._params(ORDER_DESC, None), "limit": 1})
-        items = read_list_page(decode_json(response), self.r.items_key, None).items if response else []
-        return parse_instant(items[0].get(self.r.cursor_field)) if items else None
 
     def _fetch_one(self, item_id: str) -> dict | None:
         piece = StreamSlice(partition={"item_id": item_id}, cursor_slice={})
