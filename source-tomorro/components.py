@@ -635,7 +635,7 @@ class _ListRead:
         while self.in_flight:
             index, answer, follows = self.answers.get()
             self.in_flight -= not follows
-            if isinstance(answer, Exception):
+            if isinstance(answer, BaseException):
                 raise answer
             if not self.ranges[index].done:  # else asked ahead, but a split has since ended the range
                 return index, self._rows(answer[0]), answer[1], follows
@@ -698,7 +698,7 @@ class _ListRead:
                 request_params=self._page_params(params, cursor), log_formatter=self.page_log))
             last = parse_instant(items[-1].get(self.r.cursor_field)) if items else None
             follows = self.follow and bool(cursor) and last is not None and last < self.ranges[index].hi
-        except Exception as error:
+        except BaseException as error:  # every request answers, or the reading thread would wait for it forever
             answer = error
         self.answers.put((index, answer, follows))
         if follows and not self.stopped:
