@@ -402,11 +402,11 @@ class Range:
     emitted_max: datetime | None = None
     rate: float = 0.0  # records per second of updatedAt, from its last page: estimates what is left
 
-    def left(self) -> float:
+    def left(self, newest: datetime) -> float:
         """Records estimated still to read, if the range can be split (else 0)."""
         if self.done or not self.trusted or self.order != ORDER_ASC or self.position is None:
             return 0.0
-        return self.rate * max(0.0, (self.hi - self.position).total_seconds())
+        return self.rate * max(0.0, (min(self.hi, newest + _ONE_MS) - self.position).total_seconds())
 
 
 def reading_plans(first_sync: bool, filtered: bool) -> list:
@@ -435,11 +435,10 @@ def place(rng: Range, rows: list, cursor: str | None) -> tuple:
         rate=len(values) / max(span, 0.001) if len(values) > 1 else rng.rate), emit, in_order
 
 
-def split(rng: Range, parts: int, params: Any) -> list:
-    """`rng` cut into up to `parts` ranges of equal time over what it has left: the first keeps its chain, each
-    other starts one of its own (`params(lo)`) with `rng`'s density as its estimate. Parts laid over time with no
-    data come back empty at once (one request each), and the range that holds the data is split again."""
-    step = (rng.hi - rng.position) / parts
+def split(rng: Range, parts: int, newest: datetime, params: Any) -> list:
+    """`rng` cut into up to `parts` ranges of equal time over what it has left of the data (up to `newest`): the
+    first keeps its chain, each other starts one of its own (`params(lo)`) with `rng`'s density as its estimate."""
+    step = (min(rng.hi, newest + _ONE_MS) - rng.position) / parts
     cuts = sorted({cut for i in range(1, parts) if rng.position < (cut := _floor_ms(rng.position + step * i)) < rng.hi})
     return [replace(rng, hi=cuts[0]) if cuts else rng] + [
         Range(lo, hi, ORDER_ASC, params(lo), position=lo, rate=rng.rate)
@@ -554,9 +553,13 @@ class _ListRead:
     def run(self) -> Iterator[Any]:
         self.r.paginator.get_initial_token()  # a Builder test read's paginator counts its pages from here
         may_split = bool(self.r.filter_param) and self.r._workers > 1 and self.test_read is None
+        # Where the data ends (`sort=-updatedAt&limit=1`), asked beside the first page of a first sync: its splits
+        # are laid over the data, not over the time after it (a later sync's changes run up to now anyway).
+        probe = self.pool.submit(self._newest) if may_split and self.first_sync else None
         first, rows, cursor, honoured = self._open()
         self.ranges = [first]
         self.follow = may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
+        self.newest = (probe.result() if probe and may_split else None) or self.hi
         yield from self._read_ranges((0, rows, cursor, False), may_split)
         if len(self.ranges) > 1:
             logger.info(f"{self.r.name}: read {len(self.ranges)} ranges of {self.r.cursor_field} side by side.")
@@ -660,10 +663,11 @@ class _ListRead:
     def _split(self, free: int) -> None:
         """The range with the most records estimated left cut into `free + 1` parts, or one per page it has left if
         fewer (as many requests as reading it alone, in one round), the new ranges' first pages asked at once."""
-        index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left())
-        parts = min(free + 1, math.ceil(self.ranges[index].left() / self.r.page_size))
+        index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(self.newest))
+        parts = min(free + 1, math.ceil(self.ranges[index].left(self.newest) / self.r.page_size))
         if parts >= 2:
-            self.ranges[index], *pieces = split(self.ranges[index], parts, lambda lo: self._params(ORDER_ASC, lo))
+            pieces = split(self.ranges[index], parts, self.newest, lambda lo: self._params(ORDER_ASC, lo))
+            self.ranges[index], *pieces = pieces
             for piece in pieces:
                 self.ranges.append(piece)
                 self._send(len(self.ranges) - 1)
@@ -718,6 +722,12 @@ class _ListRead:
         items = read_list_page(decode_json(response), self.r.items_key, None).items
         token = self.r.paginator.next_page_token(response, len(items), None)
         return items, token and token["next_page_token"]
+
+    def _newest(self) -> datetime | None:
+        """The newest cursor value in the list; None when unknown (it only shapes the splits)."""
+        response = self.r.requester.send_request(request_params={**self._params(ORDER_DESC, None), "limit": 1})
+        items = read_list_page(decode_json(response), self.r.items_key, None).items if response else []
+        return parse_instant(items[0].get(self.r.cursor_field)) if items else None
 
     def _fetch_one(self, item_id: str) -> dict | None:
         piece = StreamSlice(partition={"item_id": item_id}, cursor_slice={})
