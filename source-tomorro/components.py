@@ -487,10 +487,9 @@ class TomorroListRetriever(Retriever):
         self._one_status_a_read = False  # learnt on the first answer that refuses `status=in:`
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
-        first_sync = self.first_sync()
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix=f"tomorro-{self.name}") as pool:
-            def read(status: str | None, checkpoints: bool = True) -> Iterator[Any]:
-                return _ListRead(self, pool, stream_slice, records_schema, first_sync, status, checkpoints).run()
+            def read(status: str | None) -> Iterator[Any]:
+                return _ListRead(self, pool, stream_slice, records_schema, status).run()
 
             if self.statuses and not self._one_status_a_read:
                 try:
@@ -502,7 +501,7 @@ class TomorroListRetriever(Retriever):
                                 f"({refused}) and takes `status={self.statuses[0]}`: reading once per status, the "
                                 "state saved when every status is read.", logging.WARNING)
             for status in self.statuses or [None]:
-                yield from read(status, checkpoints=not self.statuses)
+                yield from read(status)
 
     def first_sync(self) -> bool:
         """Whether no earlier sync saved a state past `start_date` (the stream's cursor holds it), whatever the
@@ -531,13 +530,13 @@ class _ListRead:
     reported by the thread that iterates it; the executor's threads only send requests and queue the answers."""
 
     def __init__(self, reader: TomorroListRetriever, pool: Any, stream_slice: StreamSlice | None,
-                 schema: Mapping[str, Any] | None = None, first_sync: bool = True, status: str | None = None,
-                 checkpoints: bool = True):
-        self.r, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, first_sync
+                 schema: Mapping[str, Any] | None = None, status: str | None = None):
+        self.r, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, reader.first_sync()
         self.instants = date_time_properties(schema)
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
-        # a checkpoint needs the slice's bounds, and is not reported by one of several reads of a slice (per status)
-        self.checkpoints = checkpoints and {SLICE_START, SLICE_END} <= set(self.slice.cursor_slice)
+        # a checkpoint needs the slice's bounds, and none is reported by one of several reads of a slice (one status)
+        self.checkpoints = {SLICE_START, SLICE_END} <= set(self.slice.cursor_slice) and (
+            not reader.statuses or status.startswith("in:"))
         self.lo = parse_instant(self.slice.get(SLICE_START)) or parse_instant(reader.config.get("start_date")) or _EPOCH
         self.hi = (parse_instant(self.slice.get(SLICE_END)) or _now()) + SERVER_CLOCK_AHEAD + _ONE_MS
         self.test_read = BuilderTestRead.of(reader.config, reader.name, reader.requester)  # None in a sync
@@ -553,13 +552,13 @@ class _ListRead:
     def run(self) -> Iterator[Any]:
         self.r.paginator.get_initial_token()  # a Builder test read's paginator counts its pages from here
         may_split = bool(self.r.filter_param) and self.r._workers > 1 and self.test_read is None
-        # Where the data ends (`sort=-updatedAt&limit=1`), asked beside the first page of a first sync: its splits
-        # are laid over the data, not over the time after it (a later sync's changes run up to now anyway).
+        # Where the data ends (`sort=-updatedAt&limit=1`), so that splits are laid over data, not over the time
+        # after it: asked beside the first page of a first sync, by a later one only when it has a split to make.
         probe = self.pool.submit(self._newest) if may_split and self.first_sync else None
         first, rows, cursor, honoured = self._open()
         self.ranges = [first]
         self.follow = may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
-        self.newest = (probe.result() if probe and may_split else None) or self.hi
+        self.newest = (probe.result() or self.hi) if probe and may_split else None
         yield from self._read_ranges((0, rows, cursor, False), may_split)
         if len(self.ranges) > 1:
             logger.info(f"{self.r.name}: read {len(self.ranges)} ranges of {self.r.cursor_field} side by side.")
@@ -663,6 +662,10 @@ class _ListRead:
     def _split(self, free: int) -> None:
         """The range with the most records estimated left cut into `free + 1` parts, or one per page it has left if
         fewer (as many requests as reading it alone, in one round), the new ranges' first pages asked at once."""
+        if all(rng.done for rng in self.ranges):
+            return
+        if self.newest is None:
+            self.newest = self._newest() or self.hi
         index = max(range(len(self.ranges)), key=lambda i: self.ranges[i].left(self.newest))
         parts = min(free + 1, math.ceil(self.ranges[index].left(self.newest) / self.r.page_size))
         if parts >= 2:

@@ -187,6 +187,19 @@ def test_a_later_sync_without_a_server_side_filter_reads_newest_first_and_stops_
     assert len(api.requests) <= len(yielded) // 50 + 2
 
 
+def test_a_later_sync_of_ties_at_its_bound_asks_where_the_data_ends_before_it_splits():
+    """Records sharing one instant have a density no cut in time divides: without knowing where the data ends,
+    the read would cut the empty time after them again and again (one request per part)."""
+    bound = NOW - timedelta(days=30)
+    records = [{"id": f"t{i:03d}", "updatedAt": _iso(bound)} for i in range(120)]
+    api = FakeListApi(records)
+
+    yielded, _ = _read(_reader(api), _slice(bound), state=bound)
+
+    assert sorted(r["id"] for r in yielded) == sorted(r["id"] for r in records)
+    assert len(api.requests) <= 3 + 1  # the three pages of ties and the newest-record probe
+
+
 class TestPlace:
     """`place` decides, for one page of one range, what to emit and whether the range may stop; it returns a new
     range and leaves the one it was given as it was."""
