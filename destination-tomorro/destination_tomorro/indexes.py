@@ -47,8 +47,9 @@ class ContractIndex:
         self.client = client
         self.by_record: dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]] | None = None
         self.untrusted: str | None = None  # why the index cannot be used to match, if it cannot
-        self.claimed: set[str] = set()  # ids created or recovered by this sync: never another row's
-        self.written: set[str] = set()  # ids this sync created or patched: their updatedAt is ours
+        # ids this sync created, recovered or patched: their updatedAt is ours, and create-recovery claims each
+        # for one row at most (a recovered create is claimed before it is remembered)
+        self.written: set[str] = set()
         self.lock = threading.Lock()
 
     def _ensure(self) -> dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]]:
@@ -102,17 +103,17 @@ class ContractIndex:
         """Record a contract this sync created, recovered or patched, under the row's identity (the
         answer may not echo `integration`)."""
         with self.lock:
-            self.claimed.add(contract["id"])
             self.written.add(contract["id"])
             if identity is not None and self.by_record is not None:
                 self.by_record.setdefault(identity.record, {})[contract["id"]] = (identity, contract)
 
     def claim(self, contract_id: str) -> bool:
-        """Claim a contract found by create-recovery for one row; False when already claimed."""
+        """Claim a contract found by create-recovery for one row; False when this sync already wrote or claimed
+        it (another row's)."""
         with self.lock:
-            if contract_id in self.claimed:
+            if contract_id in self.written:
                 return False
-            self.claimed.add(contract_id)
+            self.written.add(contract_id)
             return True
 
 
@@ -226,7 +227,9 @@ class CounterpartyIndex:
         return whole
 
     def remember(self, cp: dict[str, Any]) -> None:
+        """Record a counterparty this sync created or patched, as it now is."""
         with self.lock:
+            self.written.add(cp["id"])
             self._add(cp)
 
     @contextlib.contextmanager

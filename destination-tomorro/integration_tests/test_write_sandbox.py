@@ -298,6 +298,36 @@ def test_console_script_check_and_write(sb, base_config, h, tmp_path):
     assert len(contracts_with_prefix(sb, "cli-")) == 3
 
 
+def test_the_console_script_ends_once_its_output_is_whole_zero_only_when_the_write_succeeded(sb, base_config, h,
+                                                                                              tmp_path):
+    """`run.main` skips Python's teardown after the last message: every message must still be out (the last state,
+    the summary, the report last) and a write that fails must still exit non-zero with its error."""
+    config_path, catalog_path = tmp_path / "config.json", tmp_path / "catalog.json"
+    config_path.write_text(json.dumps({**base_config, "max_retries": 0}))
+    catalog_path.write_text(json.dumps(h.catalog(("contracts", "append_dedup"))))
+
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a pipe is
+
+    def write(messages):
+        done = subprocess.run([_console_script(), "write", "--config", str(config_path), "--catalog",
+                               str(catalog_path)], input=h.jsonl(messages), capture_output=True, text=True, timeout=120,
+                              env=buffered)
+        return done.returncode, [json.loads(line) for line in done.stdout.splitlines()]
+
+    code, out = write([h.record("contracts", r) for r in deals(30, run_tag="end")] + [h.state("contracts", "c30")])
+    assert code == 0
+    assert out[-1]["type"] == "TRACE" and out[-1]["trace"]["type"] == "ANALYTICS", out[-3:]
+    assert [m["state"]["destinationStats"]["recordCount"] for m in out if m["type"] == "STATE"] == [30]
+    assert json.loads(out[-1]["trace"]["analytics"]["value"])["streams"]["contracts"]["created"] == 30
+
+    sb.set_faults(error_rate=1.0)
+    try:
+        code, out = write([h.record("contracts", r) for r in deals(2, start=30, run_tag="end")])
+    finally:
+        sb.set_faults(error_rate=0)
+    assert code != 0 and out[-1]["type"] == "TRACE" and out[-1]["trace"]["error"]["failure_type"] == "transient_error"
+
+
 def test_console_script_failure_never_prints_the_key(sb, base_config, h, tmp_path):
     secret = "sk-live-THIS-IS-SECRET-123"  # noqa: S105 - a fake key the output must never show
     config_path = tmp_path / "config.json"

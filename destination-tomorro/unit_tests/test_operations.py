@@ -105,6 +105,25 @@ def test_the_same_key_in_two_batches_updates_even_when_answers_do_not_echo_the_l
     assert (counts.created, counts.updated, counts.unchanged) == (1, 1, 1)
 
 
+@pytest.mark.parametrize("obj, first, second", [
+    ("contract", {"external_id": "D-0", "name": "First", "counterparty": "Co"},
+     {"external_id": "D-0", "name": "Second", "counterparty": "Co"}),
+    ("counterparty", {"name": "Own Co", "SIREN": "111"}, {"name": "own co", "SIREN": "222"})])
+def test_what_this_sync_wrote_is_its_own_a_later_row_updates_it_whatever_its_last_modified_time(
+        sb, config, ab, w, obj, first, second):
+    """Tomorro's updatedAt of an object this sync created or patched is this sync's own write, not a newer edit:
+    a later row of its key is written though its last-modified time is older."""
+    old = {"SystemModstamp": "2020-01-01T00:00:00Z"}
+    config = {**config, "batch_size": 1,
+              "streams": [{"stream": "rows", "object": obj, "row_updated_at_column": "SystemModstamp"}]}
+    messages = [ab.record("rows", {**first, **old}), ab.state("rows", 1), ab.record("rows", {**second, **old}),
+                ab.state("rows", 2), ab.record("rows", {**first, **old})]
+    out, error = w.run(config, ab.catalog(("rows", "append_dedup")), messages)
+    assert error is None, error
+    counts = w.report(out).streams["rows"]
+    assert (counts.created, counts.updated, counts.protected) == (1, 2, 0), counts
+
+
 def test_signed_is_rejected_before_anything_is_written(sb, config, ab, w):
     out, error = w.run(config, ab.catalog(("contracts", "append_dedup")),
                        [ab.record("contracts", {**w.deals(1)[0], "counterparty": "Brand New Co", "status": "signed"})])

@@ -40,15 +40,3 @@ def test_given_the_documented_envelope_then_the_fingerprint_does_not_load_the_cd
 def test_given_an_answer_outside_the_documented_envelope_then_the_source_reader_must_read_it(body):
     with pytest.raises(OtherEnvelope):
         documented_page(body)
-
-
-def test_importing_every_tomorro_sync_module_loads_neither_pyairbyte_nor_the_cdk_nor_dataframes():
-    """PyAirbyte is a dev dependency (`uv sync --no-dev` leaves it out); the CDK runs in the connectors'
-    processes; pandas, numpy and pyarrow cost 0.3 s a pull when DuckDB's client is made to load them."""
-    code = ("import sys, pkgutil, importlib, tomorro_sync\n"
-            "for module in pkgutil.iter_modules(tomorro_sync.__path__):\n"
-            "    importlib.import_module('tomorro_sync.' + module.name)\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('airbyte', 'airbyte_cdk', 'pandas', 'numpy', 'pyarrow', 'sqlalchemy')))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "[]"

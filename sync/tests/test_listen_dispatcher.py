@@ -178,20 +178,6 @@ def test_a_body_that_is_not_the_envelope_is_named(body, problem):
         E.Event.parse(body, dt.datetime.now(dt.UTC))
 
 
-def test_importing_the_listen_modules_loads_neither_the_airbyte_sdk_nor_dataframes():
-    """The Airbyte SDK (~1.2 s) is loaded only with --airbyte-connection-id; DuckDB values stay SQL literals."""
-    import subprocess
-    import sys
-
-    code = ("import sys, pkgutil, importlib, tomorro_sync.listen as L\n"
-            "for module in pkgutil.iter_modules(L.__path__):\n"
-            "    importlib.import_module('tomorro_sync.listen.' + module.name)\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('airbyte_api', 'airbyte', 'airbyte_cdk', 'pandas', 'numpy', 'pyarrow')))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "[]"
-
-
 def test_a_request_that_gave_up_waiting_never_stops_the_writer(db):
     """A delivery answered 503 after a timeout leaves its future cancelled; the writer must store it anyway and
     go on storing the next ones (a dead writer would lose every later event)."""

@@ -149,7 +149,6 @@ class CounterpartyKind(ObjectKind):
                 result, patch = ops.update(route, row, current, self.diff(row, current), current["id"] in index.written, [])
                 if patch and not ops.dry_run:
                     answer = ops.client.update_counterparty(current["id"], patch)
-                    index.written.add(current["id"])
                     index.remember(as_written(current, answer, patch))
                     check_cleared(route, row, patch, answer, lambda: ops.client.get_counterparty(current["id"]))
                 return result
@@ -159,7 +158,6 @@ class CounterpartyKind(ObjectKind):
                 return Classified("created", row.label)
             created = create_once(ops.client, lambda: ops.client.create_counterparty(row.create_body),
                                   lambda since: find_landed_counterparty(ops.client, row, route.match))
-            index.written.add(created["id"])
             index.remember(as_written({}, created, row.create_body))
             return Classified("created", row.label)
 
@@ -196,7 +194,6 @@ class CounterpartyKind(ObjectKind):
             probe = MappedRow(self.name, row.counterparty_key if by_key else None, body, name=name)
             created = create_once(ops.client, lambda: ops.client.create_counterparty(body),
                                   lambda since: find_landed_counterparty(ops.client, probe, match if by_key else BY_NAME))
-            index.written.add(created["id"])
             index.remember(as_written({}, created, body))
             logger.info(f"Created counterparty '{name}' for a contract row")
             return created["id"], [f"created counterparty '{name}'"]
