@@ -47,6 +47,10 @@ MEMBER_ROLES = ("USER", "MANAGER", "ADMIN")
 # signed and canceled are final; signed is reached only through the signature process.
 FINAL_STATUSES = ("signed", "canceled")
 PATCHABLE_TARGET_STATUSES = ("draft", "negotiating", "signing", "canceled")
+# [ASSUMED] any status change (PATCH, the signature process, a user in the app: POST /_sandbox/moves) stamps
+# `updatedAt`: get-contract documents `updatedAt` without saying what stamps it [GAP]; the usecases page's "poll
+# updatedAt" to detect changes implies it. destination-tomorro's per-status listing checks it on what it reads.
+STATUS_CHANGE_STAMPS_UPDATED_AT = True
 
 # --- field values ---
 # [ASSUMED] `{"fieldId": id, "value": null}` in PATCH /contracts/{id} (and an attribute with value null in
