@@ -216,7 +216,8 @@ def _linked(server, status: str, external_id: str) -> dict:
 
 
 @pytest.mark.parametrize("workers", [1, 4])
-def test_a_contract_that_moves_status_mid_listing_is_matched_not_created_again(server, tmp_path, workers):
+def test_a_contract_that_moves_status_mid_listing_is_matched_not_created_again(server, tmp_path, workers,
+                                                                              airbyte_logs):
     """Where Tomorro refuses `status=in:`, a contract that moves between two per-status lists is in neither
     (the sandbox moves it, cued on the lists themselves, so that it is missed whatever their order): the push
     finds it again among the contracts changed since the listing began and updates it; no second contract."""
@@ -237,5 +238,75 @@ def test_a_contract_that_moves_status_mid_listing_is_matched_not_created_again(s
         linked = [c for c in server.records("contracts") if (c.get("integration") or {}).get("externalId") == "MOVED-1"]
         assert [c["id"] for c in linked] == [contract["id"]]  # matched, never created beside it
         assert linked[0]["name"] == "moved mid-listing"  # the row was written to it
+        refusals = [r.getMessage() for r in airbyte_logs if r.getMessage().startswith("GET /contracts refuses")]
+        assert len(refusals) == 1, refusals  # said once per push, whichever reader met it
     finally:
         server.set_api_profiles([])
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_contracts_created_in_a_status_already_listed_are_found_again(server, workers):
+    """Where `in:` is refused, contracts created while the last status is listed land in statuses read before
+    it: the listing still holds every contract, each once, as it is."""
+    server.reset(contracts=600)
+    server.set_api_profiles(["status-in-refused"])
+    try:
+        client, asked = client_with_log(server)
+        created, lock = [], threading.Lock()
+        send = client.transport.request
+
+        def request(method, path, **kw):
+            with lock:
+                if not created and (kw.get("params") or {}).get("status") == "canceled":
+                    created.append(server.mutate(create=40, contracts=20))  # created, and edited, meanwhile
+            return send(method, path, **kw)
+
+        client.transport.request = request
+        listing = list_every_contract(client, workers)
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    now = {c["id"]: c for c in server.records("contracts")}
+    assert created and listing.creates_held is None
+    assert {c["id"]: c for c in listing.contracts} == now and len(listing.contracts) == 640
+
+
+def test_where_moves_cannot_be_verified_no_contract_is_created_and_matches_still_update(server, tmp_path):
+    """`sort=-updatedAt` not kept (here: ignored) on lists of several pages: the contracts changed meanwhile
+    cannot be found again with certainty, so a row that finds no contract is rejected naming why; a row that
+    finds its contract is written."""
+    server.reset(contracts=700)
+    server.set_api_profiles(["status-in-refused", "sort-ignored"])
+    try:
+        contract = _linked(server, "draft", "HELD-1")
+        counterparty = server.records("counterparties")[0]["name"]
+        error = _push(server, tmp_path, [{"external_id": "HELD-1", "name": "held but found", "counterparty": counterparty},
+                                         {"external_id": "HELD-2", "name": "would be new", "counterparty": counterparty}],
+                      max_concurrency=1)
+    finally:
+        server.set_api_profiles([])
+    assert error is not None and "1 of 2 rows were rejected" in error.message
+    rejected = [json.loads(line) for line in (tmp_path / "rejected.jsonl").read_text().splitlines()]
+    assert [r["key"] for r in rejected] == ["HELD-2"]
+    assert "not creating a contract" in json.dumps(rejected) and "is not newest-first" in json.dumps(rejected)
+    linked = {(c.get("integration") or {}).get("externalId"): c for c in server.records("contracts")}
+    assert "HELD-2" not in linked and linked["HELD-1"]["id"] == contract["id"]
+    assert linked["HELD-1"]["name"] == "held but found"
+
+
+def test_the_in_refusal_is_met_once_per_sync_and_said_once(server, airbyte_logs):
+    """The listing and the client's own lists (create recovery, a fallback to one chain) share what Tomorro
+    answered: `in:` is asked once and its refusal logged once."""
+    server.reset(contracts=60)
+    server.set_api_profiles(["status-in-refused"])
+    try:
+        client, asked = client_with_log(server)
+        listed = list_every_contract(client).contracts
+        recovered = list(client.iter_full_contracts(createdAt="gte:2000-01-01", sort="createdAt"))  # as recovery.py
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    assert len(listed) == len(recovered) == 60
+    assert [q["status"] for q in asked if q["status"].startswith("in:")] == ["in:" + ",".join(EVERY_STATUS["/contracts"])]
+    refusals = [r.getMessage() for r in airbyte_logs if "refuses `status=in:`" in r.getMessage()]
+    assert len(refusals) == 1 and refusals[0].startswith("GET /contracts"), refusals
