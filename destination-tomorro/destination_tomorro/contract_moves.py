@@ -128,6 +128,6 @@ def _changed_since(client: TomorroClient, status: str, bound: dt.datetime,
                 reached = True
         if disorder and more:  # the rest of the list cannot be skipped on an order that is not kept
             raise Unsettled(f"GET {PATH}?status={status}&sort=-updatedAt is not newest-first: {disorder}")
-        if (reached and not disorder) or not more:
+        if reached or not more:
             return
         params = {**params, "after": page.next_cursor}
