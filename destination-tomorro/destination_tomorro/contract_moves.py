@@ -10,7 +10,8 @@ start of the round before (the listing's start for the first), one status after 
 reversed every other round; every copy is merged by newest `updatedAt`. In lifecycle order a move forward
 (draft -> negotiating -> ... -> canceled) cannot slip between two lists of one round; a move back can, but not in
 the next round too unless the contract moves again, the other way. The listing is settled once `QUIET_ROUNDS`
-rounds in a row bring nothing new (no unknown id, no newer copy); a quiet account costs 2 x 5 requests.
+rounds in a row bring nothing new (no unknown id, no newer copy); a quiet account costs 2 x 5 requests. Left
+unseen: a contract that changes during the listing and then moves against the order of each of the last two rounds.
 
 Checked on every page, else the listing is unsettled (`Unsettled`: no contract is created on it, indexes.py):
 * every contract has a readable `updatedAt` (slim items fetched whole, client.py);
