@@ -14,7 +14,7 @@ Every status. A list asked without `status` may hide some (the counterparties' f
 `active` or `in:active,archived`, tomorro-api.md §3): a match that missed an archived counterparty or a
 canceled contract would create a duplicate of it. So every list of contracts and counterparties names
 every status (`status=in:...`); where Tomorro refuses `in:` (400 / 422 on the first page), each status
-is listed on its own, logged once.
+is listed on its own, logged once per sync (`note_status_in_refused`, shared with contract_listing.py).
 
 Endpoint pages: https://alpha.developer.tomorro.com/api-reference/2025-01-29-alpha/...
 """
@@ -94,25 +94,40 @@ class TomorroClient:
         if "status" in filters:
             yield from self._list(path, filters)
             return
-        if path not in self._one_status_a_list:
+        if not self.one_status_a_list(path):
             items = self._list(path, {**filters, "status": "in:" + ",".join(statuses)})
             try:
                 first = next(items)
             except StopIteration:
                 return
             except TomorroClientError as refused:
-                if isinstance(refused, TomorroNotFoundError) or refused.status_code not in (400, 422):
+                if not self.note_status_in_refused(path, refused):
                     raise
-                with self._hydrate_lock:
-                    self._one_status_a_list.add(path)
-                logger.warning(f"GET {path} refuses `status=in:` (HTTP {refused.status_code}): each status is "
-                               f"listed on its own ({', '.join(statuses)}), one list per status")
             else:
                 yield first
                 yield from items
                 return
         for status in statuses:
             yield from self._list(path, {**filters, "status": status})
+
+    def one_status_a_list(self, path: str) -> bool:
+        """Whether `path` refused `status=in:` in this sync: each of its statuses is listed on its own."""
+        with self._hydrate_lock:
+            return path in self._one_status_a_list
+
+    def note_status_in_refused(self, path: str, error: TomorroClientError) -> bool:
+        """Whether `error` is Tomorro refusing `status=in:` on `path` (400 / 422); if so, from now on each status
+        is listed on its own, logged once per sync (whichever reader met it first)."""
+        if isinstance(error, TomorroNotFoundError) or error.status_code not in (400, 422):
+            return False
+        with self._hydrate_lock:
+            first = path not in self._one_status_a_list
+            self._one_status_a_list.add(path)
+        if first:
+            moves = "; contracts changed while they are read are then read again" if path == "/contracts" else ""
+            logger.warning(f"GET {path} refuses `status=in:` (HTTP {error.status_code}): each status is listed on "
+                           f"its own ({', '.join(EVERY_STATUS[path])}){moves}")
+        return True
 
     def _full(self, items: Iterable[dict[str, Any]], needed: tuple[str, ...], resource: str,
               fetch: Callable[[str], dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -17,6 +17,9 @@ How (`sort=` and `createdAt=gte:<date>` are documented on GET /contracts, tomorr
    range that has any (`stitch_targets`), so none falls between two whatever Tomorro does with the day, and
    the last reads to the end of the list (contracts created meanwhile included, as one chain would).
 4. merge (`merge`): one copy per id (overlaps, a status changed meanwhile), the newest `updatedAt`; none dropped.
+5. where `in:` is refused, the status lists were not read at one instant: the contracts changed since the listing
+   began are read again until none moves (contract_moves.py); when that cannot be verified, the listing says why
+   no contract may be created on it (`Listing.creates_held`), and rows that would create one are rejected.
 
 Checked on every page, after slim items are fetched whole (`page_problem`): ascending `createdAt`, every
 contract of a range at or after its bound. A failed check or a 400/422 on the `createdAt` filter stops every
@@ -26,13 +29,17 @@ whole listing: never a partial index to match on.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any
 
 from .client import EVERY_STATUS, MAX_PAGE, WHOLE_ITEM_KEYS, TomorroClient
+from .contract_moves import settle
 from .contract_ranges import (
     Range,
     Unusable,
@@ -53,9 +60,30 @@ PROGRESS_PAGES = 200  # a progress line every this many pages (10,000 contracts)
 _PLANNED = object()  # `_Listing._read` reads up to the range's planned end, which a split may bring closer
 
 
-def list_every_contract(client: TomorroClient, workers: int | None = None) -> list[dict[str, Any]]:
+@dataclass
+class Listing:
+    contracts: list[dict[str, Any]]  # every contract, whole, once, in createdAt order
+    creates_held: str | None = None  # why no row may create a contract on this listing (None: it may)
+
+
+def list_every_contract(client: TomorroClient, workers: int | None = None) -> Listing:
     """Every contract, whole (module docstring); one chain when ranges cannot be trusted or `workers` is 1."""
-    workers = workers or client.max_concurrency
+    began = time.monotonic()
+    contracts = _read(client, workers or client.max_concurrency)
+    if not client.one_status_a_list(PATH):
+        return Listing(contracts)
+    # the start in server time, by the clock offset of the answers since (the first may have come after it)
+    settled, why = settle(client, contracts, client.server_now() - dt.timedelta(seconds=time.monotonic() - began))
+    if why is None:
+        return Listing(settled)
+    held = (f"not creating a contract: GET {PATH} refuses `status=in:`, so each status is listed on its own, and "
+            f"the contracts that changed while they were read could not be verified ({why}); the contract this "
+            "row would create may exist under a status it moved to")
+    logger.error(held)
+    return Listing(settled, held)
+
+
+def _read(client: TomorroClient, workers: int) -> list[dict[str, Any]]:
     if workers > 1:
         try:
             return _Listing(client, workers).run()
@@ -101,17 +129,16 @@ class _Listing:
         return contracts
 
     def _status_lists(self) -> list[dict[str, Any]]:
-        """`status=in:<every status>`, or one status per list when Tomorro refuses `in:` (as client.py)."""
+        """`status=in:<every status>`, or one status per list when Tomorro refuses `in:` (client.py decides)."""
         statuses = EVERY_STATUS[PATH]
-        try:
-            self.first_page = self._page({"status": "in:" + ",".join(statuses), "sort": "createdAt"})
-            return [{"status": "in:" + ",".join(statuses)}]
-        except TomorroClientError as refused:
-            if not _refusal(refused):
-                raise
-            logger.warning(f"GET {PATH} refuses `status=in:` (HTTP {refused.status_code}): each status is listed on "
-                           f"its own ({', '.join(statuses)}), each as ranges of createdAt")
-            return [{"status": s} for s in statuses]
+        if not self.client.one_status_a_list(PATH):
+            try:
+                self.first_page = self._page({"status": "in:" + ",".join(statuses), "sort": "createdAt"})
+                return [{"status": "in:" + ",".join(statuses)}]
+            except TomorroClientError as refused:
+                if not self.client.note_status_in_refused(PATH, refused):
+                    raise
+        return [{"status": s} for s in statuses]
 
     def _plan(self, status: dict[str, Any]) -> list[Range]:
         """The ranges of one status list, range 0 holding the probe page."""

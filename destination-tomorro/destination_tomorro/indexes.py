@@ -6,6 +6,9 @@ sync on first need and kept up to date with every create and PATCH of the sync.
   (contract_listing.py); slim list items are fetched whole. When Tomorro
   serves contracts without any `integration` key (not even from `GET /contracts/{id}`), the index
   cannot tell whether a key exists: every keyed row is rejected with that reason, none is created.
+  Where Tomorro refuses `status=in:` and the contracts that changed status while each status was listed cannot
+  be found again with certainty (contract_moves.py), rows that find no contract are rejected with that reason
+  (`creates_held`): rows that find theirs are written as usual.
 * Counterparties are matched on their name or on a smart field. Names are looked up one by one with
   the `name=` filter and a safe term (keys.name_lookup_term) while a batch needs few of them, and
   the whole list is read once when a batch needs more than `LIST_THRESHOLD`, when a look-up has no
@@ -50,6 +53,7 @@ class ContractIndex:
         # ids this sync created, recovered or patched: their updatedAt is ours, and create-recovery claims each
         # for one row at most (a recovered create is claimed before it is remembered)
         self.written: set[str] = set()
+        self.creates_held: str | None = None  # why a row that finds no contract may not create one, if it may not
         self.lock = threading.Lock()
 
     def _ensure(self) -> dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]]:
@@ -57,7 +61,9 @@ class ContractIndex:
             if self.by_record is None:
                 index: dict[tuple[str, str], dict[str, tuple[Identity, dict[str, Any]]]] = {}
                 without_link = 0
-                for contract in list_every_contract(self.client):
+                listing = list_every_contract(self.client)
+                self.creates_held = listing.creates_held
+                for contract in listing.contracts:
                     if "integration" not in contract:
                         without_link += 1
                         continue
@@ -97,6 +103,8 @@ class ContractIndex:
                               f"{'; '.join(describe_link(c) for c in unsure)} has the same id with "
                               f"{'no entity' if identity.entity else 'an entity'}; set integration_entity to "
                               "the entity of the contracts' links, or fix the link in Tomorro")
+        if not same and self.creates_held:
+            raise RowRejected(self.creates_held)
         return same[0] if same else None
 
     def remember(self, contract: dict[str, Any], identity: Identity | None) -> None:

@@ -14,7 +14,7 @@ import pytest
 from airbyte_cdk.models import AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_tomorro import DestinationTomorro
-from destination_tomorro.client import TomorroClient
+from destination_tomorro.client import EVERY_STATUS, TomorroClient
 from destination_tomorro.contract_listing import list_every_contract
 from destination_tomorro.errors import TomorroTransientError
 from destination_tomorro.transport import Transport
@@ -62,7 +62,7 @@ def listed_and_one_chain(server, size: int, profiles) -> tuple[list, dict, list]
     try:
         expected = one_chain(server)
         client, asked = client_with_log(server)
-        listed = list_every_contract(client)
+        listed = list_every_contract(client).contracts
         client.close()
     finally:
         server.set_api_profiles([])
@@ -82,8 +82,13 @@ def test_ranges_give_what_one_chain_gives(server, size, profiles):
     if per_list > 50 * 10:  # enough pages to share (PAGES_PER_RANGE)
         assert len(ranges) > 1, "the listing was not read as ranges"
         assert all(re.fullmatch(r"gte:\d{4}-\d{2}-\d{2}", r) for r in ranges)  # the documented date format
+    again = [q for q in asked if q.get("sort") == "-updatedAt"]  # contracts changed meanwhile, read again
+    if "status-in-refused" in profiles:  # two quiet rounds, each status once in each: nothing moved here
+        assert [q["status"] for q in again] == [*EVERY_STATUS["/contracts"], *EVERY_STATUS["/contracts"][::-1]]
+    else:
+        assert not again  # the `in:` path costs nothing more
     if size <= 50:
-        assert not ranges and len(asked) <= 1 + ("status-in-refused" in profiles) * 5
+        assert not ranges and len(asked) - len(again) <= 1 + ("status-in-refused" in profiles) * 5
 
 
 @pytest.mark.parametrize("profiles", [*((name,) for name in API_PROFILES),
@@ -105,7 +110,7 @@ def test_a_growing_account_is_shared_out_by_splitting_the_ranges_still_running(s
         expected = one_chain(server)
         client, asked = client_with_log(server)
         with caplog.at_level("INFO", logger="airbyte"):
-            listed = list_every_contract(client)
+            listed = list_every_contract(client).contracts
         client.close()
     finally:
         server.set_faults(latency_ms=0)
@@ -129,7 +134,7 @@ def test_contracts_created_during_the_listing_are_listed(server):
         return send(method, path, **kw)
 
     client.transport.request = request
-    listed = {c["id"] for c in list_every_contract(client)}
+    listed = {c["id"] for c in list_every_contract(client).contracts}
     client.close()
     assert created
     assert listed == {c["id"] for c in server.records("contracts")} and len(listed) == 1620
@@ -145,7 +150,7 @@ def test_a_filter_or_order_not_kept_reads_one_chain_again(server, caplog, profil
         expected = one_chain(server)
         client, asked = client_with_log(server)
         with caplog.at_level("WARNING", logger="airbyte"):
-            listed = list_every_contract(client)
+            listed = list_every_contract(client).contracts
         client.close()
     finally:
         server.set_api_profiles([])
@@ -156,10 +161,10 @@ def test_a_filter_or_order_not_kept_reads_one_chain_again(server, caplog, profil
     assert len(again) >= 2 and all(q["status"].startswith("in:") for q in again)
 
 
-def _push(sb, tmp_path, rows):
+def _push(sb, tmp_path, rows, max_concurrency=4):
     config = {"api_key": API_KEY, "base_url": sb.url, "integration_type": "hubspot", "integration_entity": "deal",
               "default_contract_type": "Non-Disclosure Agreement", "default_template": "Mutual NDA",
-              "requests_per_minute": 6000, "max_concurrency": 4, "max_retries": 1, "request_timeout_seconds": 5,
+              "requests_per_minute": 6000, "max_concurrency": max_concurrency, "max_retries": 1, "request_timeout_seconds": 5,
               "rejected_rows_path": str(tmp_path / "rejected.jsonl")}
     catalog = {"streams": [{"stream": {"name": "deals", "json_schema": {"type": "object"},
                                        "supported_sync_modes": ["incremental"]},
@@ -200,3 +205,108 @@ def test_a_fault_in_one_range_fails_the_push_and_creates_nothing(server, tmp_pat
     after = server.records("contracts")
     assert len(after) == len(before)
     assert not [c for c in after if ((c.get("integration") or {}).get("externalId") or "").startswith("LST-")]
+
+
+def _linked(server, status: str, external_id: str) -> dict:
+    """A contract in `status` linked to the HubSpot deal `external_id` (the push's rows match on it)."""
+    contract = next(c for c in server.records("contracts") if c["status"] == status and not c.get("integration"))
+    server.edit(records={"contracts": [{"id": contract["id"], "integration": {
+        "type": "hubspot", "externalEntity": "deal", "externalId": external_id}}]})
+    return contract
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_a_contract_that_moves_status_mid_listing_is_matched_not_created_again(server, tmp_path, workers,
+                                                                              airbyte_logs):
+    """Where Tomorro refuses `status=in:`, a contract that moves between two per-status lists is in neither
+    (the sandbox moves it, cued on the lists themselves, so that it is missed whatever their order): the push
+    finds it again among the contracts changed since the listing began and updates it; no second contract."""
+    server.reset(contracts=60)
+    server.set_api_profiles(["status-in-refused"])
+    try:
+        contract = _linked(server, "negotiating", "MOVED-1")
+        # whichever list comes first, the contract has left it and is back in the other when that one is read
+        server.move({"method": "GET", "path": "/v2/contracts", "query": {"status": "negotiating"}},
+                    [{"id": contract["id"], "status": "draft"}])
+        server.move({"method": "GET", "path": "/v2/contracts", "query": {"status": "draft"}},
+                    [{"id": contract["id"], "status": "negotiating"}])
+        counterparty = server.records("counterparties")[0]["name"]
+        error = _push(server, tmp_path, [{"external_id": "MOVED-1", "name": "moved mid-listing",
+                                          "counterparty": counterparty}], max_concurrency=workers)
+        assert server.moves() == [], "the moves were not cued on the listing"
+        assert error is None, error
+        linked = [c for c in server.records("contracts") if (c.get("integration") or {}).get("externalId") == "MOVED-1"]
+        assert [c["id"] for c in linked] == [contract["id"]]  # matched, never created beside it
+        assert linked[0]["name"] == "moved mid-listing"  # the row was written to it
+        refusals = [r.getMessage() for r in airbyte_logs if r.getMessage().startswith("GET /contracts refuses")]
+        assert len(refusals) == 1, refusals  # said once per push, whichever reader met it
+    finally:
+        server.set_api_profiles([])
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_contracts_created_in_a_status_already_listed_are_found_again(server, workers):
+    """Where `in:` is refused, contracts created while the last status is listed land in statuses read before
+    it: the listing still holds every contract, each once, as it is."""
+    server.reset(contracts=600)
+    server.set_api_profiles(["status-in-refused"])
+    try:
+        client, asked = client_with_log(server)
+        created, lock = [], threading.Lock()
+        send = client.transport.request
+
+        def request(method, path, **kw):
+            with lock:
+                if not created and (kw.get("params") or {}).get("status") == "canceled":
+                    created.append(server.mutate(create=40, contracts=20))  # created, and edited, meanwhile
+            return send(method, path, **kw)
+
+        client.transport.request = request
+        listing = list_every_contract(client, workers)
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    now = {c["id"]: c for c in server.records("contracts")}
+    assert created and listing.creates_held is None
+    assert {c["id"]: c for c in listing.contracts} == now and len(listing.contracts) == 640
+
+
+def test_where_moves_cannot_be_verified_no_contract_is_created_and_matches_still_update(server, tmp_path):
+    """`sort=-updatedAt` not kept (here: ignored) on lists of several pages: the contracts changed meanwhile
+    cannot be found again with certainty, so a row that finds no contract is rejected naming why; a row that
+    finds its contract is written."""
+    server.reset(contracts=700)
+    server.set_api_profiles(["status-in-refused", "sort-ignored"])
+    try:
+        contract = _linked(server, "draft", "HELD-1")
+        counterparty = server.records("counterparties")[0]["name"]
+        error = _push(server, tmp_path, [{"external_id": "HELD-1", "name": "held but found", "counterparty": counterparty},
+                                         {"external_id": "HELD-2", "name": "would be new", "counterparty": counterparty}],
+                      max_concurrency=1)
+    finally:
+        server.set_api_profiles([])
+    assert error is not None and "1 of 2 rows were rejected" in error.message
+    rejected = [json.loads(line) for line in (tmp_path / "rejected.jsonl").read_text().splitlines()]
+    assert [r["key"] for r in rejected] == ["HELD-2"]
+    assert "not creating a contract" in json.dumps(rejected) and "is not newest-first" in json.dumps(rejected)
+    linked = {(c.get("integration") or {}).get("externalId"): c for c in server.records("contracts")}
+    assert "HELD-2" not in linked and linked["HELD-1"]["id"] == contract["id"]
+    assert linked["HELD-1"]["name"] == "held but found"
+
+
+def test_the_in_refusal_is_met_once_per_sync_and_said_once(server, airbyte_logs):
+    """The listing and the client's own lists (create recovery, a fallback to one chain) share what Tomorro
+    answered: `in:` is asked once and its refusal logged once."""
+    server.reset(contracts=60)
+    server.set_api_profiles(["status-in-refused"])
+    try:
+        client, asked = client_with_log(server)
+        listed = list_every_contract(client).contracts
+        recovered = list(client.iter_full_contracts(createdAt="gte:2000-01-01", sort="createdAt"))  # as recovery.py
+        client.close()
+    finally:
+        server.set_api_profiles([])
+    assert len(listed) == len(recovered) == 60
+    assert [q["status"] for q in asked if q["status"].startswith("in:")] == ["in:" + ",".join(EVERY_STATUS["/contracts"])]
+    refusals = [r.getMessage() for r in airbyte_logs if "refuses `status=in:`" in r.getMessage()]
+    assert len(refusals) == 1 and refusals[0].startswith("GET /contracts"), refusals

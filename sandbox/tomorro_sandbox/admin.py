@@ -66,6 +66,14 @@ def script(app, req):
     return ok(app.script.to_dict())
 
 
+def moves(app, req):
+    """POST {"when": {"method", "path", "query"?}, "contracts": [{"id", "status"}]} cues a status move on a request
+    (moves.py); GET lists the moves not fired yet. /_sandbox/reset clears them."""
+    if req.method == "POST":
+        return ok(app.moves.add(_body(req), {(m, t) for m, t, _, _ in API.routes}, app.store))
+    return ok(app.moves.to_list())
+
+
 def requests_log(app, req):
     """The last /v2 requests as sent, oldest first; `method` and `path` (a route template) filter them."""
     return ok(app.stats.requests(req.query.get("method"), req.query.get("path")))
@@ -135,6 +143,7 @@ def reset(app, req):
     app.faults.reset_rng(opts.seed)
     app.shape = ApiShape(app.config.api_profiles)
     app.script.clear()
+    app.moves.clear()
     app.mutations = 0
     app.webhooks.clear_pending()
     return ok({"status": "ok", "options": opts.__dict__, "counts": app.store.counts()})
@@ -267,6 +276,8 @@ ADMIN = Router([
     ("POST", "/faults", post_faults),
     ("GET", "/faults/script", script),
     ("POST", "/faults/script", script),
+    ("GET", "/moves", moves),
+    ("POST", "/moves", moves),
     ("POST", "/mutate", mutate),
     ("POST", "/reset", reset),
     ("GET", "/records/{collection}", records),

@@ -8,6 +8,7 @@ import orjson
 
 from .faults import Faults, FaultSettings, Script
 from .listing import default_orders
+from .moves import Moves
 from .profiles import ApiShape
 from .seed import SeedOptions
 from .store import Store
@@ -76,6 +77,7 @@ class App:
         self.faults = Faults(config.seed.seed, config.faults)
         self.faults.update()  # validates the start settings
         self.script = Script()  # outcomes queued per route (POST /_sandbox/faults/script); cleared by reset
+        self.moves = Moves()  # status moves cued on requests (POST /_sandbox/moves); cleared by reset
         self.stats = Stats()
         self.webhooks = Webhooks(self.store, self.faults, config.webhook_retry_scale)
         self.store.contract_listener = self.webhooks.contract_changed

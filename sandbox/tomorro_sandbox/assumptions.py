@@ -47,6 +47,9 @@ MEMBER_ROLES = ("USER", "MANAGER", "ADMIN")
 # signed and canceled are final; signed is reached only through the signature process.
 FINAL_STATUSES = ("signed", "canceled")
 PATCHABLE_TARGET_STATUSES = ("draft", "negotiating", "signing", "canceled")
+# [ASSUMED] a status change (PATCH, signature, a user in the app: /_sandbox/moves) stamps `updatedAt`:
+# nothing says what stamps it [GAP]; the usecases page's "poll updatedAt" implies it.
+STATUS_CHANGE_STAMPS_UPDATED_AT = True
 
 # --- field values ---
 # [ASSUMED] `{"fieldId": id, "value": null}` in PATCH /contracts/{id} (and an attribute with value null in
@@ -226,8 +229,7 @@ API_PROFILES = {p.name: p for p in (
                *_CREATED, ((FILTER + "createdAt", "/contracts", "ignored"),)),
     ApiProfile("created-filter-refused", "the createdAt filter on GET /contracts answers 400 (property createdAt"
                " should not exist)", *_CREATED, ((FILTER + "createdAt", "/contracts", "refused"),)),
-    ApiProfile(
-        "sort-ignored",
+    ApiProfile("sort-ignored",
         "sort on GET /contracts and GET /counterparties is accepted and ignored: the default order "
         "(-createdAt, id tie-break) is served, with cursors over that order",
         "list-contracts: `sort` (allowed fields not visible); nothing documents that an order is "
@@ -235,8 +237,7 @@ API_PROFILES = {p.name: p for p in (
         f"{_LIST_CONTRACTS}; {_LIST_COUNTERPARTIES} (tomorro-api.md §3)",
         "[ASSUMED] sort=updatedAt (and every listed sort field) is honoured on contracts and counterparties",
         ((SORT, "/contracts", "ignored"), (SORT, "/counterparties", "ignored"))),
-    ApiProfile(
-        "default-lists-hide-closed",
+    ApiProfile("default-lists-hide-closed",
         "GET /counterparties without `status` lists only active counterparties, GET /contracts without "
         "`status` hides canceled contracts; `status=` (eq or in:) lists what it names",
         'list-counterparties: status "active" or "in:active,archived" (the archived ones are asked for by '
@@ -245,16 +246,14 @@ API_PROFILES = {p.name: p for p in (
         "[ASSUMED] a list without `status` serves every status",
         ((DEFAULT_STATUSES, "/counterparties", ("active",)),
          (DEFAULT_STATUSES, "/contracts", ("draft", "negotiating", "signing", "signed")))),
-    ApiProfile(
-        "status-in-refused",
+    ApiProfile("status-in-refused",
         "`status` on GET /contracts and GET /counterparties takes one value: `in:` and `ne:` answer 400",
         "the early introduction's JSON:API filters (filter[status]=active) and the per-endpoint pages' "
         "simplified ones (status=in:a,b) disagree on the operators a filter takes",
         f"{_INTRO}; {_LIST_CONTRACTS} (tomorro-api.md §3)",
         "[ASSUMED] `status` takes eq, in: and ne: on contracts and counterparties",
         ((FILTER + "status", "/contracts", "eq-only"), (FILTER + "status", "/counterparties", "eq-only"))),
-    ApiProfile(
-        "status-ignored",
+    ApiProfile("status-ignored",
         "`status` on GET /contracts and GET /counterparties is accepted and ignored: the default list is served",
         "nothing documents that a filter is honoured rather than accepted (list-contracts and "
         "list-counterparties show the parameter, not its effect)",

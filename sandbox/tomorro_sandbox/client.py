@@ -51,6 +51,15 @@ class AdminClient:
         Answers what is still queued; /_sandbox/reset clears it."""
         return self._admin("POST", "/faults/script", {"method": method, "path": path, "outcomes": list(outcomes)})
 
+    def move(self, when: dict, contracts: list) -> list:
+        """Cue status moves (`[{"id", "status"}]`) on the first request matching `when` ({method, path: a route
+        template, query?: {param: value}}), applied before it is served (moves.py). Answers the moves pending."""
+        return self._admin("POST", "/moves", {"when": when, "contracts": contracts})
+
+    def moves(self) -> list:
+        """The status moves cued and not fired yet."""
+        return self._admin("GET", "/moves")
+
     def faults(self) -> dict:
         return self._admin("GET", "/faults")
 

@@ -117,6 +117,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 return self._reset()
             if isinstance(scripted, int):
                 raise ApiError(scripted, f"{req.method} {template}: {scripted} (scripted by the sandbox)")
+            app.moves.fire(req.method, template, req.query, app.store)
             if handler is None:
                 raise route_not_found(req.method, req.path)
             resp = handler(app, req, **params)
