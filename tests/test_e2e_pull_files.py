@@ -2,7 +2,9 @@
 
 Every signed file lands in DIR/<contractId>/<fileId>.pdf with the sandbox's bytes; a second pull downloads
 nothing; after new signatures, only those; a pull SIGKILLed mid-download leaves no partial file under a final
-name, and the next completes the rest; an expired URL (403, or `expiresAt` already past) is fetched again."""
+name, and the next completes the rest; an expired URL (403, or `expiresAt` already past) is fetched again; the
+copy of a file Tomorro no longer lists (removed from its contract, its contract deleted) leaves DIR, and nothing
+else does."""
 
 from __future__ import annotations
 
@@ -150,13 +152,58 @@ def test_a_contract_deleted_in_tomorro_leaves_the_files_directory_at_the_reconci
     with SandboxServer(seed=24, contracts=40) as sb:
         target, db, root = Target.of_sandbox(sb), tmp_path / "w.duckdb", tmp_path / "pdfs"
         pull(target, db, files_dir=root)
-        victim = next(d["contractId"] for d in sb.file_digests().values())
-        removed_copies = sum(1 for d in sb.file_digests().values() if d["contractId"] == victim)
+        victim, other = list(dict.fromkeys(d["contractId"] for d in sb.file_digests().values()))[:2]
+        removed_copies = sum(1 for d in sb.file_digests().values() if d["contractId"] in (victim, other))
         assert (root / victim).is_dir()
-        sb.delete(contracts=[victim])
+        (root / other / "signed-by-hand.pdf").write_bytes(b"%PDF-1.4 the user's")  # not the job's: kept
+        sb.delete(contracts=[victim, other])
         after = pull(Target.of_sandbox(sb), db, files_dir=root, reconcile=True)
         assert after.files.removed == removed_copies
         assert not (root / victim).exists()
-        assert query(db, f"SELECT count(*) FROM _tomorro_signed_files WHERE contract_id = '{victim}'") == [(0,)]
+        assert [p.name for p in (root / other).iterdir()] == ["signed-by-hand.pdf"]
+        assert query(db, f"SELECT count(*) FROM _tomorro_signed_files WHERE contract_id IN ('{victim}', '{other}')") \
+            == [(0,)]
         assert query(db, f"SELECT via FROM _tomorro_deleted WHERE id = '{victim}'") == [("reconcile",)]
+        assert query(db, f"SELECT count(*) FROM contract_signed_files WHERE contractid = '{victim}'") == [(0,)]
+        (root / other / "signed-by-hand.pdf").unlink()
+        _assert_archive_is_the_sandbox(sb, db, root)
+
+def _now_iso() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _file_removed_from_its_contract(sb, fid: str) -> None:
+    """What Tomorro does when a signed file is removed from a contract: the contract stops listing it, and its
+    `updatedAt` moves. The sandbox has no admin route for it: its in-process store is changed under its lock
+    (SandboxServer only), the `updatedAt` through /_sandbox/edit."""
+    files = sb.app.store.files
+    with sb.app.store.lock:
+        cid = files.contract_of.pop(fid)
+        files.by_contract[cid] = [f for f in files.by_contract[cid] if f["id"] != fid]
+    sb.edit(records={"contracts": [{"id": cid, "updatedAt": _now_iso()}]})
+
+
+def test_a_file_removed_from_its_contract_leaves_the_table_and_the_files_directory_and_nothing_else(tmp_path):
+    with SandboxServer(seed=26, contracts=40) as sb:
+        target, db, root = Target.of_sandbox(sb), tmp_path / "w.duckdb", tmp_path / "pdfs"
+        cid = next(d["contractId"] for d in sb.file_digests().values())
+        with sb.app.store.lock:  # a second file on that contract, so that one of two is removed
+            second = sb.app.store.files.add(cid, "0b5e2c1e-5c1f-4a59-9d1e-2f2b8c8f7a01", "annex - signed.pdf")["id"]
+        sb.edit(records={"contracts": [{"id": cid, "updatedAt": _now_iso()}]})
+        pull(target, db, streams=ONLY, files_dir=root)
+        _assert_archive_is_the_sandbox(sb, db, root)
+        first = next(fid for fid, d in sb.file_digests().items() if d["contractId"] == cid and fid != second)
+        mine = root / cid / "my-notes.txt"  # the user's own files, in the contract's directory and beside it
+        mine.write_text("mine")
+        (root / "index.csv").write_text("mine too")
+
+        _file_removed_from_its_contract(sb, second)
+        after = pull(Target.of_sandbox(sb), db, streams=ONLY, files_dir=root)
+
+        assert after.files.removed == 1 and not after.files.left
+        assert not (root / cid / f"{second}.pdf").exists() and (root / cid / f"{first}.pdf").exists()
+        assert query(db, f"SELECT count(*) FROM _tomorro_signed_files WHERE id = '{second}'") == [(0,)]
+        assert mine.read_text() == "mine" and (root / "index.csv").read_text() == "mine too"
         _assert_archive_is_the_sandbox(sb, db, root)

@@ -5,6 +5,7 @@ stay, and the listing asks for list pages only; a pull that fails after the list
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 from tomorro_sandbox import SandboxServer
@@ -105,11 +106,12 @@ def test_given_a_list_that_ignores_status_then_rows_of_a_status_it_never_returns
 
 class _ListerThatMisses(Lister):
     """A list that leaves records out (an order that moved under the listing, a filter the API applies on its
-    own): what no listing can rule out, and what must never delete a record."""
+    own): what no listing can rule out, and what must never delete a record. Counts the questions in flight."""
 
     def __init__(self, target, missed: set[str]):
         super().__init__(target)
-        self.missed = missed
+        self.missed, self.in_flight, self.most_in_flight = missed, 0, 0
+        self.lock = threading.Lock()
 
     def list(self, stream, **kwargs):
         listing = super().list(stream, **kwargs)
@@ -117,28 +119,88 @@ class _ListerThatMisses(Lister):
             listing.updated.pop(rid, None)
         return listing
 
+    def exists(self, stream, record_id, listing):
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return super().exists(stream, record_id, listing)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
 
-def test_given_a_list_that_leaves_records_out_then_only_ids_tomorro_answers_404_for_are_removed(tmp_path):
+
+def _prepare(db, target, lister):
     import duckdb
     from tomorro_sync.reconcile import prepare
 
+    con = duckdb.connect(str(db))
+    try:
+        return prepare(con, target, ["contracts"], lister=lister).streams["contracts"]
+    finally:
+        con.close()
+
+
+def _asked(sb) -> list[str]:
+    return sorted(r["path"].rsplit("/", 1)[1] for r in sb.requests("GET", "/v2/contracts/{id}"))
+
+
+def test_given_a_list_that_leaves_records_out_then_only_ids_tomorro_answers_404_for_are_removed(tmp_path):
+    """A mass deletion among ids the list also missed: every missing id asked once, side by side (each answer
+    slowed down so that the questions overlap), and only the 404s removed."""
     db = tmp_path / "w.duckdb"
-    with SandboxServer(seed=14, contracts=40, counterparties=10, fields=5, members=3) as sb:
-        target = Target.of_sandbox(sb)
+    with SandboxServer(seed=14, contracts=80, counterparties=10, fields=5, members=3) as sb:
+        target = Target.of_sandbox(sb, num_workers=4)
         pull(target, db, streams=["contracts"])
         contracts = [c["id"] for c in sb.records("contracts")]
-        gone, missed = contracts[:2], set(contracts[2:5])
+        gone, missed = contracts[:30], set(contracts[30:33])
         sb.delete(contracts=gone)
         sb.reset_stats()
+        sb.set_faults(latency_ms=30)
+        lister = _ListerThatMisses(target, missed)
 
-        con = duckdb.connect(str(db))
-        try:
-            plan = prepare(con, target, ["contracts"], lister=_ListerThatMisses(target, missed)).streams["contracts"]
-        finally:
-            con.close()
+        plan = _prepare(db, target, lister)
 
         assert sorted(plan.deleted) == sorted(gone)
         assert any("3 contracts the list did not return still exist in Tomorro" in note for note in plan.notes)
-        asked = sum(e["count"] for e in sb.stats()["requests"] if e["path"] == "/v2/contracts/{id}")
-        assert asked == len(gone) + len(missed)  # one GET per missing id, none for the others
+        assert _asked(sb) == sorted([*gone, *missed])  # one GET per missing id, none for the others
+        assert 1 < lister.most_in_flight <= 4
 
+
+def test_given_the_first_twenty_missing_ids_all_still_there_then_the_rest_are_kept_without_asking(tmp_path):
+    """"In a row" is in id order: the 20 smallest missing ids exist, so the larger ones, deleted or not, are kept
+    (and reported), as asking one by one would decide."""
+    db = tmp_path / "w.duckdb"
+    with SandboxServer(seed=15, contracts=60, counterparties=10, fields=5, members=3) as sb:
+        target = Target.of_sandbox(sb, num_workers=4)
+        pull(target, db, streams=["contracts"])
+        contracts = sorted(c["id"] for c in sb.records("contracts"))
+        missed, gone = set(contracts[:25]), contracts[-5:]
+        sb.delete(contracts=gone)
+        sb.reset_stats()
+
+        plan = _prepare(db, target, _ListerThatMisses(target, missed))
+
+        assert plan.deleted == []
+        assert _asked(sb) == contracts[:20]
+        assert any("20 contracts the list did not return still exist" in note
+                   and "10 more missing ids kept without asking" in note for note in plan.notes)
+
+
+def test_given_an_unreadable_answer_to_one_confirmation_then_the_pull_stops_and_nothing_is_removed(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with SandboxServer(seed=16, contracts=60, counterparties=10, fields=5, members=3) as sb:
+        target = Target.of_sandbox(sb, num_workers=4)
+        pull(target, db, streams=["contracts"])
+        gone = [c["id"] for c in sb.records("contracts")][:25]
+        sb.delete(contracts=gone)
+        sb.script("GET", "/v2/contracts/{id}", *["pass"] * 6, 409)  # the 7th question answered 409
+        with pytest.raises(SyncError, match=r"Confirming that contracts \S+ was deleted .* HTTP 409 .*nothing was "
+                                            "removed") as stopped:
+            pull(target, db, streams=["contracts"], reconcile=True)
+        assert any(rid in str(stopped.value) for rid in gone)
+        assert set(gone) <= ids(db, "contracts")
+        assert _recorded_deletions(db) == 0
+
+        pull(target, db, streams=["contracts"], reconcile=True)
+        assert not set(gone) & ids(db, "contracts")

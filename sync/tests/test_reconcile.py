@@ -160,3 +160,106 @@ def test_a_signed_files_position_of_a_shape_not_known_is_left_and_reported():
     assert reconcile.move_states_back(plan, [files], components.parse_instant, components.format_instant) == [files]
     notes = plan.streams["contracts"].notes
     assert any("contract_signed_files: its saved position has no readable state.contractUpdatedAt" in n for n in notes)
+
+
+def _one_by_one(answers: dict[str, int], missing: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The rule as it was first written, one id after another: (deleted, still there, asked)."""
+    deleted, still_there, asked = [], [], []
+    for rid in missing:
+        if not deleted and len(still_there) >= reconcile.STILL_THERE_BEFORE_GIVING_UP:
+            continue
+        asked.append(rid)
+        (still_there if answers[rid] == 200 else deleted).append(rid)
+    return deleted, still_there, asked
+
+
+PATTERNS = {  # the answers, in id order, of the ids the listing lacks
+    "all deleted": [404] * 45,
+    "the first twenty still there": [200] * 20 + [404] * 25,
+    "a deletion at the twentieth": [200] * 19 + [404] + [200] * 25,
+    "a deletion first": [404] + [200] * 44,
+    "fewer than twenty, all still there": [200] * 7,
+    "mixed, 410 too": [200, 410, 404, 200] * 11,
+}
+
+
+@pytest.mark.parametrize("pattern", list(PATTERNS))
+def test_confirmations_side_by_side_make_the_decisions_of_one_by_one(lister, requests_mock, pattern):
+    """Answers arrive in any order (random delays): the deletions, the kept rows, the note and the ids asked are
+    those of asking one id after another."""
+    import random
+    import re
+    import time
+
+    from tomorro_sync.id_listing import Listing
+
+    missing = [f"c-{i:03d}" for i in range(len(PATTERNS[pattern]))]
+    answers = dict(zip(missing, PATTERNS[pattern], strict=True))
+    shuffle = random.Random(7)
+
+    def answer(request, context):
+        time.sleep(shuffle.random() / 200)
+        context.status_code = answers[request.path.rsplit("/", 1)[1]]
+        return {"id": "x"}
+
+    requests_mock.get(re.compile(f"{BASE}/contracts/c-"), json=answer)
+    plan = reconcile.StreamReconcile("contracts")
+    deleted = reconcile._confirmed_deleted(lister, Listing("contracts"), plan, missing)
+
+    expected_deleted, still_there, asked = _one_by_one(answers, missing)
+    assert deleted == expected_deleted
+    assert sorted(r.path.rsplit("/", 1)[1] for r in requests_mock.request_history) == asked
+    unasked = len(missing) - len(asked)
+    assert plan.notes == ([f"{len(still_there):,} contracts the list did not return still exist in Tomorro (asked one "
+                           f"by one, e.g. {still_there[0]}): kept, and the list cannot be trusted to show them"
+                           + (f"; {unasked:,} more missing ids kept without asking" if unasked else "")]
+                          if still_there else [])
+
+
+def test_confirmations_are_sent_num_workers_at_a_time():
+    """Each question waits at a barrier for as many others as there are workers: asked one by one, it times out.
+    (requests_mock answers one request at a time, so this asks `exists` itself; tests/test_e2e_reconcile.py
+    sends the requests side by side over a socket.)"""
+    import threading
+
+    from tomorro_sync.id_listing import Lister, Listing
+    from tomorro_sync.target import Target
+
+    together = threading.Barrier(3, timeout=10)
+
+    class Waiting(Lister):
+        def exists(self, stream, record_id, listing):
+            together.wait()
+            return False
+
+    lister = Waiting(Target(api_key="unit-test-key-123456", base_url=BASE, source_options={"num_workers": 3}))
+    missing = [f"c-{i:03d}" for i in range(12)]
+    assert reconcile._confirmed_deleted(lister, Listing("contracts"), reconcile.StreamReconcile("contracts"),
+                                        missing) == missing
+
+
+def test_an_unreadable_answer_among_many_stops_the_confirmations_naming_its_id(lister, requests_mock):
+    import re
+
+    from tomorro_sync.id_listing import Listing
+
+    requests_mock.get(re.compile(f"{BASE}/contracts/c-"), status_code=404, json={})
+    requests_mock.get(f"{BASE}/contracts/c-017", status_code=409, json={"message": "busy"})
+    missing = [f"c-{i:03d}" for i in range(40)]
+    with pytest.raises(SyncError, match=r"contracts c-017 was deleted .* HTTP 409 .*nothing was removed"):
+        reconcile._confirmed_deleted(lister, Listing("contracts"), reconcile.StreamReconcile("contracts"), missing)
+
+
+def test_the_listing_and_its_confirmations_go_through_the_request_budget_of_the_config(requests_mock):
+    from tomorro_sync.id_listing import Lister, Listing
+    from tomorro_sync.target import Target
+
+    lister = Lister(Target(api_key="unit-test-key-123456", base_url=BASE,
+                           source_options={"requests_per_minute": 120, "num_workers": 2}), sleep=lambda _: None)
+    assert (lister.workers, lister.budget.windows) == (2, [(2, 1.02), (120, 60.0)])
+    sent = []
+    lister.budget.acquire = lambda: sent.append(1)
+    requests_mock.get(f"{BASE}/contracts/c-1", status_code=404, json={})
+    requests_mock.get(f"{BASE}/contracts/c-2", status_code=200, json={"id": "c-2"})
+    assert lister.exist_all("contracts", ["c-1", "c-2"], Listing("contracts")) == {"c-1": False, "c-2": True}
+    assert len(sent) == 2

@@ -1,6 +1,6 @@
 """signed_files: what a pull downloads (new, re-signed, missing or damaged copies), the sha256 / local_path columns
 (only for a copy of the current signature), ids that cannot name a file, the DIR lock, leftovers of a killed pull,
-a deleted contract's copies, `files_dir` from the config."""
+`files_dir` from the config (removals: test_copies.py)."""
 
 from __future__ import annotations
 
@@ -94,14 +94,6 @@ def test_refresh_columns_without_any_archive_adds_nothing():
     S.refresh_columns(con)
     columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns").fetchall()}
     assert columns == {"id", "contractid"}
-
-
-def test_a_deleted_contracts_copies_and_records_are_removed(con, tmp_path):
-    _copy(con, tmp_path, "f1", "c1", "s")
-    _copy(con, tmp_path, "f2", "c2", "s")
-    assert S.remove_contract_files(con, tmp_path, ["c1", "../c2"]) == 1
-    assert not (tmp_path / "c1").exists() and (tmp_path / "c2" / "f2.pdf").exists()
-    assert con.execute(f"SELECT id FROM {S.COPIES_TABLE}").fetchall() == [("f2",)]
 
 
 def test_one_pull_at_a_time_writes_into_a_directory(tmp_path):

@@ -141,7 +141,8 @@ def _parser() -> argparse.ArgumentParser:
                            "or the account's smart fields changed)")
     pull.add_argument("--files", type=Path, metavar="DIR",
                       help="also keep every signed PDF as DIR/<contractId>/<fileId>.pdf: new and re-signed ones "
-                           "downloaded, each verified (sha256, local_path in contract_signed_files); "
+                           "downloaded, each verified (sha256, local_path in contract_signed_files); the copies of "
+                           "files Tomorro no longer lists removed (only those it wrote, unchanged); "
                            "default: `files_dir` of the config, else none")
 
     push = command("push", _push, "write CRM rows into Tomorro as counterparties or contracts")

@@ -24,11 +24,12 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .budget import Budget
 
 API_VERSION = "2025-01-29.alpha"
 CHUNK = 1024 * 1024  # bytes read and written at a time: the memory a download holds
@@ -61,32 +62,6 @@ class Wanted:
 class Saved:
     sha256: str
     size: int
-
-
-class Budget:
-    """The client-side request budget, shared by every worker: at most `per_minute` requests in any minute
-    and a 60th of it in any 1.02 s (as the source paces itself); None: no budget."""
-
-    def __init__(self, per_minute: int | None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.windows = [] if not per_minute else [(max(1, per_minute // 60), 1.02), (per_minute, 60.0)]
-        self.sent: deque[float] = deque()
-        self.clock, self.lock = clock, threading.Lock()
-
-    def acquire(self) -> None:
-        while self.windows:
-            with self.lock:
-                now = self.clock()
-                while self.sent and self.sent[0] <= now - 60.0:
-                    self.sent.popleft()
-                wait = 0.0
-                for limit, seconds in self.windows:
-                    recent = [t for t in self.sent if t > now - seconds]
-                    if len(recent) >= limit:
-                        wait = max(wait, recent[-limit] + seconds - now)
-                if wait <= 0:
-                    self.sent.append(now)
-                    return
-            time.sleep(wait)
 
 
 class Fetcher:

@@ -11,10 +11,14 @@ what a reconcile compares the tables with, and what `doctor` counts.
   source reads, this reads. 429 and 5xx answers are retried with backoff (Retry-After when given).
 - A listing proves what exists, never what does not: an id it lacks is asked for by itself (`exists`,
   GET /<path>/{id}) before anything calls it deleted, since nothing documents that a list returns every record.
+  Many such ids are asked `num_workers` at a time (`exist_all`, default 4), every request through the same
+  budget (`requests_per_minute`), retries and key as the listing's.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,12 +26,14 @@ from typing import Any
 
 import requests
 
+from .budget import Budget
 from .errors import SyncError
 from .target import Target
 
 API_VERSION = "2025-01-29.alpha"  # the connectors' `tomorro-version`
 PAGE = 50
 RETRIES = 6
+DEFAULT_WORKERS = 4  # the source's `num_workers` default
 # stream -> (path, items key, every status): the source manifest's `$parameters` (tests hold them equal)
 LISTS = {
     "contracts": ("contracts", "contracts", ("draft", "negotiating", "signing", "signed", "canceled")),
@@ -56,8 +62,10 @@ class Lister:
         self.target, self.sleep = target, sleep
         self.read_list_page, self.parse_instant = components.read_list_page, components.parse_instant
         self.format_instant = components.format_instant
-        self.session = requests.Session()
-        self.session.headers.update({"x-api-key": target.api_key, "tomorro-version": API_VERSION})
+        options = target.source_options
+        self.workers = _count(options.get("num_workers")) or DEFAULT_WORKERS
+        self.budget = Budget(_count(options.get("requests_per_minute")))
+        self._local, self._counting = threading.local(), threading.Lock()  # a session per thread; one count
 
     def list(self, stream: str, *, statuses: tuple[str, ...] | None = None) -> Listing:
         """Every item of the stream's list (`statuses=()`: the list as the API serves it by default)."""
@@ -99,6 +107,23 @@ class Lister:
                         f"HTTP {response.status_code} to GET /{path}/{{id}} ({_message(response)}); "
                         "nothing was removed")
 
+    def exist_all(self, stream: str, record_ids: list[str], listing: Listing) -> dict[str, bool]:
+        """`exists` for each id, `self.workers` at a time. Any answer `exists` cannot read stops the rest (those
+        not sent yet are never sent) and raises the error of the first such id in the order given."""
+        if self.workers <= 1 or len(record_ids) <= 1:
+            return {rid: self.exists(stream, rid, listing) for rid in record_ids}
+        pool = cf.ThreadPoolExecutor(max_workers=min(self.workers, len(record_ids)),
+                                     thread_name_prefix=f"confirm-{stream}")
+        try:
+            futures = {rid: pool.submit(self.exists, stream, rid, listing) for rid in record_ids}
+            cf.wait(futures.values(), return_when=cf.FIRST_EXCEPTION)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # the requests under way end; no new one starts
+        for future in futures.values():
+            if not future.cancelled() and future.exception() is not None:
+                raise future.exception()
+        return {rid: future.result() for rid, future in futures.items()}
+
     def _walk(self, listing: Listing, path: str, items_key: str, params: dict[str, Any],
               first: requests.Response | None = None) -> None:
         cursor, response = None, first
@@ -128,10 +153,16 @@ class Lister:
 
     def _get(self, listing: Listing, path: str, params: dict[str, Any]) -> requests.Response:
         url = f"{self.target.base_url.rstrip('/')}/{path}"
+        session = getattr(self._local, "session", None)
+        if session is None:  # requests' Session is not documented as thread-safe: one per thread
+            session = self._local.session = requests.Session()
+            session.headers.update({"x-api-key": self.target.api_key, "tomorro-version": API_VERSION})
         for attempt in range(RETRIES + 1):
-            listing.requests += 1
+            with self._counting:
+                listing.requests += 1
+            self.budget.acquire()
             try:
-                response = self.session.get(url, params=params, timeout=60)
+                response = session.get(url, params=params, timeout=60)
             except requests.RequestException as error:
                 if attempt == RETRIES:
                     raise SyncError(f"Cannot reach {self.target.base_url} while listing {path}: "
@@ -147,6 +178,11 @@ class Lister:
                 continue
             return response
         raise AssertionError("unreachable")
+
+
+def _count(value: Any) -> int | None:
+    """A positive count from the source's config (its spec checks it when the source runs), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -36,8 +36,9 @@ RECONCILE_DDL = (f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{quoted(RECONCILE_TABLE)}
                  "reconciled_at TIMESTAMP WITH TIME ZONE NOT NULL)")
 STREAMS = tuple(LISTS)  # the streams a reconcile covers
 DEFAULT_EVERY_HOURS = 24.0
-# Missing ids that Tomorro still has, in a row and before any confirmed deletion, after which the listing is taken
-# as missing records wholesale: the other missing ids are kept without asking (and reported).
+# Missing ids that Tomorro still has, in a row from the first in id order (so before any confirmed deletion), after
+# which the listing is taken as missing records wholesale: the other missing ids are kept without asking (and
+# reported). In id order, not in the order the answers arrive: the decisions do not depend on the workers.
 STILL_THERE_BEFORE_GIVING_UP = 20
 
 
@@ -109,20 +110,23 @@ def prepare(con, target: Target, streams: list[str], *, lister: Lister | None = 
 
 
 def _confirmed_deleted(lister: Lister, listing, plan: StreamReconcile, missing: list[str]) -> list[str]:
-    """Of the ids the listing lacks, those Tomorro answers 404 for: the others are kept, and reported."""
-    deleted, still_there, unasked = [], [], []
-    for rid in missing:
-        if not deleted and len(still_there) >= STILL_THERE_BEFORE_GIVING_UP:
-            unasked.append(rid)
-        elif lister.exists(plan.stream, rid, listing):
-            still_there.append(rid)
-        else:
-            deleted.append(rid)
+    """Of the ids the listing lacks (`missing`, in id order), those Tomorro answers 404 for: the others are kept,
+    and reported. "In a row" is in id order: when the first STILL_THERE_BEFORE_GIVING_UP ids all still exist, the
+    rest are kept without asking; else every id is asked. So the first ones are asked together, then (unless
+    they all exist) the rest together, `num_workers` at a time (`Lister.exist_all`): the same requests and the
+    same decisions as asking one id after another, whatever order the answers arrive in. An answer that is
+    neither raises before anything is removed (removals happen later, in `apply`)."""
+    head, rest = missing[:STILL_THERE_BEFORE_GIVING_UP], missing[STILL_THERE_BEFORE_GIVING_UP:]
+    there = lister.exist_all(plan.stream, head, listing)
+    unasked = rest if len(head) == STILL_THERE_BEFORE_GIVING_UP and all(there.values()) else []
+    if not unasked:
+        there.update(lister.exist_all(plan.stream, rest, listing))
+    still_there = [rid for rid in missing if there.get(rid)]
     if still_there:
         plan.notes.append(f"{len(still_there):,} {plan.stream} the list did not return still exist in Tomorro (asked "
                           f"one by one, e.g. {still_there[0]}): kept, and the list cannot be trusted to show them"
                           + (f"; {len(unasked):,} more missing ids kept without asking" if unasked else ""))
-    return deleted
+    return [rid for rid in missing if there.get(rid) is False]
 
 
 # Streams read through a reconciled stream (its records are their parents): their state holds the parent's

@@ -12,6 +12,8 @@
 - Side by side: `num_workers` downloads at once (default 4) within `requests_per_minute`, each streamed to
   disk in 1 MiB chunks, with progress in bytes. A file that cannot be downloaded now is reported and fails
   the pull at the end (exit 1); the metadata is kept, and the next pull tries that file again.
+- A mirror: the copy of a file Tomorro no longer lists (removed from its contract, its contract deleted) leaves
+  DIR, once the rows saying so are committed; nothing the job did not write is touched (copies.py).
 """
 
 from __future__ import annotations
@@ -19,11 +21,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import fcntl
-import re
-import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,21 +31,13 @@ from typing import Any
 
 from . import report
 from .cache_layout import SCHEMA, literal, quoted
+from .copies import COPIES_DDL, COPIES_TABLE, SAFE_ID, STREAM_TABLE, remove_unlisted
 from .downloads import TEMP_SUFFIX, Budget, Fetcher, FileFailed, FileGone, Wanted, parse_instant
 from .errors import SyncError
 
-STREAM_TABLE = "contract_signed_files"
-COPIES_TABLE = "_tomorro_signed_files"
-COPIES_DDL = (
-    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{quoted(COPIES_TABLE)} (id VARCHAR PRIMARY KEY, contract_id VARCHAR NOT NULL, "
-    "local_path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, size BIGINT NOT NULL, signature VARCHAR NOT NULL, "
-    "downloaded_at TIMESTAMP WITH TIME ZONE NOT NULL)"
-)
 LOCK_NAME = ".tomorro-sync.lock"
 PROGRESS_EVERY = 5.0  # seconds between progress lines, and at most between two recordings of copies
 RECORD_BATCH = 200  # copies recorded in one commit (a killed pull downloads at most these again)
-# An id becomes a file or directory name: anything but a plain token (a UUID) is refused, never written.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
 @dataclass
@@ -57,7 +49,8 @@ class FilesSummary:
     seconds: float = 0.0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (relative path, why)
     gone: list[tuple[str, str]] = field(default_factory=list)  # no longer listed by the API
-    removed: int = 0  # copies of contracts deleted in Tomorro (recorded in _tomorro_deleted), removed from DIR
+    removed: int = 0  # copies of files Tomorro no longer lists (copies.py), removed from DIR
+    left: list[tuple[str, str]] = field(default_factory=list)  # such copies changed since written: left, why
 
 
 @dataclass
@@ -75,7 +68,8 @@ def archive(con: Any, target: Any, root: Path, *, workers: int | None = None) ->
     with _locked(root):
         _remove_temporary(root)
         con.execute(COPIES_DDL)
-        summary.removed = remove_contract_files(con, root, _deleted_contracts_with_copies(con))
+        removal = remove_unlisted(con, root)  # before the plan: a file listed on another contract since moves
+        summary.removed, summary.left = removal.removed, removal.left
         jobs, summary.unchanged, refused = _plan(con, root)
         summary.failed += refused
         if jobs:
@@ -114,35 +108,6 @@ def refresh_columns(con: Any) -> None:
         raise
 
 
-def remove_contract_files(con: Any, root: Path, contract_ids: Iterable[str]) -> int:
-    """Delete the copies of these contracts' signed files (their directories under DIR) and their records;
-    for a contract deleted in Tomorro. Returns how many recorded copies were removed."""
-    ids = sorted({str(i) for i in contract_ids if _SAFE_ID.match(str(i))})
-    if not ids:
-        return 0
-    con.execute(COPIES_DDL)
-    in_list = ", ".join(literal(i) for i in ids)
-    copies = f"{SCHEMA}.{quoted(COPIES_TABLE)}"
-    count = con.execute(f"SELECT count(*) FROM {copies} WHERE contract_id IN ({in_list})").fetchone()[0]
-    con.execute(f"DELETE FROM {copies} WHERE contract_id IN ({in_list})")
-    for cid in ids:
-        shutil.rmtree(root / cid, ignore_errors=True)
-    return count
-
-
-def _deleted_contracts_with_copies(con: Any) -> list[str]:
-    """Contracts recorded as deleted (deletions.py: a reconcile, a whole read, a webhook) that still have copies,
-    unless the contract is back in its table (read again since: whatever was recorded earlier, it exists)."""
-    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                                            f"{literal(SCHEMA)}").fetchall()}
-    if "_tomorro_deleted" not in tables:
-        return []
-    back = f" WHERE c.contract_id NOT IN (SELECT CAST(id AS VARCHAR) FROM {SCHEMA}.contracts)" if "contracts" in tables else ""
-    return [row[0] for row in con.execute(
-        f"SELECT DISTINCT c.contract_id FROM {SCHEMA}.{quoted(COPIES_TABLE)} c JOIN {SCHEMA}._tomorro_deleted d "
-        f"ON d.stream = 'contracts' AND d.id = c.contract_id{back}").fetchall()]
-
-
 def files_dir_of(target: Any, option: Path | None, config: Path | None) -> Path | None:
     """--files DIR, else the config's `files_dir` (relative to the config file's directory), else None. The
     key is taken out of the source's config either way: it is this command's, not the connector's."""
@@ -162,7 +127,10 @@ def show(summary: FilesSummary) -> None:
     report.note(f"signed files: {summary.downloaded:,} downloaded, {summary.replaced:,} replaced (signed again or "
                 f"missing), {summary.unchanged:,} unchanged; {_mb(summary.bytes)} in {summary.seconds:.1f} s")
     if summary.removed:
-        report.note(f"signed files: {summary.removed:,} copies of contracts deleted in Tomorro removed")
+        report.note(f"signed files: {summary.removed:,} copies of files Tomorro no longer lists removed (a file "
+                    "removed from its contract, a contract deleted)")
+    for relative, why in summary.left:
+        report.note(f"signed file {relative} is no longer listed by Tomorro, but {why}")
     for relative, why in summary.gone:
         report.note(f"signed file {relative} not downloaded: {why}")
 
@@ -192,7 +160,7 @@ def _plan(con: Any, root: Path) -> tuple[list[_Job], int, list[tuple[str, str]]]
         "ON c.id = CAST(t.id AS VARCHAR) ORDER BY 2, 1").fetchall()
     jobs, unchanged, refused = [], 0, []
     for fid, cid, url, expires, signature, copied_signature, copied_size in rows:
-        if not (isinstance(fid, str) and _SAFE_ID.match(fid) and isinstance(cid, str) and _SAFE_ID.match(cid)):
+        if not (isinstance(fid, str) and SAFE_ID.match(fid) and isinstance(cid, str) and SAFE_ID.match(cid)):
             refused.append((f"{cid}/{fid}", "its contract id or file id is not a plain identifier (letters, "
                             "digits, - and _), so it cannot name a file: not written"))
             continue
