@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -349,6 +350,14 @@ def _floor_ms(moment: datetime) -> datetime:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def answered_at(response: Any) -> datetime:
+    """When the server answered: its `Date` header (HTTP servers send one), else our clock."""
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).astimezone(UTC)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return _now()
+
+
 def _now() -> datetime:
     """Looked up on the `datetime` module at each call: a test that freezes time and first imports this module
     during the freeze would otherwise leave a stale fake clock behind."""
@@ -377,6 +386,7 @@ CHECKPOINT_EVERY_PAGES = 5
 SERVER_CLOCK_AHEAD = timedelta(days=1)
 SLICE_START, SLICE_END = "start_time", "end_time"  # DatetimeBasedCursor's partition fields
 REFUSED_STATUSES = (400, 422)
+CLOCK_MARGIN = timedelta(seconds=1)  # a `Date` header is whole seconds, cut down; servers' clocks may differ a little
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -488,20 +498,20 @@ class TomorroListRetriever(Retriever):
 
     def read_records(self, records_schema: Mapping[str, Any], stream_slice: StreamSlice | None = None) -> Any:
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix=f"tomorro-{self.name}") as pool:
-            def read(status: str | None) -> Iterator[Any]:
-                return _ListRead(self, pool, stream_slice, records_schema, status).run()
-
             if self.statuses and not self._one_status_a_read:
                 try:
-                    yield from read("in:" + ",".join(self.statuses))
+                    yield from _ListRead(self, pool, stream_slice, records_schema, "in:" + ",".join(self.statuses)).run()
                     return
                 except _StatusInRefused as refused:
                     self._one_status_a_read = True
                     self.notice("status-in-refused", f"Tomorro refused `status=in:{','.join(self.statuses)}` "
                                 f"({refused}) and takes `status={self.statuses[0]}`: reading once per status, the "
                                 "state saved when every status is read.", logging.WARNING)
+            until = None  # one status after the other: none is read past the instant the first one began
             for status in self.statuses or [None]:
-                yield from read(status)
+                read = _ListRead(self, pool, stream_slice, records_schema, status, until)
+                yield from read.run()
+                until = read.until
 
     def first_sync(self) -> bool:
         """Whether no earlier sync saved a state past `start_date` (the stream's cursor holds it), whatever the
@@ -530,7 +540,7 @@ class _ListRead:
     reported by the thread that iterates it; the executor's threads only send requests and queue the answers."""
 
     def __init__(self, reader: TomorroListRetriever, pool: Any, stream_slice: StreamSlice | None,
-                 schema: Mapping[str, Any] | None = None, status: str | None = None):
+                 schema: Mapping[str, Any] | None = None, status: str | None = None, until: datetime | None = None):
         self.r, self.pool, self.schema, self.status, self.first_sync = reader, pool, schema, status, reader.first_sync()
         self.instants = date_time_properties(schema)
         self.slice = stream_slice if stream_slice is not None else StreamSlice(partition={}, cursor_slice={})
@@ -548,6 +558,7 @@ class _ListRead:
         self.fetched_whole = self.pages = 0  # pages: list answers (a Builder test read counts each)
         self.checkpointed: datetime | None = None
         self.follow = self.stopped = False  # follow: a range's page request asks for the next page itself
+        self.until, self.began = until, None  # until: the end of what this read emits, when it may not go to `hi`
 
     def run(self) -> Iterator[Any]:
         self.r.paginator.get_initial_token()  # a Builder test read's paginator counts its pages from here
@@ -556,6 +567,14 @@ class _ListRead:
         # after it: asked beside the first page of a first sync, by a later one only when it has a split to make.
         probe = self.pool.submit(self._newest) if may_split and self.first_sync else None
         first, rows, cursor, honoured = self._open()
+        if self.until or first.order == ORDER_NONE or (self.r.statuses and not self.status.startswith("in:")):
+            # One list per status, or no order: a record changed during the read may be in no list (moved to a
+            # status read already) or read before its change, so nothing changed since the read began is emitted.
+            # The state stays before that instant, and the next sync, reading from there, brings those records.
+            self.until = self.until or self.began
+            first = replace(first, hi=min(first.hi, self.until))
+            self.r.notice("until", f"records changed after the read began ({format_instant(self.until)}) are left "
+                          "to the next sync: with one list per status, or no order, this read could miss them.")
         self.ranges = [first]
         self.follow = may_split = may_split and honoured and first.order == ORDER_ASC and first.trusted
         self.newest = (probe.result() or self.hi) if probe and may_split else None
@@ -585,7 +604,7 @@ class _ListRead:
                               f"({refusal_message(response)}); trying the next way to read.", logging.WARNING)
                 continue
             items, cursor = self._page(response)
-            rows = self._rows(items)
+            rows, self.began = self._rows(items), answered_at(response) - CLOCK_MARGIN
             if not place(rng, rows, cursor)[2]:
                 self.r.notice("unordered", f"Tomorro ignores `{self._describe(rng)}`: the list is not in that order. "
                               "Reading every page and checking each record (state saved only when the read "

@@ -9,6 +9,8 @@ failure naming it (the envelope rules: tests/data/envelope_rules.json).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
@@ -87,6 +89,10 @@ def test_the_source_reads_every_profile_exactly_then_every_change(profiles):
             stream_state = message.state.stream
             state.with_stream_state(stream_state.stream_descriptor.name, dict(stream_state.stream_state.__dict__))
         changed = sandbox.mutate(contracts=12, counterparties=6, create=3)
+        if {"status-in-refused", "sort-ignored"} & set(profiles):
+            # one list per status, or no order: a read leaves records changed since it began (less a second's
+            # margin, a `Date` header's whole second) to the next sync; these changes must predate this one
+            time.sleep(2.5)
         sandbox.reset_stats()
 
         _, second = _read(config, state.build())
