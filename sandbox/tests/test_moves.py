@@ -42,10 +42,10 @@ def test_a_counterparty_is_archived_and_unarchived_on_cue(sb, api):
     cp_list = {"method": "GET", "path": "/v2/counterparties"}
     sb.move({**cp_list, "query": {"status": "archived"}}, counterparties=[{"id": active["id"], "status": "archived"}])
     sb.move({**cp_list, "query": {"status": "active"}}, counterparties=[{"id": active["id"], "status": "active"}])
-    assert active["id"] in cp_ids(api, "archived")  # archived before the archived list was served
+    assert active["id"] in cp_ids(api, status="archived")  # archived before the archived list was served
     archived = next(c for c in sb.records("counterparties") if c["id"] == active["id"])
     assert archived["status"] == "archived" and archived["updatedAt"] > active["updatedAt"]
-    assert active["id"] in cp_ids(api, "active") and active["id"] not in cp_ids(api, "archived")  # and back
+    assert active["id"] in cp_ids(api, status="active") and active["id"] not in cp_ids(api, status="archived")  # and back
     assert sb.moves() == []
 
 

@@ -16,7 +16,6 @@ import threading
 from . import assumptions as A
 from .errors import BadRequest, NotFound
 
-
 # the collections a move may change, with the statuses each may be given
 MOVABLE = {"contracts": A.CONTRACT_STATUSES, "counterparties": A.COUNTERPARTY_STATUSES}
 
