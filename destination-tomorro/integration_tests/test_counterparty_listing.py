@@ -13,8 +13,13 @@ import pytest
 from airbyte_cdk.models import AirbyteMessageSerializer, ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from destination_tomorro import DestinationTomorro
+from destination_tomorro.client import TomorroClient
+from destination_tomorro.errors import RowRejected
 from destination_tomorro.indexes import LIST_THRESHOLD
 from destination_tomorro.keys import name_key
+from destination_tomorro.mapping import MappedRow
+from destination_tomorro.objects.counterparty import BY_NAME
+from destination_tomorro.recovery import find_landed_counterparty
 
 LIST = {"method": "GET", "path": "/v2/counterparties"}
 NEW_NAMES = [f"Brand New Account {i}" for i in range(LIST_THRESHOLD + 1)]  # enough names to list every counterparty
@@ -96,6 +101,21 @@ def test_where_moves_cannot_be_verified_no_counterparty_is_created_and_matches_s
     assert all("not creating a counterparty" in json.dumps(r) and "is not newest-first" in json.dumps(r) for r in rejected)
     assert not any(named(sb, n) for n in NEW_NAMES)
     assert [(c["id"], c["status"]) for c in named(sb, cp["name"])] == [(cp["id"], "archived")]
+
+
+def test_a_lost_create_whose_look_up_cannot_be_verified_rejects_the_row(sb):
+    """Create recovery reads through the same listing: where the moves cannot be verified, it cannot say that
+    nothing landed, so the row is rejected rather than created again (a name without a safe term: every
+    counterparty listed)."""
+    sb.reset(counterparties=150)
+    sb.set_api_profiles(["status-in-refused", "sort-ignored"])
+    client = TomorroClient(sb.url, sb.api_key, requests_per_minute=6000)
+    try:
+        with pytest.raises(RowRejected, match="may have landed .* not creating a counterparty: GET /counterparties"):
+            find_landed_counterparty(client, MappedRow("counterparty", None, {"name": "株式会社"}, name="株式会社"), BY_NAME)
+    finally:
+        client.close()
+        sb.set_api_profiles([])
 
 
 @pytest.mark.parametrize("rows", [1, len(NEW_NAMES)], ids=["by name", "by listing every counterparty"])
