@@ -98,7 +98,8 @@ def test_where_moves_cannot_be_verified_no_counterparty_is_created_and_matches_s
     assert error is not None and f"{len(NEW_NAMES)} of {len(NEW_NAMES) + 1} rows were rejected" in error.message
     rejected = [json.loads(line) for line in open(base_config["rejected_rows_path"]).read().splitlines()]
     assert sorted(r["key"] for r in rejected) == sorted(NEW_NAMES)
-    assert all("not creating a counterparty" in json.dumps(r) and "is not newest-first" in json.dumps(r) for r in rejected)
+    assert all(r["reason"].startswith("name: not creating a counterparty: GET /counterparties refuses `status=in:`")
+               and "is not newest-first" in r["reason"] for r in rejected)  # the column first, then why
     assert not any(named(sb, n) for n in NEW_NAMES)
     assert [(c["id"], c["status"]) for c in named(sb, cp["name"])] == [(cp["id"], "archived")]
 

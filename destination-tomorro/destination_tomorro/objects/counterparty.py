@@ -156,7 +156,7 @@ class CounterpartyKind(ObjectKind):
                 return result
             if route.match.field is not None:
                 _no_keyless_twin(index, route.match, row.name, row.label, route.match.column)
-            index.check_may_create()
+            named(route.match.column, index.check_may_create)
             if ops.dry_run:
                 return Classified("created", row.label)
             created = create_once(ops.client, lambda: ops.client.create_counterparty(row.create_body),
@@ -187,7 +187,7 @@ class CounterpartyKind(ObjectKind):
                                   "(add a counterparty name column)")
             if by_key:
                 _no_keyless_twin(index, match, name, row.counterparty_key_value, column)
-            index.check_may_create()
+            named(column, index.check_may_create)
             name = index.spelling_of(name)  # the first row's spelling of this name, whichever row creates it
             body: dict[str, Any] = {"name": name}
             if by_key:
