@@ -14,7 +14,9 @@ Every status. A list asked without `status` may hide some (the counterparties' f
 `active` or `in:active,archived`, tomorro-api.md §3): a match that missed an archived counterparty or a
 canceled contract would create a duplicate of it. So every list of contracts and counterparties names
 every status (`status=in:...`); where Tomorro refuses `in:` (400 / 422 on the first page), each status
-is listed on its own, logged once per sync (`note_status_in_refused`, shared with contract_listing.py).
+is listed on its own, logged once per sync (`note_status_in_refused`, shared with contract_listing.py), and the
+objects changed while those lists were read are read again (status_moves.py: contract_listing.py and
+counterparty_listing.py call it; this module's own lists do not).
 
 Endpoint pages: https://alpha.developer.tomorro.com/api-reference/2025-01-29-alpha/...
 """
@@ -124,9 +126,9 @@ class TomorroClient:
             first = path not in self._one_status_a_list
             self._one_status_a_list.add(path)
         if first:
-            moves = "; contracts changed while they are read are then read again" if path == "/contracts" else ""
             logger.warning(f"GET {path} refuses `status=in:` (HTTP {error.status_code}): each status is listed on "
-                           f"its own ({', '.join(EVERY_STATUS[path])}){moves}")
+                           f"its own ({', '.join(EVERY_STATUS[path])}); {path[1:]} changed while they are read are "
+                           "then read again")
         return True
 
     def _full(self, items: Iterable[dict[str, Any]], needed: tuple[str, ...], resource: str,

@@ -18,7 +18,7 @@ How (`sort=` and `createdAt=gte:<date>` are documented on GET /contracts, tomorr
    the last reads to the end of the list (contracts created meanwhile included, as one chain would).
 4. merge (`merge`): one copy per id (overlaps, a status changed meanwhile), the newest `updatedAt`; none dropped.
 5. where `in:` is refused, the status lists were not read at one instant: the contracts changed since the listing
-   began are read again until none moves (contract_moves.py); when that cannot be verified, the listing says why
+   began are read again until none moves (status_moves.py); when that cannot be verified, the listing says why
    no contract may be created on it (`Listing.creates_held`), and rows that would create one are rejected.
 
 Checked on every page, after slim items are fetched whole (`page_problem`): ascending `createdAt`, every
@@ -29,17 +29,14 @@ whole listing: never a partial index to match on.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from typing import Any
 
 from .client import EVERY_STATUS, MAX_PAGE, WHOLE_ITEM_KEYS, TomorroClient
-from .contract_moves import settle
 from .contract_ranges import (
     Range,
     Unusable,
@@ -53,6 +50,7 @@ from .contract_ranges import (
 )
 from .envelopes import ITEMS_KEY_OF, Page, read_page
 from .errors import TomorroClientError, TomorroNotFoundError
+from .status_moves import Listing, settled
 
 logger = logging.getLogger("airbyte")
 PATH = "/contracts"
@@ -60,27 +58,10 @@ PROGRESS_PAGES = 200  # a progress line every this many pages (10,000 contracts)
 _PLANNED = object()  # `_Listing._read` reads up to the range's planned end, which a split may bring closer
 
 
-@dataclass
-class Listing:
-    contracts: list[dict[str, Any]]  # every contract, whole, once, in createdAt order
-    creates_held: str | None = None  # why no row may create a contract on this listing (None: it may)
-
-
 def list_every_contract(client: TomorroClient, workers: int | None = None) -> Listing:
     """Every contract, whole (module docstring); one chain when ranges cannot be trusted or `workers` is 1."""
     began = time.monotonic()
-    contracts = _read(client, workers or client.max_concurrency)
-    if not client.one_status_a_list(PATH):
-        return Listing(contracts)
-    # the start in server time, by the clock offset of the answers since (the first may have come after it)
-    settled, why = settle(client, contracts, client.server_now() - dt.timedelta(seconds=time.monotonic() - began))
-    if why is None:
-        return Listing(settled)
-    held = (f"not creating a contract: GET {PATH} refuses `status=in:`, so each status is listed on its own, and "
-            f"the contracts that changed while they were read could not be verified ({why}); the contract this "
-            "row would create may exist under a status it moved to")
-    logger.error(held)
-    return Listing(settled, held)
+    return settled(client, PATH, _read(client, workers or client.max_concurrency), began)
 
 
 def _read(client: TomorroClient, workers: int) -> list[dict[str, Any]]:

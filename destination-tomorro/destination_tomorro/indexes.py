@@ -7,13 +7,16 @@ sync on first need and kept up to date with every create and PATCH of the sync.
   serves contracts without any `integration` key (not even from `GET /contracts/{id}`), the index
   cannot tell whether a key exists: every keyed row is rejected with that reason, none is created.
   Where Tomorro refuses `status=in:` and the contracts that changed status while each status was listed cannot
-  be found again with certainty (contract_moves.py), rows that find no contract are rejected with that reason
+  be found again with certainty (status_moves.py), rows that find no contract are rejected with that reason
   (`creates_held`): rows that find theirs are written as usual.
 * Counterparties are matched on their name or on a smart field. Names are looked up one by one with
   the `name=` filter and a safe term (keys.name_lookup_term) while a batch needs few of them, and
   the whole list is read once when a batch needs more than `LIST_THRESHOLD`, when a look-up has no
   safe term or finds more than `LOOKUP_CAP` candidates, or when matching on a smart field (which
-  cannot be filtered). Both paths compare the same canonical names, so they find the same object.
+  cannot be filtered). Both paths compare the same canonical names, so they find the same object, and both
+  read every status as one listing (counterparty_listing.py): where `status=in:` is refused and the
+  counterparties that changed status meanwhile cannot be found again with certainty, no row creates a
+  counterparty (`creates_held`, `check_may_create`), as for contracts.
 * Several objects with one key: the match is ambiguous, and the row is rejected naming their ids
   (never the oldest, never a guess); contracts are matched by CRM identity (identity.py).
 """
@@ -21,7 +24,6 @@ sync on first need and kept up to date with every create and PATCH of the sync.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import threading
 from collections.abc import Iterable, Iterator
@@ -29,9 +31,11 @@ from typing import Any
 
 from .client import MAX_PAGE, TomorroClient
 from .contract_listing import list_every_contract
+from .counterparty_listing import list_counterparties
 from .errors import RowRejected
 from .identity import Identity, contract_identity, describe_link
 from .keys import MatchKey, counterparty_key, name_key, name_lookup_term
+from .status_moves import Listing
 
 logger = logging.getLogger("airbyte")
 LIST_THRESHOLD = 20  # distinct counterparty names in one batch above which listing all is cheaper
@@ -63,7 +67,7 @@ class ContractIndex:
                 without_link = 0
                 listing = list_every_contract(self.client)
                 self.creates_held = listing.creates_held
-                for contract in listing.contracts:
+                for contract in listing.items:
                     if "integration" not in contract:
                         without_link += 1
                         continue
@@ -153,6 +157,20 @@ class CounterpartyIndex:
         self.lock = threading.RLock()
         self.name_locks: dict[str, threading.Lock] = {}  # ('name' or 'key', value) -> lock
         self.first_spelling: dict[str, str] = {}  # canonical name -> the spelling of the row that came first
+        self.creates_held: str | None = None  # why no counterparty may be created, once a listing says so
+
+    def _read(self, listing: Listing) -> list[dict[str, Any]]:
+        """A listing's counterparties; its reason to hold creates kept (the first one: any holds them all)."""
+        with self.lock:
+            self.creates_held = self.creates_held or listing.creates_held
+        return listing.items
+
+    def check_may_create(self) -> None:
+        """RowRejected when a listing could not be verified (`creates_held`): the counterparty a row would create
+        may exist under a status it moved to while the lists were read."""
+        with self.lock:
+            if self.creates_held:
+                raise RowRejected(self.creates_held)
 
     def _add(self, cp: dict[str, Any]) -> None:
         """Hold `cp` under its current name and field keys, and nowhere else (a rename moves it)."""
@@ -173,8 +191,7 @@ class CounterpartyIndex:
     def load_all(self) -> None:
         with self.lock:
             if not self.loaded:
-                listing = self.client.iter_full_counterparties if self.fields else self.client.iter_counterparties
-                for cp in listing(sort="createdAt"):
+                for cp in self._read(list_counterparties(self.client, whole=bool(self.fields), sort="createdAt")):
                     self._add(cp)
                 self.loaded = True
                 logger.info(f"Indexed {len(self.by_name)} counterparty names")
@@ -194,12 +211,11 @@ class CounterpartyIndex:
         term = name_lookup_term(name)
         found: list[dict[str, Any]] = []
         if term is not None:
-            candidates = list(itertools.islice(self.client.iter_counterparties(name=term, sort="createdAt"),
-                                               LOOKUP_CAP + 1))
-            if len(candidates) > LOOKUP_CAP:
+            listing = list_counterparties(self.client, whole=False, cap=LOOKUP_CAP, name=term, sort="createdAt")
+            if listing is None:
                 term = None
             else:
-                found = [cp for cp in candidates if name_key(cp.get("name")) == key]
+                found = [cp for cp in self._read(listing) if name_key(cp.get("name")) == key]
         if term is None:  # no safe term, or too many candidates: one listing serves every later look-up
             self.load_all()
             with self.lock:

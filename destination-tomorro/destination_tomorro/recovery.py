@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .client import TomorroClient
+from .counterparty_listing import list_counterparties
 from .diff import same_value
 from .errors import AmbiguousWriteError, RowRejected, TomorroClientError, TomorroError
 from .identity import contract_identity
@@ -101,9 +102,12 @@ def find_landed_counterparty(client: TomorroClient, row: MappedRow, match: Match
     """After an ambiguous create: the counterparty it may have created (the same canonical name, and
     the same matching key when matching on a smart field)."""
     term = name_lookup_term(row.name or "")
-    listing = client.iter_full_counterparties if match.field is not None else client.iter_counterparties
-    candidates = listing(name=term, sort="-createdAt") if term else listing(sort="-createdAt")
-    for cp in candidates:
+    filters = {"name": term} if term else {}
+    listing = list_counterparties(client, whole=match.field is not None, sort="-createdAt", **filters)
+    if listing.creates_held:  # it may have landed and moved status while the lists were read
+        raise RowRejected(f"the create may have landed (its answer was lost) and the look-up could not be verified; "
+                          f"{listing.creates_held}")
+    for cp in listing.items:
         if name_key(cp.get("name")) != name_key(row.name):
             continue
         if match.field is None or counterparty_key(cp, match) == row.key:

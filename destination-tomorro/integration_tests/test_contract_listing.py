@@ -62,7 +62,7 @@ def listed_and_one_chain(server, size: int, profiles) -> tuple[list, dict, list]
     try:
         expected = one_chain(server)
         client, asked = client_with_log(server)
-        listed = list_every_contract(client).contracts
+        listed = list_every_contract(client).items
         client.close()
     finally:
         server.set_api_profiles([])
@@ -110,7 +110,7 @@ def test_a_growing_account_is_shared_out_by_splitting_the_ranges_still_running(s
         expected = one_chain(server)
         client, asked = client_with_log(server)
         with caplog.at_level("INFO", logger="airbyte"):
-            listed = list_every_contract(client).contracts
+            listed = list_every_contract(client).items
         client.close()
     finally:
         server.set_faults(latency_ms=0)
@@ -134,7 +134,7 @@ def test_contracts_created_during_the_listing_are_listed(server):
         return send(method, path, **kw)
 
     client.transport.request = request
-    listed = {c["id"] for c in list_every_contract(client).contracts}
+    listed = {c["id"] for c in list_every_contract(client).items}
     client.close()
     assert created
     assert listed == {c["id"] for c in server.records("contracts")} and len(listed) == 1620
@@ -150,7 +150,7 @@ def test_a_filter_or_order_not_kept_reads_one_chain_again(server, caplog, profil
         expected = one_chain(server)
         client, asked = client_with_log(server)
         with caplog.at_level("WARNING", logger="airbyte"):
-            listed = list_every_contract(client).contracts
+            listed = list_every_contract(client).items
         client.close()
     finally:
         server.set_api_profiles([])
@@ -268,7 +268,7 @@ def test_contracts_created_in_a_status_already_listed_are_found_again(server, wo
         server.set_api_profiles([])
     now = {c["id"]: c for c in server.records("contracts")}
     assert created and listing.creates_held is None
-    assert {c["id"]: c for c in listing.contracts} == now and len(listing.contracts) == 640
+    assert {c["id"]: c for c in listing.items} == now and len(listing.items) == 640
 
 
 def test_where_moves_cannot_be_verified_no_contract_is_created_and_matches_still_update(server, tmp_path):
@@ -301,7 +301,7 @@ def test_the_in_refusal_is_met_once_per_sync_and_said_once(server, airbyte_logs)
     server.set_api_profiles(["status-in-refused"])
     try:
         client, asked = client_with_log(server)
-        listed = list_every_contract(client).contracts
+        listed = list_every_contract(client).items
         recovered = list(client.iter_full_contracts(createdAt="gte:2000-01-01", sort="createdAt"))  # as recovery.py
         client.close()
     finally:

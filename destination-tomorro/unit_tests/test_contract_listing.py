@@ -162,5 +162,5 @@ def test_ranges_are_stitched_by_data_whatever_the_filter_does_with_the_day():
     # one every 10 minutes: the day a rounded bound leaves out is 3 pages, more than a range's overlap page
     contracts = [c(f"c{i:04d}", (at(0) + dt.timedelta(minutes=10 * i)).isoformat(), **whole) for i in range(6000)]
     fake = RoundingTomorro(contracts)
-    assert list_every_contract(fake).contracts == fake.contracts  # every one, once, in createdAt order
+    assert list_every_contract(fake).items == fake.contracts  # every one, once, in createdAt order
     assert fake.request_count > 6000 / 50  # ranges were read (and overlap)

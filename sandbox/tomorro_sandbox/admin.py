@@ -67,8 +67,8 @@ def script(app, req):
 
 
 def moves(app, req):
-    """POST {"when": {"method", "path", "query"?}, "contracts": [{"id", "status"}]} cues a status move on a request
-    (moves.py); GET lists the moves not fired yet. /_sandbox/reset clears them."""
+    """POST {"when": {"method", "path", "query"?}, "contracts"?, "counterparties"?: [{"id", "status"}]} cues status
+    moves on a request (moves.py); GET lists the moves not fired yet. /_sandbox/reset clears them."""
     if req.method == "POST":
         return ok(app.moves.add(_body(req), {(m, t) for m, t, _, _ in API.routes}, app.store))
     return ok(app.moves.to_list())

@@ -47,8 +47,8 @@ MEMBER_ROLES = ("USER", "MANAGER", "ADMIN")
 # signed and canceled are final; signed is reached only through the signature process.
 FINAL_STATUSES = ("signed", "canceled")
 PATCHABLE_TARGET_STATUSES = ("draft", "negotiating", "signing", "canceled")
-# [ASSUMED] a status change (PATCH, signature, a user in the app: /_sandbox/moves) stamps `updatedAt`:
-# nothing says what stamps it [GAP]; the usecases page's "poll updatedAt" implies it.
+# [ASSUMED] a status change of a contract or counterparty (PATCH, signature, archiving, a user in the app:
+# /_sandbox/moves) stamps `updatedAt`: nothing says what stamps it [GAP]; "poll updatedAt" (usecases) implies it.
 STATUS_CHANGE_STAMPS_UPDATED_AT = True
 
 # --- field values ---

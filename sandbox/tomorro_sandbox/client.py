@@ -51,10 +51,13 @@ class AdminClient:
         Answers what is still queued; /_sandbox/reset clears it."""
         return self._admin("POST", "/faults/script", {"method": method, "path": path, "outcomes": list(outcomes)})
 
-    def move(self, when: dict, contracts: list) -> list:
-        """Cue status moves (`[{"id", "status"}]`) on the first request matching `when` ({method, path: a route
-        template, query?: {param: value}}), applied before it is served (moves.py). Answers the moves pending."""
-        return self._admin("POST", "/moves", {"when": when, "contracts": contracts})
+    def move(self, when: dict, contracts: list = (), counterparties: list = ()) -> list:
+        """Cue status moves of contracts and/or counterparties (`[{"id", "status"}]`) on the first request matching
+        `when` ({method, path: a route template, query?: {param: value}}), applied before it is served (moves.py).
+        Answers the moves pending."""
+        body = {"when": when, **({"contracts": list(contracts)} if contracts else {}),
+                **({"counterparties": list(counterparties)} if counterparties else {})}
+        return self._admin("POST", "/moves", body)
 
     def moves(self) -> list:
         """The status moves cued and not fired yet."""

@@ -1,12 +1,14 @@
-"""Status moves on cue (POST /_sandbox/moves): a contract's status changed the instant a chosen /v2 request
-arrives, before that request is served, as a user moving it in Tomorro at that moment would. Lets a test put a
-move exactly between two pages or two per-status lists of a client's listing, whatever order its threads take.
+"""Status moves on cue (POST /_sandbox/moves): a contract's or a counterparty's status changed the instant a
+chosen /v2 request arrives, before that request is served, as a user moving it in Tomorro at that moment would
+(a counterparty archived or unarchived). Lets a test put a move exactly between two pages or two per-status lists
+of a client's listing, whatever order its threads take.
 
 A move is `{"when": {"method", "path": a route template, "query": {param: value, ...}?}, "contracts":
-[{"id", "status"}]}`: it fires once, on the first request of that route whose query holds every given
-parameter with that value (e.g. `{"status": "signing"}`), then is gone. The contract gets the new status and
-`updatedAt` = the sandbox's now (assumptions.STATUS_CHANGE_STAMPS_UPDATED_AT); transitions are not checked (a
-move is what happened in the app, not an API write). /_sandbox/reset clears what has not fired.
+[{"id", "status"}]?, "counterparties": [{"id", "status"}]?}` (at least one): it fires once, on the first request
+of that route whose query holds every given parameter with that value (e.g. `{"status": "signing"}`), then is
+gone. Each record gets the new status and `updatedAt` = the sandbox's now
+(assumptions.STATUS_CHANGE_STAMPS_UPDATED_AT); transitions are not checked (a move is what happened in the app,
+not an API write). /_sandbox/reset clears what has not fired.
 """
 
 import threading
@@ -14,20 +16,29 @@ import threading
 from . import assumptions as A
 from .errors import BadRequest, NotFound
 
+# the collections a move may change, with the statuses each may be given
+MOVABLE = {"contracts": A.CONTRACT_STATUSES, "counterparties": A.COUNTERPARTY_STATUSES}
+
 
 def _checked(body: dict, routes: set) -> dict:
-    when, contracts = body.get("when"), body.get("contracts")
+    when = body.get("when")
     if not isinstance(when, dict) or (when.get("method"), when.get("path")) not in routes:
         raise BadRequest("when must be {method, path: a route template of the API (e.g. /v2/contracts), query?}")
     query = when.get("query") or {}
     if not isinstance(query, dict) or not all(isinstance(v, str) for v in query.values()):
         raise BadRequest("when.query must be an object of parameter -> value (strings)")
-    if not isinstance(contracts, list) or not contracts or not all(
-            isinstance(c, dict) and isinstance(c.get("id"), str) and c.get("status") in A.CONTRACT_STATUSES
-            for c in contracts):
-        raise BadRequest(f"contracts must be a non-empty array of {{id, status: one of {', '.join(A.CONTRACT_STATUSES)}}}")
-    return {"when": {"method": when["method"], "path": when["path"], "query": query},
-            "contracts": [{"id": c["id"], "status": c["status"]} for c in contracts]}
+    if not any(body.get(name) for name in MOVABLE):
+        raise BadRequest(f"a move needs a non-empty array of {' or '.join(MOVABLE)}")
+    move: dict = {"when": {"method": when["method"], "path": when["path"], "query": query}}
+    for name, statuses in MOVABLE.items():
+        records = body.get(name)
+        if records is None:
+            continue
+        if not isinstance(records, list) or not all(
+                isinstance(r, dict) and isinstance(r.get("id"), str) and r.get("status") in statuses for r in records):
+            raise BadRequest(f"{name} must be an array of {{id, status: one of {', '.join(statuses)}}}")
+        move[name] = [{"id": r["id"], "status": r["status"]} for r in records]
+    return move
 
 
 class Moves:
@@ -38,9 +49,10 @@ class Moves:
     def add(self, body: dict, routes: set, store) -> list:
         move = _checked(body, routes)
         with store.lock:
-            unknown = [c["id"] for c in move["contracts"] if store.contracts.get(c["id"]) is None]
+            unknown = [(name, r["id"]) for name in MOVABLE for r in move.get(name, [])
+                       if getattr(store, name).get(r["id"]) is None]
         if unknown:
-            raise NotFound(f"contracts not found: {', '.join(unknown)}")
+            raise NotFound(f"{unknown[0][0]} not found: {', '.join(rid for _, rid in unknown)}")
         with self._lock:
             self._pending.append(move)
         return self.to_list()
@@ -55,12 +67,14 @@ class Moves:
             return
         with store.lock:
             now = store.clock.now_iso()
+            stamp = {"updatedAt": now} if A.STATUS_CHANGE_STAMPS_UPDATED_AT else {}
             for move in due:
-                for change in move["contracts"]:
-                    old = store.contracts.get(change["id"])
-                    if old is not None:  # deleted since: nothing to move
-                        stamp = {"updatedAt": now} if A.STATUS_CHANGE_STAMPS_UPDATED_AT else {}
-                        store.contracts.put({**old, "status": change["status"], **stamp})
+                for name in MOVABLE:
+                    collection = getattr(store, name)
+                    for change in move.get(name, []):
+                        old = collection.get(change["id"])
+                        if old is not None:  # deleted since: nothing to move
+                            collection.put({**old, "status": change["status"], **stamp})
 
     def clear(self) -> None:
         with self._lock:

@@ -7,6 +7,8 @@
 * Statuses: active / archived, in either direction (no lifecycle).
 * Contract rows name their counterparty (by id, CRM account key or name): `find_or_create_for` finds
   it, or creates it once; so counterparty rows are written before contract rows.
+* Never created on a listing that could not be verified (`CounterpartyIndex.check_may_create`: where
+  `status=in:` is refused, counterparty_listing.py).
 * Smart fields are `external_party` fields in the API, written as `attributes`, read as a dict.
 """
 
@@ -154,6 +156,7 @@ class CounterpartyKind(ObjectKind):
                 return result
             if route.match.field is not None:
                 _no_keyless_twin(index, route.match, row.name, row.label, route.match.column)
+            named(route.match.column, index.check_may_create)
             if ops.dry_run:
                 return Classified("created", row.label)
             created = create_once(ops.client, lambda: ops.client.create_counterparty(row.create_body),
@@ -184,6 +187,7 @@ class CounterpartyKind(ObjectKind):
                                   "(add a counterparty name column)")
             if by_key:
                 _no_keyless_twin(index, match, name, row.counterparty_key_value, column)
+            named(column, index.check_may_create)
             name = index.spelling_of(name)  # the first row's spelling of this name, whichever row creates it
             body: dict[str, Any] = {"name": name}
             if by_key:
