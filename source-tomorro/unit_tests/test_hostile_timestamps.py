@@ -43,7 +43,9 @@ def test_a_read_places_every_record_by_its_instant_and_emits_the_rest_once(writt
     records = [{"id": f"r{i}", "updatedAt": _written(moment, offset, precision, zulu)}
                for i, (moment, offset, precision, zulu) in enumerate(written)]
     records += [{"id": f"g{i}", "updatedAt": value} for i, value in enumerate(garbage)]
-    api = FakeListApi(records, honour_filter=False)  # the fake sorts by the text: the server's order is not ours
+    # the fake sorts by the text: the server's order is not ours. Its clock is past every record: a read without
+    # order emits nothing changed after it began (test_list_reader.py has that rule)
+    api = FakeListApi(records, honour_filter=False, server_now=datetime(2099, 1, 1, tzinfo=UTC))
     reader = _reader(api, workers=2, page_size=7)
     yielded: list = []
     reader.cursor = RecordingCursor(yielded)

@@ -15,6 +15,7 @@ import threading
 import time
 from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 import requests
@@ -32,10 +33,11 @@ def _iso(moment: datetime) -> str:
 
 
 class FakeListApi:
-    """GET <list>: `sort=updatedAt|-updatedAt` (keyset on (updatedAt, id)), `updatedAt=gte:`, `limit`, `after`."""
+    """GET <list>: `sort=updatedAt|-updatedAt` (keyset on (updatedAt, id)), `updatedAt=gte:`, `limit`, `after`.
+    `server_now`: the `Date` of its answers (none: no header, the reader takes its own clock)."""
 
-    def __init__(self, records, honour_sort=True, honour_filter=True, latency=0.0):
-        self.records = records
+    def __init__(self, records, honour_sort=True, honour_filter=True, latency=0.0, server_now=None):
+        self.records, self.server_now = records, server_now
         self.honour_sort, self.honour_filter, self.latency = honour_sort, honour_filter, latency
         self.requests: list[dict] = []
         self.lock = threading.Lock()
@@ -67,6 +69,8 @@ class FakeListApi:
         body = {"contracts": page, "hasNext": more, "nextCursor": json.dumps(keys[start + limit - 1]) if more else None}
         response = requests.Response()
         response._content, response.status_code = json.dumps(body).encode(), 200
+        if self.server_now is not None:
+            response.headers["Date"] = format_datetime(self.server_now, usegmt=True)
         return response
 
 
@@ -185,6 +189,20 @@ def test_a_later_sync_without_a_server_side_filter_reads_newest_first_and_stops_
         r["id"] for r in records if components.parse_instant(r["updatedAt"]) >= start)
     assert all(r["sort"] == "-updatedAt" for r in api.requests)
     assert len(api.requests) <= len(yielded) // 50 + 2
+
+
+def test_a_read_without_order_leaves_what_changed_after_it_began_to_the_next_sync():
+    """A list without order may give a record before it changes and another after: the state, the largest value
+    emitted, would then pass the first one's change. Nothing stamped after the read began (its first answer's
+    `Date`, less a second) is emitted; the next sync reads from before that instant."""
+    began = NOW - timedelta(days=1)
+    records = _records(200, NOW - timedelta(days=300), began - timedelta(seconds=2))
+    late = {"id": "late", "updatedAt": _iso(began + timedelta(seconds=5))}
+    api = FakeListApi(records + [late], honour_sort=False, server_now=began)
+
+    yielded, _ = _read(_reader(api), _slice(NOW - timedelta(days=400)))
+
+    assert sorted(r["id"] for r in yielded) == sorted(r["id"] for r in records)
 
 
 def test_a_later_sync_of_ties_at_its_bound_asks_where_the_data_ends_before_it_splits():
