@@ -101,6 +101,14 @@ class SignedFiles:
         self.revision[fid], self.contract_of[fid] = 0, cid
         return f
 
+    def remove(self, fid: str) -> str | None:
+        """The file taken off its contract; -> that contract's id (None: no such file)."""
+        cid = self.contract_of.pop(fid, None)
+        if cid is not None:
+            self.by_contract[cid] = [f for f in self.by_contract[cid] if f["id"] != fid]
+            self.revision.pop(fid, None)
+        return cid
+
     def resign(self, cid: str) -> list:
         """A new revision of each of the contract's files; -> their ids."""
         for f in self.of(cid):
