@@ -9,6 +9,7 @@ two streams read in separate pulls (each keeps its own state) still end with the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def _only_files(sb, n: int) -> list[tuple[str, str]]:
     singles = [(d["contractId"], fid) for fid, d in sorted(digests.items()) if per_contract[d["contractId"]] == 1]
     assert len(singles) >= n, "the seed holds too few contracts with one signed file"
     return singles[:n]
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _rows(db: Path, cid: str) -> list[str]:
@@ -80,18 +85,28 @@ def test_a_pull_cut_short_removes_nothing_and_the_next_one_does(tmp_path):
 
 @pytest.mark.parametrize("first", ["contracts", "contract_signed_files"])
 def test_the_two_streams_read_in_separate_pulls_still_end_with_the_rows_gone(tmp_path, first):
-    """Each stream keeps its own state: whichever reads the change first, the pull that reads both proves it."""
+    """Each stream keeps its own state: whichever reads the change first, the pull that reads both proves it, even
+    when that pull's `contracts` read no longer re-reads the contract (its updatedAt is older than the cursor's
+    position less its lookback): the substream's listing still starts before it, and visits it."""
     with SandboxServer(seed=26, contracts=40) as sb:
         db = tmp_path / "w.duckdb"
         pull(Target.of_sandbox(sb), db, streams=STREAMS)
         [(cid, fid)] = _only_files(sb, 1)
+        sb.set_clock(-86_400)  # the removal a day ago: beyond any lookback of the cursor at its next position
         sb.remove_signed_files([fid])
+        sb.set_clock(0)
         alone = pull(Target.of_sandbox(sb), db, streams=[first])
         assert _rows(db, cid) == [fid]  # nothing proved yet: one stream alone cannot tell
         if first == "contract_signed_files":
             assert any("read without contracts" in line for line in alone.changes), alone.changes
-        pull(Target.of_sandbox(sb), db, streams=STREAMS)
+        later = next(c["id"] for c in sb.records("contracts") if c["id"] != cid and c["status"] != "signed")
+        sb.edit(records={"contracts": [{"id": later, "updatedAt": _iso(dt.datetime.now(dt.UTC))}]})
+        pull(Target.of_sandbox(sb), db, streams=[first])  # that stream's position moves to now
+
+        both = pull(Target.of_sandbox(sb), db, streams=STREAMS)
         assert _rows(db, cid) == []
+        if first == "contracts":  # only `later` re-read: cid was proved through the substream's listing alone
+            assert both.records["contracts"] == 1
 
 
 def test_a_contract_that_cannot_be_decided_keeps_its_rows_and_the_pull_says_why(tmp_path):
