@@ -61,6 +61,9 @@ def test_only_contracts_the_substream_had_to_visit_and_that_brought_no_row_are_a
     con = _db()
     assert candidates(con, SINCE, dt.datetime(2025, 12, 1)) == ["changed", "reread"]
     assert candidates(con, SINCE, None) == ["reread"]
+    # `contracts` read whole this pull (a retype): every row is new, so only the substream's position says "changed"
+    assert candidates(con, SINCE, dt.datetime(2025, 12, 1), reread=False) == ["changed"]
+    assert candidates(con, SINCE, None, reread=False) == []
 
 
 def test_rows_leave_only_where_the_answer_lacks_their_file_and_the_rest_is_kept_and_said():

@@ -188,7 +188,8 @@ def _pull_streams(run: _Run, target: Target, configured: dict[str, Any], summary
         for table, count in drop_children_gone(con, read_since).items():
             summary.changes.append(f"{table}: {count:,} rows no longer listed on their re-read parent removed")
         if {FILES, PARENTS} <= set(tables):  # a contract re-read that brought no file at all (emptied_files.py)
-            summary.changes += drop_emptied(con, read_since, visited_from, lambda: Lister(target)).notes()
+            summary.changes += drop_emptied(con, read_since, visited_from, lambda: Lister(target),
+                                            reread=tables[PARENTS].method != "replace").notes()
         elif FILES in tables and tables[FILES].method != "replace":
             summary.changes.append(f"{FILES}: read without {PARENTS}, so a contract that lost its every signed file "
                                    f"keeps its rows until a pull reads {PARENTS} too")
