@@ -72,28 +72,34 @@ def parent_position(states: list[dict[str, Any]]) -> dt.datetime | None:
     return None
 
 
-def candidates(con: Any, read_since: dt.datetime, visited_from: dt.datetime | None) -> list[str]:
+def candidates(con: Any, read_since: dt.datetime, visited_from: dt.datetime | None, *, reread: bool = True
+               ) -> list[str]:
     """Contracts the substream had to visit (see the module's docstring) with rows in `contract_signed_files`, none
-    of them written by this pull (`read_since`: when its read started)."""
+    of them written by this pull (`read_since`: when its read started). `reread=False`: `contracts` was read whole
+    this pull (a retyped smart field), so a row written by it says nothing of a change: only `visited_from` counts."""
     since = literal(read_since.astimezone(dt.UTC).replace(tzinfo=None))  # _airbyte_extracted_at is naive UTC
     files, parents, at = f"{SCHEMA}.{quoted(FILES)}", f"{SCHEMA}.{quoted(PARENTS)}", quoted(EXTRACTED_AT)
-    changed = f" OR updatedat >= {literal(visited_from)}" if visited_from is not None else ""
+    visited = ([f"{at} >= {since}"] if reread else []) + \
+        ([f"updatedat >= {literal(visited_from)}"] if visited_from is not None else [])
+    if not visited:
+        return []
     rows = con.execute(
         f"SELECT DISTINCT CAST(f.contractid AS VARCHAR) AS cid FROM {files} AS f "
         f"WHERE CAST(f.contractid AS VARCHAR) IN (SELECT CAST(id AS VARCHAR) FROM {parents} "
-        f"WHERE {at} >= {since}{changed}) "
+        f"WHERE {' OR '.join(visited)}) "
         f"AND NOT EXISTS (SELECT 1 FROM {files} AS n WHERE n.contractid = f.contractid AND n.{at} >= {since}) "
         "ORDER BY cid").fetchall()
     return [row[0] for row in rows]
 
 
-def drop_emptied(con: Any, read_since: dt.datetime, visited_from: dt.datetime | None, lister_of) -> EmptiedFiles:
+def drop_emptied(con: Any, read_since: dt.datetime, visited_from: dt.datetime | None, lister_of, *,
+                 reread: bool = True) -> EmptiedFiles:
     """Inside the caller's (the pull's last) transaction: the rows of files Tomorro no longer lists on the contracts
     `candidates` names, removed. `lister_of()` gives the id_listing.Lister to ask with (made only when needed)."""
     out = EmptiedFiles()
     if not {FILES, PARENTS} <= _tables(con):
         return out
-    cids = candidates(con, read_since, visited_from)
+    cids = candidates(con, read_since, visited_from, reread=reread)
     if not cids:
         return out
     from .id_listing import Listing
