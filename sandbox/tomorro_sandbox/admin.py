@@ -241,29 +241,6 @@ def sign(app, req):
         return ok(pdfs.sign(app.store, ids))
 
 
-def remove_signed_files(app, req):
-    """Signed files taken off their contracts (a document removed in Tomorro's app; the API cannot), so tests can
-    hold contracts that lose a file or all of them. `touch` (default true): each contract's `updatedAt` moves to now,
-    as an edit of the contract would; false: it stays (nothing documents which Tomorro does)."""
-    body = _body(req)
-    ids, touch = body.get("files"), body.get("touch", True)
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise BadRequest("files must be an array of signed file ids")
-    if not isinstance(touch, bool):
-        raise BadRequest("touch must be true or false")
-    with app.store.lock:
-        unknown = [i for i in ids if i not in app.store.files.contract_of]
-        if unknown:
-            raise NotFound(f"signed files not found: {', '.join(unknown)}")
-        contracts = sorted({app.store.files.remove(i) for i in ids})
-        now = app.store.clock.now_iso()
-        if touch:
-            for cid in contracts:
-                if (c := app.store.contracts.get(cid)) is not None:
-                    app.store.contracts.put({**c, "updatedAt": now})
-    return ok({"removed": ids, "contracts": contracts, "updatedAt": now if touch else None})
-
-
 def file_digests(app, req):
     """Ground truth of every signed file's current bytes: {file id: {contractId, size, sha256, revision}}."""
     with app.store.lock:
@@ -310,7 +287,7 @@ ADMIN = Router([
     ("GET", "/clock", clock),
     ("POST", "/clock", clock),
     ("POST", "/sign", sign),
-    ("POST", "/remove-signed-files", remove_signed_files),
+    ("POST", "/remove-signed-files", pdfs.remove_route),
     ("GET", "/file-digests", file_digests),
     ("GET", "/api-profiles", api_profiles),
     ("PUT", "/api-profiles", api_profiles),

@@ -6,8 +6,8 @@ contract is looked for among those the substream had to visit: its `contracts` r
 its `updatedAt` is at or after the substream's saved parent position (where this read's signed-contract listing
 starts; both, since the two streams keep their own states and a pull may fail after saving one and not the
 other), this pull wrote no `contract_signed_files` row of it, and the table still holds rows of it. Being such a
-candidate proves nothing by itself; the proof is a visit of its file list by
-this pull, after the read: GET /contracts/{id}/signed-files. A row whose file that answer lacks is gone, and
+candidate proves nothing; the proof is a visit of its file list by this pull, after the read:
+GET /contracts/{id}/signed-files. A row whose file that answer lacks is gone, and
 leaves in the pull's last transaction (with the records and states of its last checkpoint, or not at all), so its
 copy under `--files` leaves after it (copies.py). A contract nothing re-read is never asked about: its rows stay.
 
