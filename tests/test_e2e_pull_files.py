@@ -174,17 +174,6 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _file_removed_from_its_contract(sb, fid: str) -> None:
-    """What Tomorro does when a signed file is removed from a contract: the contract stops listing it, and its
-    `updatedAt` moves. The sandbox has no admin route for it: its in-process store is changed under its lock
-    (SandboxServer only), the `updatedAt` through /_sandbox/edit."""
-    files = sb.app.store.files
-    with sb.app.store.lock:
-        cid = files.contract_of.pop(fid)
-        files.by_contract[cid] = [f for f in files.by_contract[cid] if f["id"] != fid]
-    sb.edit(records={"contracts": [{"id": cid, "updatedAt": _now_iso()}]})
-
-
 def test_a_file_removed_from_its_contract_leaves_the_table_and_the_files_directory_and_nothing_else(tmp_path):
     with SandboxServer(seed=26, contracts=40) as sb:
         target, db, root = Target.of_sandbox(sb), tmp_path / "w.duckdb", tmp_path / "pdfs"
@@ -199,7 +188,7 @@ def test_a_file_removed_from_its_contract_leaves_the_table_and_the_files_directo
         mine.write_text("mine")
         (root / "index.csv").write_text("mine too")
 
-        _file_removed_from_its_contract(sb, second)
+        sb.remove_signed_files([second])  # the contract stops listing it; its updatedAt moves
         after = pull(Target.of_sandbox(sb), db, streams=ONLY, files_dir=root)
 
         assert after.files.removed == 1 and not after.files.left

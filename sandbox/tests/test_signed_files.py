@@ -101,6 +101,25 @@ def test_a_deleted_contracts_file_is_gone(fresh):
     assert requests.get(url, timeout=10).status_code == 404
 
 
+def test_a_removed_file_leaves_its_contracts_list_and_its_url_with_or_without_moving_updated_at(fresh):
+    api = Api(fresh)
+    first, second = (c["id"] for c in _signed(fresh)[:2])
+    [kept_before] = [c["updatedAt"] for c in fresh.records("contracts") if c["id"] == second]
+    gone, url = _files(api, first)[0]["id"], _files(api, first)[0]["downloadUrl"]
+    out = fresh.remove_signed_files([gone])
+    assert out["contracts"] == [first] and gone not in {f["id"] for f in _files(api, first)}
+    assert api.get(f"/contracts/{first}").json()["updatedAt"] == out["updatedAt"]
+    assert requests.get(url, timeout=10).status_code == 404 and gone not in fresh.file_digests()
+    quiet = _files(api, second)[0]["id"]
+    assert fresh.remove_signed_files([quiet], touch=False)["updatedAt"] is None
+    assert api.get(f"/contracts/{second}").json()["updatedAt"] == kept_before
+    assert quiet not in {f["id"] for f in _files(api, second)}
+    with pytest.raises(RuntimeError, match="not found: nope"):
+        fresh.remove_signed_files(["nope"])
+    with pytest.raises(RuntimeError, match="touch true or false"):
+        fresh._admin("POST", "/remove-signed-files", {"files": [], "touch": "yes"})
+
+
 def test_large_files_have_the_asked_size():
     with SandboxServer(seed=1, contracts=20, signed_file_bytes=3_000_000) as sb:
         sizes = {d["size"] for d in sb.file_digests().values()}

@@ -287,6 +287,7 @@ ADMIN = Router([
     ("GET", "/clock", clock),
     ("POST", "/clock", clock),
     ("POST", "/sign", sign),
+    ("POST", "/remove-signed-files", pdfs.remove_route),
     ("GET", "/file-digests", file_digests),
     ("GET", "/api-profiles", api_profiles),
     ("PUT", "/api-profiles", api_profiles),

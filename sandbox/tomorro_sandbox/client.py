@@ -79,6 +79,11 @@ class AdminClient:
         {"signed", "resigned", "files", "updatedAt"}."""
         return self._admin("POST", "/sign", {"contracts": list(contracts)})
 
+    def remove_signed_files(self, files, *, touch: bool = True) -> dict:
+        """Take these signed files off their contracts (`touch`: their contracts' updatedAt moves to now):
+        {"removed", "contracts", "updatedAt"}."""
+        return self._admin("POST", "/remove-signed-files", {"files": list(files), "touch": touch})
+
     def file_digests(self) -> dict:
         """{file id: {contractId, size, sha256, revision}} of every signed file's current bytes."""
         return self._admin("GET", "/file-digests")

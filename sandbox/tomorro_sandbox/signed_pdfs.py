@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 
 from . import assumptions as A
+from .errors import BadRequest, NotFound
 from .formats import new_id
+from .wire import ok
 
 STORAGE_PREFIX = "/storage/signed-files/"  # the path of every downloadUrl (a pre-signed storage URL)
 CHUNK = 256 * 1024  # bytes per write of a body; also the period of the padding pattern
@@ -101,6 +103,14 @@ class SignedFiles:
         self.revision[fid], self.contract_of[fid] = 0, cid
         return f
 
+    def remove(self, fid: str) -> str | None:
+        """The file taken off its contract; -> that contract's id (None: no such file)."""
+        cid = self.contract_of.pop(fid, None)
+        if cid is not None:
+            self.by_contract[cid] = [f for f in self.by_contract[cid] if f["id"] != fid]
+            self.revision.pop(fid, None)
+        return cid
+
     def resign(self, cid: str) -> list:
         """A new revision of each of the contract's files; -> their ids."""
         for f in self.of(cid):
@@ -135,6 +145,27 @@ def sign(store, cids: list) -> dict:
             out["files"].append(store.files.add(cid, new_id(store.id_rng), f"{name} - signed.pdf")["id"])
         store.contracts.put({**c, "status": "signed", "signatureDate": now, "updatedAt": now})
     return out
+
+
+def remove_route(app, req):
+    """POST /_sandbox/remove-signed-files `{"files": [ids], "touch": true}` (routed by admin.py): the files taken off
+    their contracts (a document removed in Tomorro's app; the API cannot), so tests can hold contracts that lose a
+    file or all of them. `touch`: each contract's `updatedAt` moves to now, as an edit would; false: it stays
+    (nothing documents which Tomorro does)."""
+    body = req.json() if req.raw_body else {}
+    ids, touch = (body.get("files"), body.get("touch", True)) if isinstance(body, dict) else (None, None)
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not isinstance(touch, bool):
+        raise BadRequest("files must be an array of signed file ids, touch true or false")
+    store = app.store
+    with store.lock:
+        unknown = [i for i in ids if i not in store.files.contract_of]
+        if unknown:
+            raise NotFound(f"signed files not found: {', '.join(unknown)}")
+        contracts, now = sorted({store.files.remove(fid) for fid in ids}), store.clock.now_iso()
+        for cid in contracts if touch else ():
+            if (c := store.contracts.get(cid)) is not None:
+                store.contracts.put({**c, "updatedAt": now})
+    return ok({"removed": ids, "contracts": contracts, "updatedAt": now if touch else None})
 
 
 def expired(expires_ms: int, now: float) -> bool:

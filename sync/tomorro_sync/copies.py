@@ -2,7 +2,8 @@
 their file: DIR mirrors what Tomorro holds.
 
 A copy leaves when `contract_signed_files` has no row of its file on its contract any more: a file Tomorro no
-longer lists on a contract the pull re-read (deletions.drop_children_gone), a contract deleted in Tomorro (its
+longer lists on a contract the pull re-read (deletions.drop_children_gone; emptied_files.py when it was the
+contract's last), a contract deleted in Tomorro (its
 rows leave with it: a reconcile, a whole read, a webhook), a file listed on another contract since (its copy
 under the old contract's directory). Those rows were removed in a transaction already committed (the pull's
 last), so a copy is never removed while a row still points to it.

@@ -51,7 +51,8 @@ def drop_children_gone(con: Any, read_since: dt.datetime) -> dict[str, int]:
     """Rows of a parent visited by this pull (a row written at or after `read_since`) that the visit did not bring
     again (their parent version is older than the parent's newest): a signed file Tomorro no longer lists on its
     contract. Only parents this pull visited are touched, so a pull cut short before a parent's rows all
-    arrived removes nothing of it. Runs inside the caller's (the pull's last) transaction; returns counts."""
+    arrived removes nothing of it. A parent whose visit brought no row at all is emptied_files.py's. Runs inside the
+    caller's (the pull's last) transaction; returns counts."""
     since = literal(read_since.astimezone(dt.UTC).replace(tzinfo=None))  # _airbyte_extracted_at is naive UTC
     existing, removed = _tables(con), {}
     for table, parent, version in READ_WHOLE_PER_PARENT:

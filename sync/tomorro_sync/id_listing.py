@@ -124,6 +124,11 @@ class Lister:
                 raise future.exception()
         return {rid: future.result() for rid, future in futures.items()}
 
+    def answer(self, listing: Listing, path: str) -> requests.Response:
+        """One GET of `path` through the same budget, retries and key (429 and 5xx retried; the last answer is
+        returned), for a caller that reads the answer itself."""
+        return self._get(listing, path, {})
+
     def _walk(self, listing: Listing, path: str, items_key: str, params: dict[str, Any],
               first: requests.Response | None = None) -> None:
         cursor, response = None, first

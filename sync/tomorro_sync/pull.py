@@ -38,7 +38,9 @@ from .cache_state import read_states, register_streams
 from .catalog_store import CatalogStore
 from .connectors import executable
 from .deletions import drop_children_gone, remove_deleted
+from .emptied_files import FILES, PARENTS, drop_emptied, parent_position
 from .errors import SyncError
+from .id_listing import Lister
 from .loader import Loader
 from .signed_files import FilesSummary
 from .signed_files import archive as archive_signed_files
@@ -177,6 +179,7 @@ def _pull_streams(run: _Run, target: Target, configured: dict[str, Any], summary
     read_whole = [name for name, table in tables.items() if table.method == "replace"] + start_clock
 
     read_since = dt.datetime.now(dt.UTC)
+    visited_from = parent_position(read_states(con, SOURCE, [FILES])) if FILES in incremental else None
 
     def finish(con) -> None:
         if plan is not None:
@@ -184,6 +187,12 @@ def _pull_streams(run: _Run, target: Target, configured: dict[str, Any], summary
         reconciling.mark_reconciled(con, read_whole)
         for table, count in drop_children_gone(con, read_since).items():
             summary.changes.append(f"{table}: {count:,} rows no longer listed on their re-read parent removed")
+        if {FILES, PARENTS} <= set(tables):  # a contract re-read that brought no file at all (emptied_files.py)
+            summary.changes += drop_emptied(con, read_since, visited_from, lambda: Lister(target),
+                                            reread=tables[PARENTS].method != "replace").notes()
+        elif FILES in tables and tables[FILES].method != "replace":
+            summary.changes.append(f"{FILES}: read without {PARENTS}, so a contract that lost its every signed file "
+                                   f"keeps its rows until a pull reads {PARENTS} too")
 
     labels_before = schema_changes.option_labels(con)
     loader = _read(run, configured, list(tables.values()), plan=plan, finish=finish)
