@@ -18,13 +18,13 @@ removes, never an unrecorded copy that would stay forever.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .cache_layout import SCHEMA, literal, quoted
+from .downloads import fsync_dir
 
 STREAM_TABLE = "contract_signed_files"
 COPIES_TABLE = "_tomorro_signed_files"
@@ -82,7 +82,7 @@ def _remove_copy(root: Path, fid: str, cid: str, relative: str, sha256: str, siz
     if path.stat().st_size != size or _sha256(path) != sha256:
         return "it was changed since tomorro-sync wrote it: left"
     path.unlink()
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     try:
         path.parent.rmdir()  # only when empty: another file in it is someone else's
     except OSError:
@@ -96,11 +96,3 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -139,7 +139,7 @@ class Fetcher:
                 temp.unlink(missing_ok=True)
                 raise
         os.replace(temp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return 200, saved
 
     def _write(self, response: Any, temp: Path) -> Saved:
@@ -225,7 +225,8 @@ def _quiet(err: BaseException) -> str:
     return _URL.sub("<url>", re.sub(r"with url: \S+", "with url: <url>", str(err))) or type(err).__name__
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a file's creation, rename or removal in `path` durable (the directory's own entry)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
