@@ -159,7 +159,8 @@ def _changed_since(client: TomorroClient, path: str, filters: dict[str, Any], bo
                 raise Unsettled(f"GET {path}?{asked} served {noun} {item['id']} in status "
                                 f"{item.get('status')}: the status filter is not honoured")
             if floor is not None and moment > floor:
-                disorder = disorder or f"{noun} {item['id']} (updatedAt {item.get('updatedAt')}) after one of {floor}"
+                disorder = disorder or (f"{noun} {item['id']} (updatedAt {item.get('updatedAt')}) after one of "
+                                        f"{floor.isoformat().replace('+00:00', 'Z')}")
             floor = moment
             if moment >= bound:
                 yield item
