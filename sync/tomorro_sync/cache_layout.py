@@ -199,3 +199,10 @@ class RawIds:
                 self.last_ms, self.counter = self.last_ms + 1, 0
         value = (self.last_ms << 80) | (0x7 << 76) | (self.counter << 64) | (0b10 << 62) | random.getrandbits(62)
         return str(uuid.UUID(int=value))
+
+
+def tables_of(con: Any) -> set[str]:
+    """The tables of the cache's schema (in this database, not one attached beside it)."""
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                       f"AND table_schema = {literal(SCHEMA)}").fetchall()
+    return {row[0] for row in rows}

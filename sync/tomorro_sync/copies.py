@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache_layout import SCHEMA, literal, quoted
+from .cache_layout import SCHEMA, literal, quoted, tables_of
 from .downloads import fsync_dir
 
 STREAM_TABLE = "contract_signed_files"
@@ -48,8 +48,7 @@ def remove_unlisted(con: Any, root: Path) -> Removal:
     """Delete the copies of files `contract_signed_files` no longer lists (see the module's docstring), then
     their records. Called under DIR's lock, after the pull's last transaction committed."""
     out = Removal()
-    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = "
-                                            f"current_database() AND table_schema = {literal(SCHEMA)}").fetchall()}
+    tables = tables_of(con)
     if STREAM_TABLE not in tables or COPIES_TABLE not in tables:
         return out  # no rows to compare with: nothing can be proved gone
     copies, rows = f"{SCHEMA}.{quoted(COPIES_TABLE)}", f"{SCHEMA}.{quoted(STREAM_TABLE)}"

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted
+from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted, tables_of
 
 DELETED_TABLE = "_tomorro_deleted"
 DELETED_DDL = (
@@ -36,7 +36,7 @@ def remove_deleted(con: Any, stream: str, ids: Iterable[str], *, via: str, detec
     detected_at = detected_at or dt.datetime.now(dt.UTC)
     con.execute(DELETED_DDL)
     in_list = ", ".join(literal(i) for i in ids)
-    existing = _tables(con)
+    existing = tables_of(con)
     if stream in existing:
         con.execute(f"DELETE FROM {SCHEMA}.{quoted(stream)} WHERE CAST(id AS VARCHAR) IN ({in_list})")
     for child, column in CHILDREN.get(stream, ()):
@@ -54,7 +54,7 @@ def drop_children_gone(con: Any, read_since: dt.datetime) -> dict[str, int]:
     arrived removes nothing of it. A parent whose visit brought no row at all is emptied_files.py's. Runs inside the
     caller's (the pull's last) transaction; returns counts."""
     since = literal(read_since.astimezone(dt.UTC).replace(tzinfo=None))  # _airbyte_extracted_at is naive UTC
-    existing, removed = _tables(con), {}
+    existing, removed = tables_of(con), {}
     for table, parent, version in READ_WHOLE_PER_PARENT:
         if table not in existing or not {parent, version, EXTRACTED_AT} <= _columns(con, table):
             continue
@@ -74,7 +74,7 @@ def forget_returned(con: Any, stream: str, table: str) -> None:
     A removal takes the row out of `table` (the stream's, qualified), so a recorded id found there again was
     written back. Asked only when the stream has recorded removals (the batch is not read twice). Runs inside
     the caller's transaction."""
-    if DELETED_TABLE not in _tables(con):
+    if DELETED_TABLE not in tables_of(con):
         return
     deleted = f"{SCHEMA}.{quoted(DELETED_TABLE)}"
     if con.execute(f"SELECT 1 FROM {deleted} WHERE stream = {literal(stream)} LIMIT 1").fetchone():
@@ -85,11 +85,4 @@ def forget_returned(con: Any, stream: str, table: str) -> None:
 def _columns(con: Any, table: str) -> set[str]:
     rows = con.execute(f"SELECT column_name FROM information_schema.columns WHERE table_schema = {literal(SCHEMA)} "
                        f"AND table_name = {literal(table)}").fetchall()
-    return {row[0] for row in rows}
-
-
-def _tables(con: Any) -> set[str]:
-    rows = con.execute(
-        f"SELECT table_name FROM information_schema.tables WHERE table_schema = {literal(SCHEMA)}"
-    ).fetchall()
     return {row[0] for row in rows}

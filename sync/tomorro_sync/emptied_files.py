@@ -31,7 +31,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted
+from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted, tables_of
 from .errors import SyncError
 from .reconcile import FOLLOWS
 
@@ -97,7 +97,7 @@ def drop_emptied(con: Any, read_since: dt.datetime, visited_from: dt.datetime | 
     """Inside the caller's (the pull's last) transaction: the rows of files Tomorro no longer lists on the contracts
     `candidates` names, removed. `lister_of()` gives the id_listing.Lister to ask with (made only when needed)."""
     out = EmptiedFiles()
-    if not {FILES, PARENTS} <= _tables(con):
+    if not {FILES, PARENTS} <= tables_of(con):
         return out
     cids = candidates(con, read_since, visited_from, reread=reread)
     if not cids:
@@ -155,9 +155,3 @@ def _listed(lister, listing, cid: str) -> tuple[set[str] | None, str]:
     if not all(isinstance(fid, str | int) and not isinstance(fid, bool) and str(fid) for fid in ids):
         return None, "their file list holds a file without an id"
     return {str(fid) for fid in ids}, ""
-
-
-def _tables(con: Any) -> set[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-                       f"AND table_schema = {literal(SCHEMA)}").fetchall()
-    return {row[0] for row in rows}

@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted
+from .cache_layout import EXTRACTED_AT, SCHEMA, literal, quoted, tables_of
 from .deletions import remove_deleted
 from .id_listing import LISTS, Lister
 from .target import Target
@@ -66,7 +66,7 @@ def due(con, streams: list[str], every_hours: float, *, now: dt.datetime | None 
     """The streams among `streams` whose last reconcile is older than `every_hours` (0: every pull). A stream
     never reconciled is not due (see `unclocked`)."""
     now = now or dt.datetime.now(dt.UTC)
-    tables = _tables(con)
+    tables = tables_of(con)
     last = _last_reconciled(con)
     return [stream for stream in streams if stream in STREAMS and stream in tables and stream in last
             and (every_hours <= 0 or now - last[stream] >= dt.timedelta(hours=every_hours))]
@@ -208,13 +208,7 @@ def _instant(lister: Lister, value: Any) -> str | None:
 
 
 def _last_reconciled(con) -> dict[str, dt.datetime]:
-    if RECONCILE_TABLE not in _tables(con):
+    if RECONCILE_TABLE not in tables_of(con):
         return {}
     rows = con.execute(f"SELECT stream, reconciled_at FROM {SCHEMA}.{quoted(RECONCILE_TABLE)}").fetchall()
     return {stream: (at if at.tzinfo else at.replace(tzinfo=dt.UTC)) for stream, at in rows}
-
-
-def _tables(con) -> set[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-                       f"AND table_schema = {literal(SCHEMA)}").fetchall()
-    return {row[0] for row in rows}
