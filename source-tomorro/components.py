@@ -476,7 +476,7 @@ class TomorroListRetriever(Retriever):
 
     requester: Any
     item_requester: Any
-    paginator: Any  # the manifest's list paginator: each page request's size and `after`, and the next cursor
+    paginator: Any  # the manifest's list paginator: each page request's size and `after`
     config: Mapping[str, Any]
     parameters: InitVar[Mapping[str, Any]]
     name: str = ""
@@ -561,7 +561,6 @@ class _ListRead:
         self.until, self.began = until, None  # until: the end of what this read emits, when it may not go to `hi`
 
     def run(self) -> Iterator[Any]:
-        self.r.paginator.get_initial_token()  # a Builder test read's paginator counts its pages from here
         may_split = bool(self.r.filter_param) and self.r._workers > 1 and self.test_read is None
         # Where the data ends (`sort=-updatedAt&limit=1`), so that splits are laid over data, not over the time
         # after it: asked beside the first page of a first sync, by a later one only when it has a split to make.
@@ -735,15 +734,14 @@ class _ListRead:
         return {**params, **self.r.paginator.get_request_params(next_page_token=token)}
 
     def _page(self, response: Any) -> tuple:
-        """(the items, the next cursor) of a list answer, by the manifest's paginator; an error on any other answer
-        (a refusal after the first page has nothing to fall back to)."""
+        """(the items, the next cursor) of a list answer, read once (the rule the manifest's ListCursorPagination
+        follows too); an error on any other answer (a refusal after the first page has nothing to fall back to)."""
         if not response:
             status = getattr(response, "status_code", "?")
             said = f": {refusal_message(response)}" if status in REFUSED_STATUSES else ""
             raise unexpected_answer(f"HTTP {status} listing {self.r.name}{said}")
-        items = read_list_page(decode_json(response), self.r.items_key, None).items
-        token = self.r.paginator.next_page_token(response, len(items), None)
-        return items, token and token["next_page_token"]
+        page = read_list_page(decode_json(response), self.r.items_key, self.r.page_size)
+        return page.items, page.next_cursor
 
     def _newest(self) -> datetime | None:
         """The newest cursor value in the list; None when unknown (it only shapes the splits)."""
@@ -1167,9 +1165,9 @@ BUILDER_TEST_READ = "test_read"  # `__command` of a Builder test read (airbyte_c
 
 class BuilderTestRead:
     """One read of a stream in a Builder test read. The CDK's factory hands its own retrievers a log formatter
-    (each request shown as the Builder groups them) and ends their pages at `max_pages_per_slice` (the list
-    paginator, which it decorates, does this for the list reader too); `max_records` it leaves to the retriever.
-    Here: the formatters, the record cut, and a line in the Builder's log saying what was left unread."""
+    (each request shown as the Builder groups them) and a paginator that ends at `max_pages_per_slice`;
+    `max_records` it leaves to the retriever. Here: the formatters, the cut at either limit (before the next
+    request), and a line in the Builder's log saying what was left unread."""
 
     def __init__(self, limits: Any, name: str, requester: Any):
         self.limits, self.name, self.requester, self.emitted = limits, name, requester, 0
